@@ -1,0 +1,28 @@
+# The two commands of the README: `make build` and `make test`. Each sets itself up:
+# a virtualenv in .venv with monplan and its test dependencies, and (for tests) the
+# Debian packages of the real tools the tests run.
+VENV ?= .venv
+PYTHON ?= python3
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: build test tools e2e bench
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+build: $(STAMP)
+	$(VENV)/bin/monplan build
+
+tools:
+	scripts/install-tools.sh
+
+test: $(STAMP) tools
+	$(VENV)/bin/pytest -n auto
+
+e2e: $(STAMP) tools
+	$(VENV)/bin/pytest -m e2e
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench_build.py

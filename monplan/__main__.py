@@ -1,0 +1,3 @@
+from monplan.cli import main
+
+main()

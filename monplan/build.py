@@ -1,0 +1,58 @@
+"""The build, as a script: load the plan, check it, resolve it, generate, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monplan.diagnostics import Diagnostic, PlanError
+from monplan.model import Plan
+from monplan.writer import Changes
+
+
+def load_plan(plan_path: Path) -> Plan:
+    """Read and compile a plan; raises PlanError with every problem found."""
+    from monplan.resolve import resolve
+    from monplan.spec.check import check_plan
+    from monplan.spec.loader import load_file
+
+    located = load_file(plan_path)
+    spec, warnings = check_plan(located)
+    plan = resolve(spec, located)
+    return Plan(plan.spec, plan.file, plan.alerts, plan.panels, plan.groups, tuple(warnings))
+
+
+def render(plan: Plan) -> dict[str, bytes]:
+    from monplan.generators import generate_all
+
+    return generate_all(plan)
+
+
+@dataclass
+class BuildResult:
+    plan: Plan | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def build(plan_path: Path, out: Path, *, check: bool = False) -> BuildResult:
+    """Compile the plan into `out`; with check=True only report what differs."""
+    from monplan import writer
+
+    result = BuildResult()
+    try:
+        result.plan = load_plan(plan_path)
+    except PlanError as err:
+        result.problems = err.diagnostics
+        return result
+    result.files = render(result.plan)
+    if check:
+        result.changes = writer.compare(out, result.files)
+        return result
+    result.changes, result.problems = writer.write(out, result.files)
+    return result

@@ -1,0 +1,13 @@
+"""The command line. Each command lives in its own module and stays thin: parse options,
+call one function, print, map the outcome to an exit code. Heavy imports happen inside
+the commands so that `monplan --help` starts at once."""
+
+from __future__ import annotations
+
+from monplan.cli.app import app
+from monplan.cli import build as _build  # noqa: F401  (registers the command)
+from monplan.cli import validate as _validate  # noqa: F401
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,39 @@
+"""The typer application and the options every command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from monplan import __version__
+from monplan.cli import output
+
+app = typer.Typer(
+    name="monplan",
+    help="Compile a written monitoring plan (plan.yaml) into Prometheus rules with unit tests, "
+    "Alertmanager routing, on-call files, exporter configs and Grafana dashboards.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+PlanOption = typer.Option(Path("plan.yaml"), "--plan", "-p", help="The plan to compile.", show_default=True)
+OutOption = typer.Option(Path("generated"), "--out", "-o", help="Output folder.", show_default=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"monplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _common(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print warnings and details."),
+) -> None:
+    output.configure(quiet=quiet, verbose=verbose)

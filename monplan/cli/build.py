@@ -1,0 +1,51 @@
+"""`monplan build`: compile the plan into the output folder, or check that it is up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from monplan.cli import output
+from monplan.cli.app import OutOption, PlanOption, app
+
+
+@app.command()
+def build(
+    plan: Path = PlanOption,
+    out: Path = OutOption,
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 and list the files when the "
+                               "output folder differs from what the plan builds."),
+) -> None:
+    """Compile the plan into the output folder (rules, unit tests and every other output)."""
+    from monplan.build import build as run_build
+
+    result = run_build(plan, out, check=check)
+    if not result.ok:
+        output.diagnostics(result.problems)
+        count = len([d for d in result.problems if d.severity == "error"])
+        output.console(stderr=True).print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.")
+        raise typer.Exit(1)
+    assert result.plan is not None
+    if output.verbose():
+        output.diagnostics(result.plan.warnings)
+    changes = result.changes
+    if check:
+        if changes.conflicts or not changes.clean:
+            for rel in changes.stale:
+                kind = "missing" if rel in changes.added else "stale" if rel in changes.changed else "no longer produced"
+                output.console(stderr=True).print(f"{out / rel}: {kind}")
+            for rel in changes.conflicts:
+                output.console(stderr=True).print(f"{out / rel}: differs and is not owned by monplan")
+            total = len(changes.stale) + len(changes.conflicts)
+            output.console(stderr=True).print(
+                f"{out} is out of date: {total} file{'s' if total != 1 else ''} differ from what {plan} builds; "
+                "run `monplan build`.")
+            raise typer.Exit(1)
+        output.say(f"{out} is up to date with {plan} ({len(result.files)} files).")
+        return
+    warned = len(result.plan.warnings)
+    note = f"; {warned} warning{'s' if warned != 1 else ''} (monplan validate lists them)" if warned and not output.verbose() else ""
+    output.say(
+        f"Built {len(result.plan.alerts)} alerts from {plan} into {out}: {len(changes.added)} added, "
+        f"{len(changes.changed)} changed, {len(changes.removed)} removed, {changes.unchanged} unchanged{note}.")

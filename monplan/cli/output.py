@@ -1,0 +1,57 @@
+"""Printing for the CLI: diagnostics to stderr, results to stdout; colour only on terminals."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from monplan.diagnostics import Diagnostic
+
+_settings = {"quiet": False, "verbose": False}
+_consoles: dict[str, "Console"] = {}
+
+
+def configure(*, quiet: bool, verbose: bool) -> None:
+    _settings["quiet"], _settings["verbose"] = quiet, verbose
+
+
+def quiet() -> bool:
+    return _settings["quiet"]
+
+
+def verbose() -> bool:
+    return _settings["verbose"]
+
+
+def console(stderr: bool = False) -> "Console":
+    key = "err" if stderr else "out"
+    if key not in _consoles:
+        from rich.console import Console
+
+        # rich honours NO_COLOR and turns colour off when the stream is not a terminal.
+        _consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return _consoles[key]
+
+
+def say(text: str) -> None:
+    if not quiet():
+        console().print(text)
+
+
+def diagnostics(items: Iterable["Diagnostic"], *, warnings: bool = True) -> None:
+    from rich.markup import escape
+
+    err = console(stderr=True)
+    for item in items:
+        if item.severity == "warning" and (not warnings or quiet()):
+            continue
+        colour = "red" if item.severity == "error" else "yellow"
+        err.print(f"[{colour}]{escape(str(item))}[/{colour}]")
+
+
+def flush() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()

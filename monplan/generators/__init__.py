@@ -1,0 +1,26 @@
+"""Generators: each module's `generate(plan) -> {relative path: bytes}` is a pure function."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from monplan.model import Plan
+
+# Module names under monplan.generators, in the order their files are listed.
+GENERATORS: tuple[str, ...] = ("rules", "rule_tests")
+
+
+def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:
+    return importlib.import_module(f"monplan.generators.{name}").generate
+
+
+def generate_all(plan: Plan) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name in GENERATORS:
+        produced = generator(name)(plan)
+        clash = files.keys() & produced.keys()
+        if clash:
+            raise RuntimeError(f"generators disagree about {sorted(clash)}")
+        files.update(produced)
+    return dict(sorted(files.items()))

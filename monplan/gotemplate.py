@@ -1,0 +1,89 @@
+"""Prometheus' template number formatting, to predict annotation text in generated tests.
+
+These mirror humanize, humanizeDuration and humanizePercentage of Prometheus'
+template package (Go's %.4g is C's %.4g).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _g4(value: float) -> str:
+    return "%.4g" % value
+
+
+def humanize(value: float) -> str:
+    if value == 0 or math.isnan(value) or math.isinf(value):
+        return _g4(value)
+    if abs(value) >= 1:
+        prefix = ""
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(value) < 1000:
+                break
+            prefix, value = p, value / 1000
+        return _g4(value) + prefix
+    prefix = ""
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(value) >= 1:
+            break
+        prefix, value = p, value * 1000
+    return _g4(value) + prefix
+
+
+def humanize_duration(value: float) -> str:
+    if math.isnan(value) or math.isinf(value):
+        return _g4(value)
+    if value == 0:
+        return _g4(value) + "s"
+    if abs(value) >= 1:
+        sign = "-" if value < 0 else ""
+        value = abs(value)
+        whole = int(value)
+        seconds, minutes = whole % 60, (whole // 60) % 60
+        hours, days = (whole // 3600) % 24, whole // 86400
+        if days:
+            return f"{sign}{days}d {hours}h {minutes}m {seconds}s"
+        if hours:
+            return f"{sign}{hours}h {minutes}m {seconds}s"
+        if minutes:
+            return f"{sign}{minutes}m {seconds}s"
+        return f"{sign}{_g4(value)}s"
+    prefix = ""
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(value) >= 1:
+            break
+        prefix, value = p, value * 1000
+    return f"{_g4(value)}{prefix}s"
+
+
+def humanize_percentage(value: float) -> str:
+    return _g4(value * 100) + "%"
+
+
+FUNCTIONS = {
+    "humanize": humanize,
+    "humanizeDuration": humanize_duration,
+    "humanizePercentage": humanize_percentage,
+}
+
+
+def expand_value(template: str, value: float) -> str:
+    """Expand the `{{ $value | fn }}` actions and `{{ "x" }}` literals that monplan writes.
+
+    Anything else (a user's own template) is returned unchanged, and the caller
+    leaves such annotations out of its expectations.
+    """
+    import re
+
+    def action(match: re.Match[str]) -> str:
+        body = match.group(1).strip()
+        literal = re.fullmatch(r'"((?:[^"\\]|\\.)*)"', body)
+        if literal:
+            return literal.group(1)
+        piped = re.fullmatch(r"\$value\s*\|\s*(\w+)", body)
+        if piped and piped.group(1) in FUNCTIONS:
+            return FUNCTIONS[piped.group(1)](value)
+        raise ValueError(f"cannot predict template action {{{{ {body} }}}}")
+
+    return re.sub(r"\{\{(.*?)\}\}", action, template)

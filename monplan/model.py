@@ -1,0 +1,106 @@
+"""The resolved plan: defaults applied, names derived, everything generators need, frozen.
+
+Generators read only this module's types (and the validated spec it carries for the parts
+of the document that need no resolving), never raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from monplan.diagnostics import Diagnostic, Path
+from monplan.spec.plan import Plan as Spec
+from monplan.thresholds import Kind, Threshold
+
+SEVERITIES = ("critical", "high", "medium")
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alerting row of the plan (a table row, or a focus-area item with a threshold)."""
+
+    name: str
+    metric: str  # the plan's words, verbatim
+    group: str  # the section or focus-area title the row belongs to
+    group_slug: str  # file name of the rule and test files it lands in
+    priority: str  # critical | high | medium
+    threshold: Threshold
+    query: str  # PromQL of the measured value, as written in the plan
+    record: str  # series the query is recorded as
+    for_: str  # canonical duration, "0s" for Any
+    labels: tuple[tuple[str, str], ...]  # sorted, includes severity
+    annotations: tuple[tuple[str, str], ...]  # sorted, static text plus Go templates
+    path: Path  # where the row is in the plan
+    line: int
+    tool: str | None = None
+    component: str | None = None
+    description: str | None = None
+    baseline_record: str | None = None  # series holding the baseline, for 'of baseline' rows
+    baseline_expr: str | None = None  # PromQL recorded as the baseline
+    baseline_value: Decimal | None = None  # a numeric baseline from the plan
+    panel: str | None = None
+    unit: str | None = None
+    runbook_url: str | None = None
+    origin: str = "section"  # "section" or "focus"
+
+    @property
+    def severity(self) -> str:
+        return self.priority
+
+    @property
+    def kind(self) -> Kind:
+        return self.threshold.kind
+
+    @property
+    def expr(self) -> str:
+        """The alert condition over the recorded series."""
+        op, value = self.threshold.op, self.threshold.promql_value
+        if self.kind is Kind.RELATIVE:
+            if self.baseline_record:
+                return f"{self.record} {op} {value} * {self.baseline_record}"
+            assert self.baseline_value is not None
+            limit = self.threshold.value * self.baseline_value
+            from monplan.thresholds import format_decimal
+
+            return f"{self.record} {op} {format_decimal(limit)}"
+        return f"{self.record} {op} {value}"
+
+    def label(self, name: str) -> str | None:
+        return dict(self.labels).get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """A focus-area item with a query and no threshold: shown on dashboards, not alerted on."""
+
+    title: str
+    query: str
+    group: str
+    unit: str
+    path: Path
+    line: int
+    panel: str = "timeseries"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled plan."""
+
+    spec: Spec
+    file: str
+    alerts: tuple[Alert, ...]
+    panels: tuple[Panel, ...]
+    groups: tuple[tuple[str, str], ...]  # (slug, title) of rule groups in plan order
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def evaluation_interval(self) -> str:
+        return self.spec.defaults.evaluation_interval
+
+    def alerts_in(self, slug: str) -> list[Alert]:
+        return [alert for alert in self.alerts if alert.group_slug == slug]
+
+    def alert(self, name: str) -> Alert | None:
+        return next((alert for alert in self.alerts if alert.name == name), None)

@@ -1,0 +1,181 @@
+"""From a validated spec to the resolved model: derive names, apply defaults, check references."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Iterator
+
+from monplan import durations, naming
+from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
+from monplan.model import Alert, Panel, Plan
+from monplan.references import check_references
+from monplan.spec.loader import Located
+from monplan.spec.metrics import AlertFields, FocusArea
+from monplan.spec.plan import Plan as Spec
+from monplan.spec.types import PLACEHOLDER
+from monplan.thresholds import Kind, parse_threshold
+
+_RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
+                  Kind.NUMBER: "value", Kind.RELATIVE: "value"}
+_HUMANIZE = {Kind.RATIO: "humanizePercentage", Kind.SECONDS: "humanizeDuration"}
+_GO_TEMPLATE_DELIMS = re.compile(r"\{\{|\}\}")
+
+
+def go_literal(text: str) -> str:
+    """Text that Prometheus' Go templating prints as written: '{{' becomes {{ "{{" }}."""
+    return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "%s" }}' % m.group(), text)
+
+
+def resolve(spec: Spec, located: Located) -> Plan:
+    """Build the model; raises PlanError with every cross-field problem at its line."""
+    problems: list[Diagnostic] = []
+
+    def problem(path: Path, message: str, *, key: bool = False) -> None:
+        line, column = located.where(path, key=key)
+        problems.append(Diagnostic(located.file, line, column, message, format_path(path)))
+
+    alerts: list[Alert] = []
+    panels: list[Panel] = []
+    groups: list[tuple[str, str]] = []
+    for title, path, component, rows in _row_groups(spec):
+        slug = naming.slug(title)
+        if slug in dict(groups):
+            slug = f"{slug}-{len(groups) + 1}"
+        groups.append((slug, title))
+        for row_path, row, metric, tool in rows:
+            if row.threshold is None:
+                if row.query is not None:
+                    panels.append(_panel(row, metric, title, row_path, located))
+                continue
+            alerts.append(_alert(spec, located, row, row_path, metric, tool, title, slug, component, problem))
+
+    _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them")
+    _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them")
+    problems.extend(check_references(spec, located, alerts))
+    if problems:
+        raise PlanError(sorted(set(problems), key=lambda d: (d.line, d.column, d.message)))
+    return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups))
+
+
+def _row_groups(spec: Spec) -> Iterator[tuple[str, Path, str | None, list]]:
+    """Every group of rows, in plan order: the sections, then the focus areas (depth first)."""
+    for index, section in enumerate(spec.sections):
+        path: Path = ("sections", index)
+        rows = [(path + ("metrics", i), row, row.metric, row.tool) for i, row in enumerate(section.metrics)]
+        yield section.title, path, section.component, rows
+
+    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator:
+        for index, area in enumerate(areas):
+            here = path + (index,)
+            title = f"{prefix}{area.title}"
+            comp = area.component or component
+            rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
+            if rows:
+                yield title, here, comp, rows
+            yield from walk(area.areas, here + ("areas",), f"{title} / ", comp)
+
+    yield from walk(spec.focus_areas, ("focus_areas",), "", None)
+
+
+def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Located) -> Panel:
+    return Panel(metric, row.query or "", group, row.unit or "short", path, located.where(path)[0],
+                 row.panel or "timeseries", row.description)
+
+
+def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
+           group: str, slug: str, section_component: str | None, problem) -> Alert:
+    threshold = parse_threshold(row.threshold or "")
+    priority = row.priority or "medium"
+    name = row.alert or naming.alert_name(metric)
+    prefix = spec.defaults.record_prefix
+    stem = naming.snake(row.alert or metric)
+    record = row.record or f"{prefix}:{stem}:{_RECORD_SUFFIX[threshold.kind]}"
+
+    if row.for_ is not None:
+        for_ = durations.canonical(row.for_)
+    elif threshold.kind is Kind.ANY:
+        for_ = "0s"
+    elif threshold.sustained:
+        for_ = durations.canonical(spec.defaults.sustained_for)
+    else:
+        for_ = durations.canonical(spec.defaults.for_)
+
+    baseline_record = baseline_expr = None
+    baseline_value: Decimal | None = None
+    if threshold.kind is Kind.RELATIVE:
+        baseline_value, baseline_expr = _baseline(row, path, record, problem)
+        if baseline_value is None:
+            baseline_record = f"{prefix}:{stem}:baseline"
+    elif row.baseline_query is not None:
+        problem(path + ("baseline_query",), 'baseline_query applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+
+    component = row.component or section_component or naming.snake(group)
+    labels = {key: go_literal(value) for key, value in spec.defaults.labels.items()}
+    labels.setdefault("service", naming.snake(spec.system))
+    labels["component"] = go_literal(component)
+    for key, value in row.labels.items():
+        if key in ("severity", "alertname"):
+            problem(path + ("labels", key), f'"{key}" is set by monplan from the row (priority, alert); remove it', key=True)
+        labels[key] = go_literal(value)
+    labels["severity"] = priority
+
+    runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
+    annotations = _annotations(metric, tool, group, priority, threshold, runbook_url)
+    annotations.update(row.annotations)  # the user's own Go templates pass through as written
+    line = located.where(path)[0]
+    return Alert(
+        name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
+        query=row.query or "", record=record, for_=for_, labels=tuple(sorted(labels.items())),
+        annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
+        description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
+        baseline_value=baseline_value, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
+        origin="section" if path[0] == "sections" else "focus",
+    )
+
+
+def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
+    """A numeric baseline, or the PromQL recorded as the baseline (default: one week earlier)."""
+    if row.baseline_query is not None:
+        return None, row.baseline_query
+    baseline = row.baseline
+    if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        return Decimal(str(baseline)), None
+    if isinstance(baseline, str) and not PLACEHOLDER.fullmatch(baseline.strip()):
+        try:
+            return Decimal(baseline.strip()), None
+        except InvalidOperation:
+            problem(path + ("baseline",), f'"{baseline}" cannot be compared with; an "of baseline" threshold needs '
+                    "a number, [BASELINE] (use the value one week earlier), or a baseline_query")
+    return None, f"{record} offset 1w"
+
+
+def _annotations(metric: str, tool: str | None, group: str, priority: str, threshold, runbook_url: str | None) -> dict[str, str]:
+    value = f"{{{{ $value | {_HUMANIZE.get(threshold.kind, 'humanize')} }}}}"
+    words = go_literal(metric)
+    if threshold.kind is Kind.ANY:
+        summary = f"{words}: {go_literal(threshold.text)}"
+    else:
+        detail = f" ({go_literal(threshold.description)})" if threshold.description else ""
+        summary = f"{words} is {threshold.human()}{detail}"
+    context = f"Section: {go_literal(group)}." + (f" Tool: {go_literal(tool)}." if tool else "")
+    description = (f"{words} is {value}; the plan's threshold is {go_literal(threshold.text)} "
+                   f"({priority.capitalize()} priority). {context}")
+    out = {"summary": summary, "description": description, "threshold": go_literal(threshold.text),
+           "section": go_literal(group)}
+    if tool:
+        out["tool"] = go_literal(tool)
+    if runbook_url:
+        out["runbook_url"] = go_literal(runbook_url)
+    return out
+
+
+def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str) -> None:
+    seen: dict[str, Alert] = {}
+    for alert in alerts:
+        value = getattr(alert, attr)
+        if value in seen:
+            first = seen[value]
+            problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
+        else:
+            seen[value] = alert

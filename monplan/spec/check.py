@@ -1,0 +1,238 @@
+"""Turn located plan data into a validated Plan, or every problem with its line and column."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
+from monplan.spec.loader import Located
+from monplan.spec.plan import Plan
+from monplan.spec.types import PLACEHOLDER
+
+_SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials)$", re.IGNORECASE)
+_SECRET_VALUES = (
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE), "a URL with a password in it"),
+    (re.compile(r"hooks\.slack\.com/(services|workflows)/", re.IGNORECASE), "a Slack webhook URL"),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"discord(?:app)?\.com/api/webhooks/", re.IGNORECASE), "a Discord webhook URL"),
+    (re.compile(r"\.webhook\.office\.com/", re.IGNORECASE), "a Microsoft Teams webhook URL"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), "a GitHub token"),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"), "a GitLab token"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{16,}", re.IGNORECASE), "a bearer token"),
+    (re.compile(r"events\.pagerduty\.com/.*[?&](routing_key|token)=", re.IGNORECASE), "a PagerDuty key in a URL"),
+)
+
+
+def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
+    """Validate located data; returns the plan and its warnings, or raises PlanError."""
+    problems = secret_problems(located)
+    if not isinstance(located.data, dict):
+        raise PlanError([_at(located, (), "the plan must be a mapping with version, system and sections")])
+    plan: Plan | None = None
+    try:
+        plan = Plan.model_validate(located.data)
+    except ValidationError as err:
+        problems.extend(_from_validation(located, err))
+    if problems or plan is None:
+        raise PlanError(_dedupe(problems))
+    return plan, placeholder_warnings(located)
+
+
+def _at(located: Located, path: Path, message: str, *, key: bool = False, severity: str = "error") -> Diagnostic:
+    line, column = located.where(path, key=key)
+    return Diagnostic(located.file, line, column, message, format_path(path), severity)  # type: ignore[arg-type]
+
+
+def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(items), key=lambda d: (d.line, d.column, d.message))
+
+
+def _walk_strings(data: Any, path: Path = ()) -> typing.Iterator[tuple[Path, str]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk_strings(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _walk_strings(value, path + (index,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def secret_problems(located: Located) -> list[Diagnostic]:
+    """Literal secrets anywhere in the plan; the message names the kind, never the value."""
+    found = []
+    for path, text in _walk_strings(located.data):
+        for pattern, what in _SECRET_VALUES:
+            if pattern.search(text):
+                found.append(_at(located, path, f"this looks like {what}; secrets never go in the plan: "
+                                 "store it in a file and name the file (e.g. api_url_file, routing_key_file)"))
+                break
+    return found
+
+
+def placeholder_warnings(located: Located) -> list[Diagnostic]:
+    warnings = []
+    for path, text in _walk_strings(located.data):
+        for match in PLACEHOLDER.finditer(text):
+            if match.group() == "[BASELINE]":
+                message = "baseline not known yet ([BASELINE]): compared with the value one week earlier"
+            else:
+                message = f"placeholder {match.group()} is still to be filled in"
+            warnings.append(_at(located, path, message, severity="warning"))
+    return warnings
+
+
+# --- pydantic errors to located diagnostics -------------------------------------------------
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, Path]:
+    """Split pydantic's loc into the path through the data and the rest (union tags dropped).
+
+    Returns (path present in the data, full cleaned path including a trailing missing field).
+    """
+    present: list[str | int] = []
+    node = data
+    cleaned: list[str | int] = []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            present.append(part)
+            cleaned.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            present.append(part)
+            cleaned.append(part)
+        elif isinstance(part, str) and isinstance(node, dict):
+            cleaned.append(part)  # a field that is missing from this mapping
+            break
+        # otherwise: a union member tag such as 'str' or 'function-after[...]'; skip it
+    return tuple(present), tuple(cleaned)
+
+
+def _model_at(model: type[BaseModel], path: Path) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at `path`, for field-name suggestions."""
+    current: Any = model
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
+            current = field.annotation if field else None
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Union down to the first pydantic model or container in it."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        for member in members:
+            if (isinstance(member, type) and issubclass(member, BaseModel)) or typing.get_origin(member) in (list, dict):
+                return member
+        return members[0] if members else None
+    return annotation
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, (int, float)):
+        return f"{value} (a number)"
+    if isinstance(value, str):
+        return f'"{value}"' if len(value) < 60 else f'"{value[:57]}..."'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str) -> str:
+    kind, msg, value = error["type"], error["msg"], error.get("input")
+    if kind == "extra_forbidden":
+        names = _field_names(model) if model else []
+        hint = ""
+        close = difflib.get_close_matches(field, names, n=1, cutoff=0.6)
+        if close:
+            hint = f' (did you mean "{close[0]}"?)'
+        if _SECRET_FIELD.search(field) and f"{field}_file" in names:
+            return (f'"{field}" would hold a secret, and secrets never go in the plan: '
+                    f'put it in a file and give "{field}_file"')
+        expected = f"; expected one of: {', '.join(sorted(names))}" if names else ""
+        return f'unknown field "{field}"{hint}{expected}'
+    if kind == "missing":
+        return f'missing required field "{field}"'
+    if kind in ("literal_error", "enum"):
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"expected {expected}, got {_describe(value)}"
+    if kind.startswith("string_") and kind != "string_pattern_mismatch":
+        return f"expected text, got {_describe(value)}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {_describe(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of fields, got {_describe(value)}"
+    if kind == "too_short":
+        return "must not be empty; expected at least one entry"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {_describe(value)}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {_describe(value)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {_describe(value)}"
+    if kind.startswith(("datetime", "date")):
+        return f'expected a date and time such as "2026-11-25T09:00:00+01:00", got {_describe(value)}'
+    if kind == "string_pattern_mismatch":
+        return f"{_describe(value)} does not match {error.get('ctx', {}).get('pattern')}"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg[0].lower() + msg[1:] if msg else kind
+
+
+def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]:
+    grouped: dict[tuple[Path, bool], list[str]] = {}
+    for error in err.errors(include_url=False):
+        present, cleaned = _data_path(located.data, tuple(error["loc"]))
+        kind = error["type"]
+        on_key = kind in ("extra_forbidden",)
+        if kind == "missing":
+            field = str(cleaned[-1]) if len(cleaned) > len(present) else str(error["loc"][-1])
+            model = None
+            path = present
+        else:
+            field = str(present[-1]) if present else ""
+            model = _model_at(Plan, present[:-1]) if on_key else None
+            path = present
+        message = _message(error, model, field)
+        grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
+    out = []
+    for (path, on_key), messages in grouped.items():
+        unique = list(dict.fromkeys(messages))
+        if len(unique) > 1 and all(m.startswith("expected ") for m in unique):
+            message = "expected " + " or ".join(m.removeprefix("expected ").split(", got ")[0] for m in unique)
+            got = unique[0].split(", got ", 1)
+            message += f", got {got[1]}" if len(got) == 2 else ""
+        else:
+            message = "; ".join(unique)
+        out.append(_at(located, path, message, key=on_key))
+    return out

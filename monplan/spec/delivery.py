@@ -1,0 +1,161 @@
+"""Who is told and how: receivers, routes per priority, on-call rotation, escalation, procedures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from monplan.spec.types import Duration, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday
+
+SecretPath = Text
+
+
+class SlackReceiver(Spec):
+    channel: Text
+    api_url_file: SecretPath = Field(description="File holding the Slack webhook URL (a secret).")
+    title: str | None = None
+
+
+class PagerDutyReceiver(Spec):
+    routing_key_file: SecretPath = Field(description="File holding the Events API v2 routing key (a secret).")
+    url: str | None = Field(None, description="Events API URL; default Alertmanager's.")
+
+
+class WebhookReceiver(Spec):
+    url: str | None = Field(None, description="Endpoint without credentials (e.g. a ticket bridge).")
+    url_file: SecretPath | None = Field(None, description="File holding the endpoint URL when it carries a secret.")
+    credentials_file: SecretPath | None = Field(None, description="File holding a bearer token.")
+    max_alerts: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> "WebhookReceiver":
+        if (self.url is None) == (self.url_file is None):
+            raise ValueError("give exactly one of url or url_file")
+        return self
+
+
+class EmailReceiver(Spec):
+    to: list[Text] = Field(min_length=1)
+    sender: Text = Field(alias="from")
+    smarthost: Text = Field(description="host:port of the SMTP relay.")
+    auth_username: str | None = None
+    auth_password_file: SecretPath | None = None
+    require_tls: bool = True
+
+
+class Receiver(Spec):
+    """A place alerts go; exactly one of slack, pagerduty, webhook or email (several for a fan-out)."""
+
+    name: Text
+    description: str | None = None
+    slack: SlackReceiver | None = None
+    pagerduty: PagerDutyReceiver | None = None
+    webhook: WebhookReceiver | None = None
+    email: EmailReceiver | None = None
+
+    @model_validator(mode="after")
+    def _has_integration(self) -> "Receiver":
+        if not any((self.slack, self.pagerduty, self.webhook, self.email)):
+            raise ValueError("a receiver needs at least one of slack, pagerduty, webhook or email")
+        return self
+
+
+class Route(Spec):
+    """How alerts of one priority are delivered."""
+
+    receivers: list[Text] = Field(min_length=1)
+    business_hours_only: bool = Field(False, description="Deliver only inside business hours (tickets).")
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+
+class BusinessHours(Spec):
+    timezone: TimeZone | None = Field(None, description="Default: the plan's timezone.")
+    weekdays: list[Weekday] = Field(default_factory=lambda: ["monday", "tuesday", "wednesday", "thursday", "friday"])
+    start: TimeOfDay = "09:00"
+    end: TimeOfDay = "17:00"
+
+
+class CriticalPeriodRoute(Spec):
+    """During the critical period after deployment, these priorities also reach these receivers."""
+
+    receivers: list[Text] = Field(min_length=1)
+    priorities: list[Priority] = Field(default_factory=lambda: ["critical", "high"])
+    period: Text = Field("Critical Period", description="A period of monitoring_duration.")
+
+
+class AlertRouting(Spec):
+    group_by: list[Text] = Field(default_factory=lambda: ["alertname", "service", "component"])
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    receivers: list[Receiver] = Field(min_length=1)
+    routes: dict[Priority, Route]
+    critical_period: CriticalPeriodRoute | None = None
+
+
+class DecisionPoint(Spec):
+    when: Text = Field(description='The condition, e.g. "User-facing".')
+    then: Text = Field(description="What to do.")
+
+
+class ResponseProcedure(Spec):
+    """The Alert Response Procedures of one priority."""
+
+    immediate_actions: list[Text] = Field(default_factory=list)
+    decision_points: list[DecisionPoint] = Field(default_factory=list)
+    resolution_path: list[Text] = Field(default_factory=list)
+    steps: list[Text] = Field(default_factory=list, description="Numbered steps, for priorities without phases.")
+
+
+class Person(Spec):
+    name: Text
+    role: str | None = None
+    email: str | None = None
+    pagerduty_user: str | None = Field(None, description="PagerDuty user id, for the escalation export.")
+
+
+class Shift(Spec):
+    """A row of the On-Call Rotation table."""
+
+    day: Text = Field(description='The Day cell: "Day 1", "Weekend", ...')
+    primary: Text
+    secondary: Text
+    days: int = Field(1, ge=1, le=31, description="Length of the shift in calendar days.")
+    start: dt.datetime | None = Field(None, description="Local start; default: when the previous shift ends.")
+
+
+class OnCall(Spec):
+    timezone: TimeZone | None = Field(None, description="Default: the plan's timezone.")
+    handoff: TimeOfDay = Field("09:00", description="Local time at which shifts change.")
+    start: dt.date | None = Field(None, description="Date of the first shift; default: the deployment date.")
+    rotation: list[Shift] = Field(min_length=1)
+
+
+class EscalationLevel(Spec):
+    level: Text = Field(description='The role, e.g. "Team Lead".')
+    rotation: bool = Field(False, description="This level is whoever is on call (primary, then secondary).")
+    people: list[Text] = Field(default_factory=list)
+    after: Duration = Field("0m", description="Delay after the alert before this level is engaged.")
+
+    @model_validator(mode="after")
+    def _someone(self) -> "EscalationLevel":
+        if not self.rotation and not self.people:
+            raise ValueError(f'escalation level "{self.level}" names nobody; give people or rotation: true')
+        return self
+
+
+class Deployment(Spec):
+    time: dt.datetime = Field(description="When the release went to production, with its UTC offset.")
+    timezone: TimeZone | None = None
+    team: list[Text] = Field(default_factory=list, description="The deployment team (critical-period watch).")
+
+    @model_validator(mode="after")
+    def _aware(self) -> "Deployment":
+        if self.time.tzinfo is None:
+            raise ValueError('deployment time needs a UTC offset, e.g. "2026-11-25T09:00:00+01:00"')
+        return self
+
+
+ReportKind = Literal["uptime", "errors_by_severity", "performance_vs_baseline", "user_activity", "incidents"]

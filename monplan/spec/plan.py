@@ -1,0 +1,157 @@
+"""The whole plan document: version 1 of the plan.yaml format."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from monplan.spec.delivery import (
+    AlertRouting, Deployment, EscalationLevel, OnCall, Person, ReportKind, ResponseProcedure,
+)
+from monplan.spec.metrics import FocusArea, Section
+from monplan.spec.types import Duration, GrafanaUnit, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
+
+_DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
+
+
+class Defaults(Spec):
+    for_: Duration = Field("5m", alias="for", description="How long rows wait before firing.")
+    sustained_for: Duration = Field("15m", description='The wait of a "sustained" threshold.')
+    evaluation_interval: Duration = Field("1m", description="Rule evaluation interval.")
+    record_prefix: str = Field("monplan", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+                               description="Level part of recorded series names (level:metric:operations).")
+    labels: Labels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
+    rules_per_group: int = Field(20, ge=2, le=200, description="Most rules in one rule group.")
+
+
+class Period(Spec):
+    """A line of Monitoring Duration, measured from the deployment time."""
+
+    period: Text
+    description: str | None = None
+    from_: Duration = Field(alias="from")
+    until: Duration | None = Field(None, description="End of the period; none for ongoing.")
+
+
+class Activity(Spec):
+    during: Text = Field(description='"hours 1-4", "days 2-7" or "days 8-" (open-ended), counted from deployment.')
+    activity: Text
+    cadence: Literal["continuous", "hourly", "daily", "weekly", "once"] | None = None
+    at: list[TimeOfDay] = Field(default_factory=list, description="Local times of day for scheduled checks.")
+    owner: str | None = None
+
+    @field_validator("during")
+    @classmethod
+    def _during(cls, value: str) -> str:
+        match = _DURING.match(value.strip())
+        if not match:
+            raise ValueError(f'cannot read "{value}"; expected "hours 1-4", "days 2-7", "day 1" or "days 8-"')
+        first, last = int(match["first"]), match["last"]
+        if first < 1 or (last is not None and int(last) < first):
+            raise ValueError(f'"{value}" is an empty range; hours and days count from 1')
+        return value
+
+
+class SchedulePeriod(Spec):
+    period: Text
+    activities: list[Activity] = Field(min_length=1)
+
+
+class Tool(Spec):
+    category: Text = Field(description='e.g. "APM Solution"')
+    name: Text = Field(description="The product used; [TOOL_NAME] while undecided.")
+    covers: list[Text] = Field(default_factory=list)
+
+
+class ViewPanel(Spec):
+    title: Text
+    query: PromQL
+    unit: GrafanaUnit = "short"
+    legend: str | None = Field(None, description="Legend format, e.g. {{component}}.")
+    panel: Literal["timeseries", "stat", "gauge", "bargauge", "table"] = "timeseries"
+
+
+class View(Spec):
+    """A custom view (a row of panels that are not alerts), e.g. Error rates by component."""
+
+    title: Text
+    panels: list[ViewPanel] = Field(min_length=1)
+
+
+class Dashboard(Spec):
+    title: Text
+    link: str | None = Field(None, description="Where people open it; default: grafana.url + the generated uid.")
+    description: str | None = None
+    sections: list[Text] = Field(default_factory=list, description="Titles of sections shown on this dashboard.")
+    focus_areas: list[Text] = Field(default_factory=list, description="Titles of focus areas shown on this dashboard.")
+    views: list[View] = Field(default_factory=list)
+
+
+class Endpoints(Spec):
+    grafana_url: str | None = None
+    grafana_folder: Text = "Monitoring"
+    prometheus_url: str = "http://127.0.0.1:9090"
+    alertmanager_url: str = "http://127.0.0.1:9093"
+
+
+class ReportItem(Spec):
+    item: Text
+    kind: ReportKind
+    sections: list[Text] = Field(default_factory=list, description="Sections whose rows feed this item.")
+
+
+class DailyReport(Spec):
+    time: TimeOfDay = "08:00"
+    contents: list[ReportItem] = Field(min_length=1)
+
+
+class WeeklyReview(Spec):
+    day: Weekday | Literal["[DAY]"]
+    time: TimeOfDay
+    duration: Duration = "1h"
+    participants: list[Text] = Field(default_factory=list)
+    agenda: list[Text] = Field(default_factory=list)
+
+
+class Reporting(Spec):
+    daily_report: DailyReport
+    weekly_review: WeeklyReview
+
+
+class Refinement(Spec):
+    review_after: list[Duration] = Field(default_factory=lambda: ["24h"])
+    actions: list[Text] = Field(default_factory=list)
+    full_review_after: Duration | None = None
+    statement: str | None = None
+
+
+class Runbooks(Spec):
+    base_url: str = Field(description="URL the generated runbooks are published under; runbook_url = base_url + AlertName.md")
+
+
+class Plan(Spec):
+    """A post-deployment monitoring plan."""
+
+    version: Literal[1]
+    system: Text
+    overview: str | None = None
+    timezone: TimeZone = Field("UTC", description="Default time zone of schedules, rotation and business hours.")
+    deployment: Deployment | None = None
+    defaults: Defaults = Field(default_factory=Defaults)
+    monitoring_duration: list[Period] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1, description="Key Metrics to Monitor: one entry per table.")
+    monitoring_schedule: list[SchedulePeriod] = Field(default_factory=list)
+    response_procedures: dict[Priority, ResponseProcedure] = Field(default_factory=dict)
+    alert_routing: AlertRouting | None = None
+    focus_areas: list[FocusArea] = Field(default_factory=list)
+    tools: list[Tool] = Field(default_factory=list)
+    dashboards: list[Dashboard] = Field(default_factory=list)
+    endpoints: Endpoints = Field(default_factory=Endpoints)
+    people: list[Person] = Field(default_factory=list)
+    oncall: OnCall | None = None
+    escalation_path: list[EscalationLevel] = Field(default_factory=list)
+    reporting: Reporting | None = None
+    refinement: Refinement | None = None
+    runbooks: Runbooks | None = None

@@ -1,0 +1,106 @@
+"""Constrained scalar types of the plan format, each with a message saying what is expected."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from monplan import durations, naming
+from monplan.thresholds import parse_threshold
+
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]")
+
+
+class Spec(BaseModel):
+    """Base of every plan model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _check_threshold(value: str) -> str:
+    parse_threshold(value)
+    return value
+
+
+def _check_duration(value: str) -> str:
+    durations.parse_ms(value)
+    return value
+
+
+def _check_promql(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the query is empty; expected a PromQL expression")
+    import promql_parser  # deferred: only plans with queries need the parser
+
+    try:
+        promql_parser.parse(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"PromQL does not parse: {err}") from None
+    return value
+
+
+def _check_alert_name(value: str) -> str:
+    if not naming.ALERT_NAME.match(value):
+        raise ValueError(f'"{value}" is not a valid alert name; expected letters, digits and _ (not starting with a digit)')
+    return value
+
+
+def _check_metric_name(value: str) -> str:
+    if not naming.METRIC_NAME.match(value):
+        raise ValueError(f'"{value}" is not a valid series name; expected level:metric:operations with letters, digits, _ and :')
+    return value
+
+
+def _check_label_names(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        if not naming.LABEL_NAME.match(key) or key.startswith("__"):
+            raise ValueError(f'"{key}" is not a valid label name; expected letters, digits and _, not starting with __')
+    return value
+
+
+def _check_time_of_day(value: str) -> str:
+    if PLACEHOLDER.fullmatch(value):
+        return value
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
+    if not match:
+        raise ValueError(f'"{value}" is not a time of day; expected 24-hour HH:MM such as "09:00" or "17:30"')
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'unknown time zone "{value}"; expected an IANA name such as "Europe/Berlin" or "UTC"') from None
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_non_empty)]
+Priority = Annotated[Literal["critical", "high", "medium"], BeforeValidator(_lower)]
+ThresholdText = Annotated[str, AfterValidator(_check_threshold)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
+PromQL = Annotated[str, AfterValidator(_check_promql)]
+AlertName = Annotated[str, AfterValidator(_check_alert_name)]
+SeriesName = Annotated[str, AfterValidator(_check_metric_name)]
+Labels = Annotated[dict[str, str], AfterValidator(_check_label_names)]
+TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Weekday = Annotated[
+    Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+    BeforeValidator(_lower),
+]
+GrafanaUnit = Annotated[str, Field(description="A Grafana unit id such as percentunit, s, short, reqps, bytes.")]

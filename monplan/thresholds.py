@@ -1,0 +1,172 @@
+"""The threshold grammar: the plan's threshold cells, written as the document writes them.
+
+    <99.9%            value below 0.999 (percentages compare as fractions)
+    >1% failure rate  words after the value are a description
+    >500ms avg        durations compare in seconds (ms, s, m, h)
+    >70% sustained    'sustained': the condition must hold longer (default for: 15m)
+    <80% of baseline  value below 0.8 times the row's baseline
+    >= 3, <= 0.5      bare numbers compare as they are
+    Any, Any failure  value above 0, firing without delay
+
+Numbers are kept as Decimal so that 99.9% becomes exactly 0.999 in PromQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """What the measured value is, which decides units, formatting and panel type."""
+
+    RATIO = "ratio"  # a fraction 0-1, written as a percentage
+    SECONDS = "seconds"  # a duration in seconds
+    NUMBER = "number"  # a bare number (count, rate, ...)
+    ANY = "any"  # any occurrence: a count above zero
+    RELATIVE = "relative"  # a fraction of a baseline
+
+
+class ThresholdError(ValueError):
+    """A threshold cell that does not follow the grammar."""
+
+
+_UNIT_SECONDS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
+_INVERSE_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+_COMPARISON = re.compile(
+    r"""^(?P<op><=|>=|<|>)\s*
+        (?P<number>[0-9]+(?:\.[0-9]+)?)\s*
+        (?P<unit>%|ms|s|m|h)?
+        (?P<rest>(?:\s+.*)?)$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_ANY = re.compile(r"^any(?P<rest>(?:\s+.*)?)$", re.IGNORECASE)
+_OF_BASELINE = re.compile(r"\bof\s+(the\s+)?baseline\b", re.IGNORECASE)
+_SUSTAINED = re.compile(r"\bsustained\b", re.IGNORECASE)
+
+EXPECTED = (
+    'expected a comparison such as "<99.9%", ">500ms avg", ">70% sustained", '
+    '"<80% of baseline", ">= 3", or "Any ..."'
+)
+
+
+def format_decimal(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros: 0.999, 2, 0.0005."""
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A parsed threshold cell.
+
+    `value` is in Prometheus base units: a fraction for percentages (and for
+    'of baseline', the factor applied to the baseline), seconds for durations.
+    """
+
+    text: str
+    op: str
+    value: Decimal
+    kind: Kind
+    sustained: bool = False
+    description: str = ""
+
+    @property
+    def promql_value(self) -> str:
+        return format_decimal(self.value)
+
+    @property
+    def fires_immediately(self) -> bool:
+        return self.kind is Kind.ANY
+
+    @property
+    def inverse_op(self) -> str:
+        return _INVERSE_OP[self.op]
+
+    @property
+    def upper_is_bad(self) -> bool:
+        """True when values above the threshold are the problem."""
+        return self.op in (">", ">=")
+
+    @property
+    def strict(self) -> bool:
+        return self.op in ("<", ">")
+
+    def breaches(self, measured: float, baseline: float | None = None) -> bool:
+        """Whether a measured value fires this threshold (used by tests and reports)."""
+        limit = float(self.value) * (baseline if self.kind is Kind.RELATIVE else 1.0)
+        return {
+            "<": measured < limit,
+            "<=": measured <= limit,
+            ">": measured > limit,
+            ">=": measured >= limit,
+        }[self.op]
+
+    def human(self) -> str:
+        """The threshold restated in words: 'below 99.9%', 'above 500ms'."""
+        words = {"<": "below", "<=": "at or below", ">": "above", ">=": "at or above"}[self.op]
+        if self.kind is Kind.ANY:
+            return "any occurrence (above 0)"
+        return f"{words} {self.display_value()}"
+
+    def display_value(self) -> str:
+        if self.kind is Kind.RATIO:
+            return f"{format_decimal(self.value * 100)}%"
+        if self.kind is Kind.RELATIVE:
+            return f"{format_decimal(self.value * 100)}% of baseline"
+        if self.kind is Kind.SECONDS:
+            return format_seconds(self.value)
+        return format_decimal(self.value)
+
+
+def format_seconds(value: Decimal) -> str:
+    """The shortest exact way to write a duration in the threshold's units."""
+    if value < 1:
+        return f"{format_decimal(value * 1000)}ms"
+    for unit, size in (("h", Decimal(3600)), ("m", Decimal(60))):
+        if value >= size and (value / size) == (value / size).to_integral_value():
+            return f"{format_decimal(value / size)}{unit}"
+    return f"{format_decimal(value)}s"
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse one threshold cell; raises ThresholdError with what is expected."""
+    if not isinstance(text, str):
+        raise ThresholdError(f"threshold must be text, {EXPECTED}")
+    cell = " ".join(text.split())
+    if not cell:
+        raise ThresholdError(f"threshold is empty; {EXPECTED}")
+    match = _ANY.match(cell)
+    if match:
+        return Threshold(cell, ">", Decimal(0), Kind.ANY, description=match["rest"].strip())
+    match = _COMPARISON.match(cell)
+    if not match:
+        raise ThresholdError(f'cannot read threshold "{text}"; {EXPECTED}')
+    try:
+        number = Decimal(match["number"])
+    except InvalidOperation as err:  # pragma: no cover - the regex admits only digits
+        raise ThresholdError(f'cannot read the number in "{text}"') from err
+    unit = (match["unit"] or "").lower()
+    rest = match["rest"].strip()
+    relative = bool(_OF_BASELINE.search(rest))
+    sustained = bool(_SUSTAINED.search(rest))
+    description = " ".join(_SUSTAINED.sub("", _OF_BASELINE.sub("", rest)).split())
+
+    if relative:
+        if unit not in ("%", ""):
+            raise ThresholdError(
+                f'"{text}": a baseline comparison takes a percentage, such as "<80% of baseline"'
+            )
+        kind, value = Kind.RELATIVE, number / 100 if unit == "%" else number
+    elif unit == "%":
+        kind, value = Kind.RATIO, number / 100
+    elif unit:
+        kind, value = Kind.SECONDS, number * _UNIT_SECONDS[unit]
+    else:
+        kind, value = Kind.NUMBER, number
+    return Threshold(cell, match["op"], value, kind, sustained, description)

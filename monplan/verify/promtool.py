@@ -1,0 +1,95 @@
+"""promtool over the generated rules and their unit tests, with failures traced to plan rows."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from monplan.diagnostics import Diagnostic
+from monplan.model import Plan
+from monplan.verify import CheckResult, find_tool
+
+PACKAGE_HINT = "promtool is not installed; install Debian's prometheus package (apt-get install prometheus)"
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def write_tree(files: dict[str, bytes], root: Path) -> None:
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
+    """Turn promtool's complaint lines into diagnostics at the plan rows they concern."""
+    by_name = {}
+    for alert in plan.alerts:
+        by_name[alert.name] = alert
+        by_name[alert.record] = alert
+        if alert.baseline_record:
+            by_name[alert.baseline_record] = alert
+    out: list[Diagnostic] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("Checking", "Unit Testing", "SUCCESS")) or line == "FAILED:":
+            continue
+        alert = next((by_name[q] for q in _QUOTED.findall(line) if q in by_name), None)
+        if alert is None:
+            match = re.search(r"alertname:\s*(\w+)", line)
+            alert = by_name.get(match.group(1)) if match else None
+        if alert is not None:
+            out.append(Diagnostic(plan.file, alert.line, 0, f"promtool: {line}", f"{alert.name}"))
+        else:
+            out.append(Diagnostic(fallback_file, 0, 0, f"promtool: {line}"))
+    return out
+
+
+def _run(args: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def check(plan: Plan, files: dict[str, bytes]) -> list[CheckResult]:
+    """`promtool check rules --lint=all --lint-fatal` and `promtool test rules` on the output."""
+    promtool = find_tool("promtool")
+    rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
+    tests = sorted(p for p in files if p.startswith("prometheus/tests/"))
+    if promtool is None:
+        return [CheckResult("promtool check rules", f"{len(rules)} rule files", "missing", PACKAGE_HINT),
+                CheckResult("promtool test rules", f"{len(tests)} test files", "missing", PACKAGE_HINT)]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="monplan-promtool-") as tmp:
+        root = Path(tmp)
+        write_tree({p: files[p] for p in rules + tests}, root)
+        if rules:
+            proc = _run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *rules], root)
+            output = proc.stdout + proc.stderr
+            ok = proc.returncode == 0
+            results.append(CheckResult(
+                "promtool check rules", f"{len(rules)} rule files", "passed" if ok else "failed",
+                f"{_rule_count(output)} rules",
+                [] if ok else _trace(plan, _failures(output), "prometheus/rules")))
+        if tests:
+            proc = _run([promtool, "test", "rules", *tests], root)
+            output = proc.stdout + proc.stderr
+            ok = proc.returncode == 0
+            results.append(CheckResult(
+                "promtool test rules", f"{len(tests)} test files", "passed" if ok else "failed",
+                f"{sum(1 for a in plan.alerts)} alerts proven" if ok else "",
+                [] if ok else _trace(plan, _failures(output), "prometheus/tests")))
+    return results
+
+
+def _rule_count(output: str) -> int:
+    return sum(int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", output))
+
+
+def _failures(output: str) -> str:
+    """The lines of promtool's output that describe failures."""
+    keep = []
+    for line in output.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("FAILED", "alertname:")) or ("error" in stripped.lower()) or '"' in stripped:
+            keep.append(stripped)
+    return "\n".join(keep)
