@@ -68,22 +68,24 @@ FUNCTIONS = {
 }
 
 
-def expand_value(template: str, value: float) -> str:
+def expand_value(template: str, value: float, labels: dict[str, str] | None = None) -> str:
     """Expand the `{{ $value | fn }}` actions and `{{ "x" }}` literals that monplan writes.
 
-    Anything else (a user's own template) is returned unchanged, and the caller
-    leaves such annotations out of its expectations.
+    and `{{ $labels.NAME }}` when labels are given. Anything else raises ValueError: promtool
+    compares annotations exactly, so a generated test must be able to predict them.
     """
     import re
 
     def action(match: re.Match[str]) -> str:
-        body = match.group(1).strip()
-        literal = re.fullmatch(r'"((?:[^"\\]|\\.)*)"', body)
-        if literal:
-            return literal.group(1)
+        if match.group(1) is not None:
+            return match.group(1)
+        body = match.group(2).strip()
         piped = re.fullmatch(r"\$value\s*\|\s*(\w+)", body)
         if piped and piped.group(1) in FUNCTIONS:
             return FUNCTIONS[piped.group(1)](value)
+        label = re.fullmatch(r"\$labels\.([A-Za-z_][A-Za-z0-9_]*)", body)
+        if label and labels is not None:
+            return labels.get(label.group(1), "")  # Prometheus sets missingkey=zero
         raise ValueError(f"cannot predict template action {{{{ {body} }}}}")
 
-    return re.sub(r"\{\{(.*?)\}\}", action, template)
+    return re.sub(r'\{\{\s*"((?:[^"\\]|\\.)*)"\s*\}\}|\{\{(.*?)\}\}', action, template)

@@ -27,8 +27,11 @@ class _Collector:
         known = list(known)
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
-        choices = ", ".join(f'"{k}"' for k in known) or "none are defined"
-        self(path, f'unknown {what} "{value}"{hint}; expected one of: {choices}')
+        if known:
+            choices = ", ".join(f'"{k}"' for k in known)
+            self(path, f'unknown {what} "{value}"{hint}; expected one of: {choices}')
+        else:
+            self(path, f'unknown {what} "{value}"; the plan defines no {what}s')
 
 
 def _focus_titles(spec: Spec) -> list[str]:
@@ -99,6 +102,9 @@ def _routing(spec: Spec, problem: _Collector, alerts: list["Alert"]) -> None:
 
 
 def _people(spec: Spec, problem: _Collector) -> None:
+    for index, level in enumerate(spec.escalation_path):
+        if not level.rotation and not level.people:
+            problem(("escalation_path", index), f'escalation level "{level.level}" names nobody; give people or rotation: true')
     if not spec.people:
         return
     names = [p.name for p in spec.people]

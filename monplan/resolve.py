@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterator
 
 from monplan import durations, naming
+from monplan.gotemplate import expand_value
 from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.model import Alert, Panel, Plan
 from monplan.references import check_references
@@ -50,8 +51,8 @@ def resolve(spec: Spec, located: Located) -> Plan:
                 continue
             alerts.append(_alert(spec, located, row, row_path, metric, tool, title, slug, component, problem))
 
-    _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them")
-    _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them")
+    clashing = _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them", set())
+    _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them", clashing)
     problems.extend(check_references(spec, located, alerts))
     if problems:
         raise PlanError(sorted(set(problems), key=lambda d: (d.line, d.column, d.message)))
@@ -122,7 +123,13 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
 
     runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
     annotations = _annotations(metric, tool, group, priority, threshold, runbook_url)
-    annotations.update(row.annotations)  # the user's own Go templates pass through as written
+    for key, text in row.annotations.items():
+        try:  # the user's own Go templates pass through, if the generated tests can predict them
+            expand_value(text, 0.0, {})
+        except ValueError as err:
+            problem(path + ("annotations", key), f"{err}; generated tests compare annotations exactly, so plan "
+                    "annotations may use {{ $value | humanize }}, humanizePercentage, humanizeDuration and {{ $labels.NAME }}")
+        annotations[key] = text
     line = located.where(path)[0]
     return Alert(
         name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
@@ -170,12 +177,17 @@ def _annotations(metric: str, tool: str | None, group: str, priority: str, thres
     return out
 
 
-def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str) -> None:
+def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str, skip: set[Path]) -> set[Path]:
+    """Report rows reusing a name; returns their paths. Rows in `skip` were reported already."""
     seen: dict[str, Alert] = {}
+    clashing: set[Path] = set()
     for alert in alerts:
         value = getattr(alert, attr)
         if value in seen:
-            first = seen[value]
-            problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
+            clashing.add(alert.path)
+            if alert.path not in skip:
+                first = seen[value]
+                problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
         else:
             seen[value] = alert
+    return clashing

@@ -40,12 +40,14 @@ _COMPARISON = re.compile(
     r"""^(?P<op><=|>=|<|>)\s*
         (?P<number>[0-9]+(?:\.[0-9]+)?)\s*
         (?P<unit>%|ms|s|m|h)?
-        (?P<rest>(?:\s+.*)?)$""",
+        (?P<rest>(?:\s+[^\W\d_].*)?)$""",
     re.VERBOSE | re.IGNORECASE,
 )
 _ANY = re.compile(r"^any(?P<rest>(?:\s+.*)?)$", re.IGNORECASE)
 _OF_BASELINE = re.compile(r"\bof\s+(the\s+)?baseline\b", re.IGNORECASE)
 _SUSTAINED = re.compile(r"\bsustained\b", re.IGNORECASE)
+_UNKNOWN_UNITS = {"d", "w", "y", "us", "ns", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
+                  "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "percent", "pct"}
 
 EXPECTED = (
     'expected a comparison such as "<99.9%", ">500ms avg", ">70% sustained", '
@@ -154,6 +156,11 @@ def parse_threshold(text: str) -> Threshold:
     unit = (match["unit"] or "").lower()
     rest = match["rest"].strip()
     relative = bool(_OF_BASELINE.search(rest))
+    first_word = rest.split()[0].lower() if rest else ""
+    if first_word in _UNKNOWN_UNITS:
+        raise ThresholdError(f'"{text}": unit "{rest.split()[0]}" is not supported; expected ms, s, m or h, or % for percentages')
+    if not relative and re.search(r"baseline", rest, re.IGNORECASE):
+        raise ThresholdError(f'"{text}" mentions a baseline but does not say "of baseline", as in "<80% of baseline"')
     sustained = bool(_SUSTAINED.search(rest))
     description = " ".join(_SUSTAINED.sub("", _OF_BASELINE.sub("", rest)).split())
 

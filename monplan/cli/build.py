@@ -47,5 +47,5 @@ def build(
     warned = len(result.plan.warnings)
     note = f"; {warned} warning{'s' if warned != 1 else ''} (monplan validate lists them)" if warned and not output.verbose() else ""
     output.say(
-        f"Built {len(result.plan.alerts)} alerts from {plan} into {out}: {len(changes.added)} added, "
+        f"Built {len(result.plan.alerts)} alert{'s' if len(result.plan.alerts) != 1 else ''} from {plan} into {out}: {len(changes.added)} added, "
         f"{len(changes.changed)} changed, {len(changes.removed)} removed, {changes.unchanged} unchanged{note}.")

@@ -63,8 +63,12 @@ def _dur(ms: int) -> str:
 
 
 def expected_alert(alert: Alert, value: Decimal) -> dict[str, Any]:
-    annotations = {key: expand_value(text, float(value)) for key, text in alert.annotations}
-    return {"exp_labels": dict(alert.labels), "exp_annotations": annotations}
+    # Templates see only the labels of the series the expression returned (none here: the
+    # tests inject unlabelled series), not the rule's own labels; labels are templates too.
+    series_labels: dict[str, str] = {}
+    labels = {key: expand_value(text, float(value), series_labels) for key, text in alert.labels}
+    annotations = {key: expand_value(text, float(value), series_labels) for key, text in alert.annotations}
+    return {"exp_labels": labels, "exp_annotations": annotations}
 
 
 def tests_for(alert: Alert, interval_ms: int) -> list[dict[str, Any]]:

@@ -42,6 +42,9 @@ def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
     except ValidationError as err:
         problems.extend(_from_validation(located, err))
     if problems or plan is None:
+        # A field refused for its name ("api_url would hold a secret") need not be flagged again for its value.
+        named = {d.field for d in problems if "would hold a secret" in d.message}
+        problems = [d for d in problems if not (d.field in named and d.message.startswith("this looks like"))]
         raise PlanError(_dedupe(problems))
     return plan, placeholder_warnings(located)
 
@@ -167,8 +170,21 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str) -> str:
-    kind, msg, value = error["type"], error["msg"], error.get("input")
+_PRIORITY_LITERAL = "'critical', 'high' or 'medium'"
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, original: Any = None) -> str:
+    kind, msg = error["type"], error["msg"]
+    value = original if original is not None else error.get("input")
     if kind == "extra_forbidden":
         names = _field_names(model) if model else []
         hint = ""
@@ -184,6 +200,10 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str) -
         return f'missing required field "{field}"'
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
+        if expected == _PRIORITY_LITERAL:
+            expected = "Critical, High or Medium (any case)"
+        if field == "version":
+            return f"this plan says version {value!r}, but monplan reads plan format version 1"
         return f"expected {expected}, got {_describe(value)}"
     if kind.startswith("string_") and kind != "string_pattern_mismatch":
         return f"expected text, got {_describe(value)}"
@@ -209,12 +229,29 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str) -
     return msg[0].lower() + msg[1:] if msg else kind
 
 
+def _explained_by_unknown(missing: Path, unknown: set[Path]) -> bool:
+    """A missing field whose near-miss spelling (or secret twin) was given: the unknown-field error says it all."""
+    if not missing:
+        return False
+    parent, name = missing[:-1], str(missing[-1])
+    for path in unknown:
+        if path[:-1] == parent and isinstance(path[-1], str):
+            given = path[-1]
+            if f"{given}_file" == name or difflib.get_close_matches(given, [name], n=1, cutoff=0.6):
+                return True
+    return False
+
+
 def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]:
     grouped: dict[tuple[Path, bool], list[str]] = {}
-    for error in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    unknown = {_data_path(located.data, tuple(e["loc"]))[0] for e in errors if e["type"] == "extra_forbidden"}
+    for error in errors:
         present, cleaned = _data_path(located.data, tuple(error["loc"]))
         kind = error["type"]
-        on_key = kind in ("extra_forbidden",)
+        if kind == "missing" and _explained_by_unknown(cleaned, unknown):
+            continue
+        on_key = kind in ("extra_forbidden",) or "[key]" in error["loc"]
         if kind == "missing":
             field = str(cleaned[-1]) if len(cleaned) > len(present) else str(error["loc"][-1])
             model = None
@@ -223,7 +260,7 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
             field = str(present[-1]) if present else ""
             model = _model_at(Plan, present[:-1]) if on_key else None
             path = present
-        message = _message(error, model, field)
+        message = _message(error, model, field, _value_at(located.data, present) if kind != "missing" else None)
         grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
     out = []
     for (path, on_key), messages in grouped.items():

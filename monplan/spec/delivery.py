@@ -139,12 +139,6 @@ class EscalationLevel(Spec):
     people: list[Text] = Field(default_factory=list)
     after: Duration = Field("0m", description="Delay after the alert before this level is engaged.")
 
-    @model_validator(mode="after")
-    def _someone(self) -> "EscalationLevel":
-        if not self.rotation and not self.people:
-            raise ValueError(f'escalation level "{self.level}" names nobody; give people or rotation: true')
-        return self
-
 
 class Deployment(Spec):
     time: dt.datetime = Field(description="When the release went to production, with its UTC offset.")

@@ -149,6 +149,11 @@ def load_text(text: str, file: str) -> Located:
         problem = err.problem or str(err)
         if err.context:
             problem = f"{err.context}, {problem}"
+            start = err.context_mark
+            if start is not None and err.problem_mark is not None and start.line != err.problem_mark.line:
+                problem += f" (it began at line {start.line + 1}, column {start.column + 1})"
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            problem += "; tabs cannot indent YAML, use spaces"
         raise PlanError([Diagnostic(file, line, column, f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as err:
         raise PlanError([Diagnostic(file, 0, 0, f"YAML error: {err}")]) from None
@@ -169,6 +174,13 @@ def load_text(text: str, file: str) -> Located:
     if builder.problems:
         raise PlanError(builder.problems)
     return located
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def load_file(path: FsPath) -> Located:

@@ -57,11 +57,10 @@ def _check_metric_name(value: str) -> str:
     return value
 
 
-def _check_label_names(value: dict[str, str]) -> dict[str, str]:
-    for key in value:
-        if not naming.LABEL_NAME.match(key) or key.startswith("__"):
-            raise ValueError(f'"{key}" is not a valid label name; expected letters, digits and _, not starting with __')
-    return value
+def _check_label_name(key: str) -> str:
+    if not naming.LABEL_NAME.match(key) or key.startswith("__"):
+        raise ValueError(f'"{key}" is not a valid label name; expected letters, digits and _, not starting with __')
+    return key
 
 
 def _check_time_of_day(value: str) -> str:
@@ -96,7 +95,8 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 PromQL = Annotated[str, AfterValidator(_check_promql)]
 AlertName = Annotated[str, AfterValidator(_check_alert_name)]
 SeriesName = Annotated[str, AfterValidator(_check_metric_name)]
-Labels = Annotated[dict[str, str], AfterValidator(_check_label_names)]
+LabelName = Annotated[str, AfterValidator(_check_label_name)]
+Labels = dict[LabelName, str]
 TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 Weekday = Annotated[
