@@ -125,12 +125,21 @@ def write(out: Path, files: dict[str, bytes]) -> tuple[Changes, list[Diagnostic]
         for rel in changes.removed:
             (out / rel).unlink(missing_ok=True)
             _prune_empty_dirs(out, (out / rel).parent)
-        _atomic_write(out / MANIFEST, manifest_bytes(list(files)))
+        manifest = manifest_bytes(list(files))
+        if _read(out / MANIFEST) != manifest:
+            _atomic_write(out / MANIFEST, manifest)
     except OSError as err:
         where = err.filename or str(out)
         return changes, [Diagnostic(str(where), 0, 0, f"cannot write the output: {err.strerror}; "
                                     "files already written are complete, the rest are unchanged")]
     return changes, []
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _prune_empty_dirs(out: Path, folder: Path) -> None:

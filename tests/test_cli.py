@@ -1,0 +1,139 @@
+"""The CLI as users and CI drive it: exit codes, what is printed, what is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CASES, ROOT, run_monplan, tree
+from monplan.cli import app
+
+MINIMAL = CASES / "valid" / "minimal" / "plan.yaml"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_the_repository_generated_folder_is_exactly_what_plan_yaml_builds() -> None:
+    result = run_monplan("build", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_build_writes_the_outputs_and_says_what_it_did(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--plan", str(MINIMAL), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Built 1 alert from" in result.output
+    assert (tmp_path / "out" / "prometheus" / "rules" / "availability.yml").is_file()
+    assert (tmp_path / "out" / "prometheus" / "tests" / "availability.yml").is_file()
+
+
+def test_a_second_build_changes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    runner.invoke(app, ["build", "--plan", str(MINIMAL), "--out", str(out)])
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = runner.invoke(app, ["build", "--plan", str(MINIMAL), "--out", str(out)])
+    assert "0 added, 0 changed, 0 removed" in result.output
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "leftover"])
+def test_check_fails_and_lists_the_file_when_output_is_stale(damage: str, runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copy(MINIMAL, tmp_path / "plan.yaml")
+    assert runner.invoke(app, ["build", "--plan", str(tmp_path / "plan.yaml"), "--out", str(out)]).exit_code == 0
+    target = out / "prometheus" / "rules" / "availability.yml"
+    if damage == "edit":
+        target.write_text(target.read_text().replace("0.995", "0.99"))
+    elif damage == "delete":
+        target.unlink()
+    else:  # the plan renames its section: the old files are no longer produced
+        (tmp_path / "plan.yaml").write_text(MINIMAL.read_text().replace("Availability\n", "Uptime\n"))
+    before = tree(out)
+    result = run_monplan("build", "--check", "--plan", str(tmp_path / "plan.yaml"), "--out", str(out))
+    assert result.returncode == 1
+    assert "availability.yml" in result.stderr and "out of date" in result.stderr
+    assert tree(out) == before, "--check must write nothing"
+
+
+def test_files_the_plan_no_longer_produces_are_removed_but_the_users_files_stay(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.read_text())
+    runner.invoke(app, ["build", "--plan", str(plan), "--out", str(out)])
+    (out / "prometheus" / "rules" / "team-extra.yml").write_text("groups: []\n")
+    (out / "README.team.md").write_text("ours\n")
+    plan.write_text(MINIMAL.read_text().replace("Availability\n", "Uptime\n"))
+    result = runner.invoke(app, ["build", "--plan", str(plan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "prometheus" / "rules" / "availability.yml").exists()
+    assert (out / "prometheus" / "rules" / "uptime.yml").exists()
+    assert (out / "prometheus" / "rules" / "team-extra.yml").read_text() == "groups: []\n"
+    assert (out / "README.team.md").read_text() == "ours\n"
+
+
+def test_build_refuses_to_overwrite_a_file_it_did_not_write(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "prometheus" / "rules").mkdir(parents=True)
+    (out / "prometheus" / "rules" / "availability.yml").write_text("# hand written\n")
+    result = run_monplan("build", "--plan", str(MINIMAL), "--out", str(out))
+    assert result.returncode == 1
+    assert "was not written by monplan" in result.stderr
+    assert (out / "prometheus" / "rules" / "availability.yml").read_text() == "# hand written\n"
+
+
+def test_a_missing_plan_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    result = run_monplan("build", "--plan", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "nope.yaml: error: no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_reports_placeholders_as_warnings_with_their_lines(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.read_text().replace("tool: Uptime Monitor", "tool: \"[TOOL_NAME]\""))
+    result = run_monplan("validate", "--no-tools", "--plan", str(plan))
+    assert result.returncode == 0
+    assert f"{plan}:7:15: warning: sections[0].metrics[0].tool: placeholder [TOOL_NAME] is still to be filled in" in result.stderr
+
+
+def test_validate_json_is_machine_readable_and_lists_errors(tmp_path: Path) -> None:
+    bad = CASES / "invalid" / "bad-thresholds" / "plan.yaml"
+    result = run_monplan("validate", "--format", "json", "--plan", str(bad))
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert {d["line"] for d in report["diagnostics"]} == {6, 7, 8, 9, 10, 11}
+    assert all(d["file"] == str(bad) and d["severity"] == "error" for d in report["diagnostics"])
+
+
+def test_validate_runs_promtool_on_what_the_plan_builds(promtool: str) -> None:
+    result = run_monplan("validate", "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout
+    checks = {c["tool"]: c["status"] for c in report["checks"]}
+    assert checks["promtool check rules"] == "passed"
+    assert checks["promtool test rules"] == "passed"
+
+
+def test_validate_says_clearly_when_promtool_is_missing(tmp_path: Path) -> None:
+    result = run_monplan("validate", "--plan", str(MINIMAL), env={"PATH": str(tmp_path)})
+    assert result.returncode == 0
+    assert "missing" in result.stdout and "apt-get install prometheus" in result.stderr + result.stdout
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["--version"]).output.startswith("monplan ")
+    result = runner.invoke(app, ["build", "--help"])
+    assert result.exit_code == 0 and "--check" in result.output
+
+
+def test_unknown_options_are_usage_errors_with_exit_code_2() -> None:
+    result = run_monplan("build", "--plna", "x")
+    assert result.returncode == 2

@@ -1,0 +1,127 @@
+"""The generated rules and unit tests under the real promtool, and proof that the generated
+tests catch broken alerts: each mutation of the rules must make every mutated alert's test fail."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from conftest import CASES, ROOT, run_monplan
+
+pytestmark = pytest.mark.promtool
+
+PLANS = [ROOT / "plan.yaml", *sorted((CASES / "valid").glob("*/plan.yaml"))]
+
+
+def _ids(path: Path) -> str:
+    return "repo" if path.parent == ROOT else path.parent.name
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
+    outputs = {}
+    for plan in PLANS:
+        out = tmp_path_factory.mktemp(_ids(plan))
+        result = run_monplan("-q", "build", "--plan", str(plan), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        outputs[plan] = out
+    return outputs
+
+
+def promtool_run(promtool: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([promtool, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=_ids)
+def test_generated_rules_pass_promtool_lint_with_every_check_fatal(plan: Path, built, promtool: str) -> None:
+    out = built[plan]
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/*.yml"))
+    assert rules
+    result = promtool_run(promtool, out, "check", "rules", "--lint=all", "--lint-fatal", *rules)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=_ids)
+def test_generated_unit_tests_pass_under_promtool(plan: Path, built, promtool: str) -> None:
+    out = built[plan]
+    tests = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/tests/*.yml"))
+    assert tests
+    result = promtool_run(promtool, out, "test", "rules", *tests)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_of_the_repo_plan_has_a_firing_and_a_quiet_test(built) -> None:
+    out = built[ROOT / "plan.yaml"]
+    alerts = {rule["alert"] for f in out.glob("prometheus/rules/*.yml")
+              for group in yaml.safe_load(f.read_text())["groups"] for rule in group["rules"] if "alert" in rule}
+    firing, quiet = set(), set()
+    for f in out.glob("prometheus/tests/*.yml"):
+        for test in yaml.safe_load(f.read_text())["tests"]:
+            for check in test["alert_rule_test"]:
+                (firing if check["exp_alerts"] else quiet).add(check["alertname"])
+    assert alerts and firing == alerts and quiet == alerts
+
+
+# --- mutation: the tests must fail when an alert is wrong ----------------------------------
+
+def _flip_strictness(rule: dict) -> None:
+    rule["expr"] = re.sub(r" (<=|>=|<|>) ", lambda m: {"<": " <= ", ">": " >= ", "<=": " < ", ">=": " > "}[m.group(1)], rule["expr"], count=1)
+
+
+def _flip_direction(rule: dict) -> None:
+    rule["expr"] = re.sub(r" (<=|>=|<|>) ", lambda m: {"<": " > ", ">": " < ", "<=": " >= ", ">=": " <= "}[m.group(1)], rule["expr"], count=1)
+
+
+def _shorten_or_add_for(rule: dict) -> None:
+    if "for" in rule:
+        minutes = int(re.fullmatch(r"(\d+)m", rule["for"]).group(1)) if re.fullmatch(r"\d+m", rule["for"]) else None
+        rule["for"] = f"{minutes - 1}m" if minutes and minutes > 1 else "0s"
+    else:
+        rule["for"] = "2m"
+
+
+def _change_severity(rule: dict) -> None:
+    rule["labels"]["severity"] = "info"
+
+
+def _drop_value_from_description(rule: dict) -> None:
+    rule["annotations"]["description"] = re.sub(r"\{\{ \$value[^}]*\}\}", "unknown", rule["annotations"]["description"])
+
+
+MUTATIONS: dict[str, Callable[[dict], None]] = {
+    "strict vs inclusive comparison": _flip_strictness,
+    "comparison direction": _flip_direction,
+    "for duration": _shorten_or_add_for,
+    "severity label": _change_severity,
+    "value in the description": _drop_value_from_description,
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=str)
+@pytest.mark.parametrize("plan", [ROOT / "plan.yaml", CASES / "valid" / "threshold-forms" / "plan.yaml"], ids=_ids)
+def test_generated_tests_fail_for_every_alert_whose_rule_is_mutated(plan: Path, mutation: str, built, promtool: str, tmp_path: Path) -> None:
+    out = built[plan]
+    mutated = tmp_path / "prometheus"
+    (mutated / "rules").mkdir(parents=True)
+    (mutated / "tests").mkdir()
+    names = set()
+    for rule_file in sorted(out.glob("prometheus/rules/*.yml")):
+        document = yaml.safe_load(rule_file.read_text())
+        for group in document["groups"]:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    MUTATIONS[mutation](rule)
+                    names.add(rule["alert"])
+        (mutated / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
+    for test_file in out.glob("prometheus/tests/*.yml"):
+        (mutated / "tests" / test_file.name).write_bytes(test_file.read_bytes())
+    tests = sorted(str(p.relative_to(tmp_path)) for p in mutated.glob("tests/*.yml"))
+    result = promtool_run(promtool, tmp_path, "test", "rules", *tests)
+    assert result.returncode != 0
+    caught = set(re.findall(r"alertname: (\w+)", result.stdout + result.stderr))
+    assert names - caught == set(), f"alerts whose tests did not notice the mutated {mutation}"
