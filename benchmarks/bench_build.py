@@ -1,0 +1,120 @@
+"""Build synthetic plans of growing size and measure monplan against the serialisation floor.
+
+    python benchmarks/bench_build.py                 # 100, 1,000 and 10,000 rows
+    python benchmarks/bench_build.py 100 50000       # any sizes
+
+Each size runs in a fresh interpreter so peak memory (ru_maxrss) belongs to that build
+alone. Printed per size: wall time of load + check + generate + write, rows per second,
+peak memory, output bytes, and the serialisation floor: the time to dump the very same
+output objects with PyYAML's C dumper and json.dumps and write them to disk. monplan's
+time divided by the floor is the figure to watch. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS_PER_SECTION = 20
+KINDS = [
+    ('"<99.9%"', 'avg(avg_over_time(probe_success{{job="svc{i}"}}[5m]))', "Critical"),
+    ('">1% failure rate"', 'sum(rate(errors_total{{svc="s{i}"}}[5m])) / sum(rate(requests_total{{svc="s{i}"}}[5m]))', "High"),
+    ('">500ms avg"', 'histogram_quantile(0.95, sum by (le) (rate(latency_seconds_bucket{{svc="s{i}"}}[5m])))', "Medium"),
+    ('">70% sustained"', '1 - avg(rate(node_cpu_seconds_total{{mode="idle",svc="s{i}"}}[5m]))', "High"),
+    ('"<80% of baseline"', 'sum(rate(orders_total{{svc="s{i}"}}[1h]))', "Medium"),
+    ("Any occurrence", 'sum(increase(violations_total{{svc="s{i}"}}[5m]))', "Critical"),
+]
+
+
+def synthetic_plan(rows: int) -> str:
+    out = ["version: 1", "system: Benchmark", "sections:"]
+    for start in range(0, rows, ROWS_PER_SECTION):
+        out.append(f"  - title: Section {start // ROWS_PER_SECTION:05d}")
+        out.append("    metrics:")
+        for i in range(start, min(start + ROWS_PER_SECTION, rows)):
+            threshold, query, priority = KINDS[i % len(KINDS)]
+            out.append(f"      - metric: Metric {i:06d} Rate")
+            out.append(f"        threshold: {threshold}")
+            out.append(f"        priority: {priority}")
+            out.append(f"        query: '{query.format(i=i)}'")
+    return "\n".join(out) + "\n"
+
+
+def _measure(rows: int) -> dict[str, float]:
+    """Runs inside the child interpreter."""
+    import yaml
+
+    from monplan.build import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        plan = root / "plan.yaml"
+        plan.write_text(synthetic_plan(rows))
+        started = time.perf_counter()
+        result = build(plan, root / "out")
+        elapsed = time.perf_counter() - started
+        assert result.ok, result.problems[:3]
+        out_bytes = sum(len(data) for data in result.files.values())
+
+        # The floor: the same output objects, dumped by C code and written to disk.
+        objects = {}
+        for rel, data in result.files.items():
+            if rel.endswith((".yml", ".yaml")):
+                objects[rel] = ("yaml", yaml.load(data, Loader=yaml.CSafeLoader))
+            elif rel.endswith(".json"):
+                objects[rel] = ("json", json.loads(data))
+        floor_dir = root / "floor"
+        started = time.perf_counter()
+        for rel, (kind, value) in objects.items():
+            text = yaml.dump(value, Dumper=yaml.CSafeDumper, sort_keys=False) if kind == "yaml" else json.dumps(value, indent=2)
+            target = floor_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        floor = time.perf_counter() - started
+
+        started = time.perf_counter()
+        check = build(plan, root / "out", check=True)
+        check_time = time.perf_counter() - started
+        assert check.changes.clean
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": rows, "seconds": elapsed, "rows_per_second": rows / elapsed, "peak_mb": peak_mb,
+            "output_mb": out_bytes / 1e6, "floor_seconds": floor, "ratio_to_floor": elapsed / floor if floor else 0,
+            "check_seconds": check_time}
+
+
+def _help_startup() -> float:
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "monplan", "--help"], capture_output=True, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--child":
+        print(json.dumps(_measure(int(argv[1]))))
+        return
+    sizes = [int(a) for a in argv] or [100, 1_000, 10_000]
+    print(f"{'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} {'out MB':>7} {'floor s':>8} {'x floor':>8} {'check s':>8}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for rows in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--child", str(rows)], capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            print(f"{rows:>8} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(proc.stdout)
+        print(f"{r['rows']:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>9.0f} {r['peak_mb']:>8.0f} "
+              f"{r['output_mb']:>7.1f} {r['floor_seconds']:>8.2f} {r['ratio_to_floor']:>8.1f} {r['check_seconds']:>8.2f}")
+    print(f"monplan --help: {_help_startup() * 1000:.0f} ms (best of 5)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
