@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from monplan import durations, naming
 from monplan.thresholds import parse_threshold
@@ -89,7 +89,19 @@ def _non_empty(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_non_empty)]
-Priority = Annotated[Literal["critical", "high", "medium"], BeforeValidator(_lower)]
+def _any_case(*words: str) -> str:
+    """A JSON Schema pattern matching the words in any letter case (ECMA regexes lack (?i))."""
+    def word(w: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w)
+    return "^(" + "|".join(word(w) for w in words) + ")$"
+
+
+Priority = Annotated[
+    Literal["critical", "high", "medium"],
+    BeforeValidator(_lower),
+    WithJsonSchema({"type": "string", "pattern": _any_case("critical", "high", "medium"),
+                    "description": "Critical, High or Medium, in any case."}),
+]
 ThresholdText = Annotated[str, AfterValidator(_check_threshold)]
 Duration = Annotated[str, AfterValidator(_check_duration)]
 PromQL = Annotated[str, AfterValidator(_check_promql)]
@@ -99,8 +111,10 @@ LabelName = Annotated[str, AfterValidator(_check_label_name)]
 Labels = dict[LabelName, str]
 TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Annotated[
     Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
     BeforeValidator(_lower),
+    WithJsonSchema({"type": "string", "pattern": _any_case(*_DAYS), "description": "A day of the week, any case."}),
 ]
 GrafanaUnit = Annotated[str, Field(description="A Grafana unit id such as percentunit, s, short, reqps, bytes.")]

@@ -1,0 +1,16 @@
+"""`monplan schema`: print the JSON Schema of plan.yaml."""
+
+from __future__ import annotations
+
+import typer
+
+from monplan.cli.app import app
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of plan.yaml (for editors and other tools)."""
+    from monplan.generators.schema import plan_schema
+    from monplan.render import to_json
+
+    typer.echo(to_json(plan_schema()).decode(), nl=False)
