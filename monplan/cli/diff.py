@@ -1,0 +1,92 @@
+"""`monplan diff`: what a plan change does, for a reviewer or a pull-request comment."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from monplan.cli import output
+from monplan.cli.app import PlanOption, app
+
+if TYPE_CHECKING:
+    from monplan.diff import PlanDiff
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    plan: Path = PlanOption,
+    against: str = typer.Option("HEAD", "--against", help="A git revision (the plan at that commit) or a folder holding the other plan.yaml."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text, or markdown for a pull-request comment."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are differences."),
+) -> None:
+    """Show what changing the plan does: alerts added, removed or changed, routing, files."""
+    from monplan.diagnostics import PlanError
+    from monplan.diff import DiffError, diff_plans
+
+    try:
+        result = diff_plans(plan, against)
+    except PlanError as err:
+        output.diagnostics(err.diagnostics)
+        raise typer.Exit(1) from None
+    except DiffError as err:
+        output.console(stderr=True).print(f"error: {err}")
+        raise typer.Exit(1) from None
+    text = markdown(result) if fmt is Format.markdown else plain(result)
+    typer.echo(text, nl=False)
+    if exit_code and not result.empty:
+        raise typer.Exit(1)
+
+
+def _md(text: str) -> str:
+    """Plan text inside a Markdown table cell: no pipes or line breaks breaking the table."""
+    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
+
+
+def markdown(d: "PlanDiff") -> str:
+    if d.empty:
+        return f"### monplan: no changes\n\n`{d.after}` builds exactly what `{d.before}` builds.\n"
+    lines = [f"### monplan: what this plan change does\n", f"Compared `{d.after}` with `{d.before}`.\n"]
+    if d.added or d.removed or d.changed:
+        lines += ["| alert | change | before | after |", "|---|---|---|---|"]
+        for a in d.added:
+            lines.append(f"| `{a.name}` | **added** | | {_md(a.threshold.text)}, {a.priority}, for {a.for_} |")
+        for a in d.removed:
+            lines.append(f"| `{a.name}` | **removed** | {_md(a.threshold.text)}, {a.priority} | |")
+        for change in d.changed:
+            for what, before, after in change.changes:
+                lines.append(f"| `{change.name}` | {what} | {_md(before)} | {_md(after)} |")
+        lines.append("")
+    if d.routing:
+        lines += ["**Routing**\n", "| what | before | after |", "|---|---|---|"]
+        lines += [f"| {what} | {_md(a)} | {_md(b)} |" for what, a, b in d.routing]
+        lines.append("")
+    touched = [("added", d.files_added), ("removed", d.files_removed), ("changed", d.files_changed)]
+    if any(files for _, files in touched):
+        lines.append("<details><summary>Generated files touched</summary>\n")
+        for kind, files in touched:
+            lines += [f"- {kind}: `{f}`" for f in files]
+        lines.append("\n</details>")
+    return "\n".join(lines) + "\n"
+
+
+def plain(d: "PlanDiff") -> str:
+    if d.empty:
+        return f"No changes: {d.after} builds exactly what {d.before} builds.\n"
+    lines = [f"{d.after} compared with {d.before}:"]
+    lines += [f"  + alert {a.name}: {a.metric} {a.threshold.text} ({a.priority}, for {a.for_})" for a in d.added]
+    lines += [f"  - alert {a.name}: {a.metric} {a.threshold.text} ({a.priority})" for a in d.removed]
+    for change in d.changed:
+        for what, before, after in change.changes:
+            lines.append(f"  ~ alert {change.name}: {what} {before!r} -> {after!r}")
+    lines += [f"  ~ routing: {what} {a!r} -> {b!r}" for what, a, b in d.routing]
+    for kind, sign, files in (("added", "+", d.files_added), ("removed", "-", d.files_removed), ("changed", "~", d.files_changed)):
+        lines += [f"  {sign} file {f}" for f in files]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,144 @@
+"""What a plan change does, in the words a reviewer reads: alerts, routing and files."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monplan.model import Alert, Plan
+
+
+@dataclass
+class AlertChange:
+    name: str
+    changes: list[tuple[str, str, str]]  # (what, before, after)
+
+
+@dataclass
+class PlanDiff:
+    before: str
+    after: str
+    added: list[Alert] = field(default_factory=list)
+    removed: list[Alert] = field(default_factory=list)
+    changed: list[AlertChange] = field(default_factory=list)
+    routing: list[tuple[str, str, str]] = field(default_factory=list)
+    files_added: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.routing
+                    or self.files_added or self.files_removed or self.files_changed)
+
+
+class DiffError(Exception):
+    pass
+
+
+def receivers(plan: Plan, priority: str) -> str:
+    routing = plan.spec.alert_routing
+    if routing is None or priority not in routing.routes:
+        return "(none)"
+    route = routing.routes[priority]
+    text = ", ".join(route.receivers)
+    return text + (" (business hours)" if route.business_hours_only else "")
+
+
+def _alert_changes(old: Alert, new: Alert, old_plan: Plan, new_plan: Plan) -> list[tuple[str, str, str]]:
+    pairs = [
+        ("threshold", old.threshold.text, new.threshold.text),
+        ("severity", old.priority, new.priority),
+        ("for", old.for_, new.for_),
+        ("query", old.query, new.query),
+        ("section", old.group, new.group),
+        ("receivers", receivers(old_plan, old.priority), receivers(new_plan, new.priority)),
+        ("labels", _labels(old), _labels(new)),
+    ]
+    return [(what, a, b) for what, a, b in pairs if a != b]
+
+
+def _labels(alert: Alert) -> str:
+    return ", ".join(f"{k}={v}" for k, v in alert.labels if k != "severity")
+
+
+def _routing(old: Plan, new: Plan) -> list[tuple[str, str, str]]:
+    out = []
+    for priority in ("critical", "high", "medium"):
+        a, b = receivers(old, priority), receivers(new, priority)
+        if a != b:
+            out.append((f"{priority} alerts go to", a, b))
+    a_route, b_route = old.spec.alert_routing, new.spec.alert_routing
+    for what, get in (("business hours", lambda r: r.business_hours if r else None),
+                      ("critical-period routing", lambda r: r.critical_period if r else None)):
+        before, after = get(a_route), get(b_route)
+        if before != after:
+            out.append((what, _short(before), _short(after)))
+    return out
+
+
+def _short(value: object) -> str:
+    if value is None:
+        return "(none)"
+    dump = getattr(value, "model_dump", None)
+    if dump:
+        return ", ".join(f"{k}={v}" for k, v in dump(exclude_defaults=False).items() if v not in (None, [], {}))
+    return str(value)
+
+
+def compare(old: Plan, new: Plan, old_files: dict[str, bytes], new_files: dict[str, bytes]) -> PlanDiff:
+    diff = PlanDiff(old.file, new.file)
+    before = {a.name: a for a in old.alerts}
+    after = {a.name: a for a in new.alerts}
+    diff.added = [after[n] for n in sorted(after.keys() - before.keys())]
+    diff.removed = [before[n] for n in sorted(before.keys() - after.keys())]
+    for name in sorted(before.keys() & after.keys()):
+        changes = _alert_changes(before[name], after[name], old, new)
+        if changes:
+            diff.changed.append(AlertChange(name, changes))
+    diff.routing = _routing(old, new)
+    diff.files_added = sorted(new_files.keys() - old_files.keys())
+    diff.files_removed = sorted(old_files.keys() - new_files.keys())
+    diff.files_changed = sorted(p for p in new_files.keys() & old_files.keys() if new_files[p] != old_files[p])
+    return diff
+
+
+def plan_at(against: str, plan_path: Path, workdir: Path) -> Path:
+    """The plan to compare with: DIR/<plan name>, or the plan's path at git revision REF."""
+    folder = Path(against)
+    if folder.is_dir():
+        candidate = folder / plan_path.name
+        if not candidate.is_file():
+            raise DiffError(f"{candidate}: no plan there to compare with")
+        return candidate
+    repo = _git(["rev-parse", "--show-toplevel"], plan_path.resolve().parent).strip()
+    relative = plan_path.resolve().relative_to(repo)
+    text = _git(["show", f"{against}:{relative.as_posix()}"], Path(repo))
+    target = workdir / plan_path.name
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError:
+        raise DiffError("git is not installed; pass --against DIR with a folder holding the other plan") from None
+    if proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
+    return proc.stdout
+
+
+def diff_plans(plan_path: Path, against: str) -> PlanDiff:
+    """Compile both plans and compare them; raises PlanError or DiffError."""
+    from monplan.build import load_plan, render
+
+    with tempfile.TemporaryDirectory(prefix="monplan-diff-") as tmp:
+        other = plan_at(against, plan_path, Path(tmp))
+        old = load_plan(other)
+        new = load_plan(plan_path)
+        result = compare(old, new, render(old), render(new))
+        result.before = f"{against}:{plan_path.name}" if not Path(against).is_dir() else str(other)
+        return result
