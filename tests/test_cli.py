@@ -137,3 +137,39 @@ def test_version_and_help(runner: CliRunner) -> None:
 def test_unknown_options_are_usage_errors_with_exit_code_2() -> None:
     result = run_monplan("build", "--plna", "x")
     assert result.returncode == 2
+
+
+def test_list_shows_every_alert_with_its_route(tmp_path: Path) -> None:
+    result = run_monplan("list", env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "24 alerts in plan.yaml" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if "APIEndpointAvailability" in line)
+    assert "<99.9%" in row and "critical" in row and "emergency-channel, team-pager" in row
+
+
+def test_explain_shows_the_plan_row_rule_tests_and_route(tmp_path: Path) -> None:
+    result = run_monplan("explain", "HTTP5xxErrors", env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Plan row plan.yaml:" in out and "metric: HTTP 5xx Errors" in out
+    assert "alert: HTTP5xxErrors" in out and "record: monplan:http_5xx_errors:ratio" in out
+    assert "alert: HTTP4xxErrors" not in out
+    assert "HTTP5xxErrors fires after 5m" in out and "HTTP5xxErrors stays quiet" in out
+    assert "Route critical -> emergency-channel, team-pager" in out
+
+
+def test_explain_an_unknown_alert_suggests_near_names() -> None:
+    result = run_monplan("explain", "HTTP5xxError")
+    assert result.returncode == 1
+    assert "no alert named HTTP5xxError" in result.stderr and "HTTP5xxErrors" in result.stderr
+
+
+def test_pre_commit_hooks_run_real_monplan_commands() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} >= {"monplan-check", "monplan-build"}
+    for hook in hooks:
+        command = hook["entry"].split()
+        assert command[0] == "monplan"
+        assert run_monplan(*command[1:], "--help").returncode == 0
