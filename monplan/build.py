@@ -19,6 +19,9 @@ def load_plan(plan_path: Path) -> Plan:
     located = load_file(plan_path)
     spec, warnings = check_plan(located)
     plan = resolve(spec, located)
+    from monplan.collection import source_warnings  # queries whose metrics no collection source serves
+
+    warnings = list(warnings) + source_warnings(spec, located)
     return Plan(plan.spec, plan.file, plan.alerts, plan.panels, plan.groups, tuple(warnings))
 
 

@@ -51,6 +51,10 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True) -> Validatio
     from monplan.verify import promtool
 
     report.checks.extend(promtool.check(plan, files))
+    from monplan.verify import blackbox, mtail, promtool_config  # the collection outputs
+
+    for checker in (promtool_config, blackbox, mtail):
+        report.checks.extend(checker.check(plan, files))
     for check in report.checks:
         report.diagnostics.extend(check.diagnostics)
     return report

@@ -8,7 +8,7 @@ from typing import Callable
 from monplan.model import Plan
 
 # Module names under monplan.generators, in the order their files are listed.
-GENERATORS: tuple[str, ...] = ("rules", "rule_tests")
+GENERATORS: tuple[str, ...] = ("rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail")
 
 
 def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:

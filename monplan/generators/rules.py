@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan.first_event import recorded_query
 from monplan.model import Alert, Plan
 from monplan.render import header, to_yaml
 
@@ -18,7 +19,9 @@ RULES_DIR = "prometheus/rules"
 
 def rules_for(alert: Alert) -> list[dict[str, Any]]:
     """The rules of one row, in evaluation order: value, baseline, alert."""
-    rules: list[dict[str, Any]] = [{"record": alert.record, "expr": alert.query}]
+    # "Any" rows also count counter series that appear above zero, so the first event is
+    # never missed (monplan/first_event.py explains how and why).
+    rules: list[dict[str, Any]] = [{"record": alert.record, "expr": recorded_query(alert)}]
     if alert.baseline_record and alert.baseline_expr:
         rules.append({"record": alert.baseline_record, "expr": alert.baseline_expr})
     rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from monplan.spec.delivery import (
     AlertRouting, Deployment, EscalationLevel, OnCall, Person, ReportKind, ResponseProcedure,
 )
+from monplan.spec.collection import Collection
 from monplan.spec.metrics import FocusArea, Section
 from monplan.spec.types import Duration, GrafanaUnit, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
 
@@ -155,3 +156,4 @@ class Plan(Spec):
     reporting: Reporting | None = None
     refinement: Refinement | None = None
     runbooks: Runbooks | None = None
+    collection: Collection | None = Field(None, description="What Prometheus scrapes: targets, exporters, probes, logs.")
