@@ -1,0 +1,160 @@
+"""The writer: a build is all or nothing, even when killed, on a full disk or a read-only one."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES, ROOT, run_monplan, tree
+from monplan import writer
+
+
+def _plan(rows: int, threshold: str) -> str:
+    lines = ["version: 1", "system: Crash Test", "sections:"]
+    for start in range(0, rows, 10):
+        lines += [f"  - title: Section {start // 10:04d}", "    metrics:"]
+        for i in range(start, min(start + 10, rows)):
+            lines.append(f'      - {{metric: Metric {i:05d}, threshold: "{threshold}", priority: High, '
+                         f'query: "avg(avg_over_time(probe_success{{job=\\"j{i}\\"}}[5m]))"}}')
+    return "\n".join(lines) + "\n"
+
+
+def _outputs_only(root: Path) -> dict[str, bytes]:
+    return tree(root) if root.exists() else {}
+
+
+@pytest.fixture(scope="module")
+def old_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, dict]:
+    base = tmp_path_factory.mktemp("crash")
+    old_plan, new_plan = base / "old.yaml", base / "new.yaml"
+    old_plan.write_text(_plan(600, "<99%"))
+    new_plan.write_text(_plan(600, "<98%"))
+    expected = {}
+    for name, plan in (("old", old_plan), ("new", new_plan)):
+        out = base / f"expected-{name}"
+        assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+        (out / "TEAM-NOTES.md").write_text("kept\n")  # a file monplan does not own
+        expected[name] = tree(out)
+    return old_plan, new_plan, expected["old"], expected["new"]
+
+
+def _restore(out: Path, files: dict[str, bytes]) -> None:
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    for rel, data in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+
+
+def test_killing_a_build_at_any_moment_leaves_the_old_tree_or_the_new_one(old_and_new, tmp_path: Path) -> None:
+    old_plan, new_plan, old, new = old_and_new
+    out = tmp_path / "generated"
+    _restore(out, old)
+    started = time.perf_counter()
+    assert run_monplan("-q", "build", "--plan", str(new_plan), "--out", str(out)).returncode == 0
+    duration = time.perf_counter() - started
+    assert tree(out) == new
+    seen = {"old": 0, "new": 0}
+    rng = random.Random(20261126)
+    for _ in range(int(os.environ.get("MONPLAN_KILL_RUNS", "14"))):
+        _restore(out, old)
+        proc = subprocess.Popen([sys.executable, "-m", "monplan", "-q", "build", "--plan", str(new_plan), "--out", str(out)],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = _outputs_only(out)
+        assert state in (old, new), "a killed build left a mix of old and new files"
+        seen["old" if state == old else "new"] += 1
+    print("states after kills:", seen)
+    # the next build cleans whatever the killed ones left beside the folder
+    assert run_monplan("-q", "build", "--plan", str(new_plan), "--out", str(out)).returncode == 0
+    assert tree(out) == new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated"]
+
+
+def test_unchanged_files_keep_their_inode_and_time_when_others_change(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text((CASES / "valid" / "threshold-forms" / "plan.yaml").read_text())
+    out = tmp_path / "out"
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    untouched = out / "prometheus" / "rules" / "durations.yml"
+    before = untouched.stat()
+    plan.write_text(plan.read_text().replace('"<99.9%"', '"<99.8%"'))
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def _mount_tmpfs(path: Path, size: str) -> None:
+    path.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if result.returncode != 0:
+        pytest.skip("needs permission to mount a tmpfs to simulate a full or read-only disk")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    disk = tmp_path / "disk"
+    _mount_tmpfs(disk, "400k")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_old_output_stays(small_disk: Path, tmp_path: Path) -> None:
+    out = small_disk / "generated"
+    small = CASES / "valid" / "minimal" / "plan.yaml"
+    assert run_monplan("-q", "build", "--plan", str(small), "--out", str(out)).returncode == 0
+    before = tree(out)
+    big = tmp_path / "big.yaml"
+    big.write_text(_plan(2000, "<99%"))
+    result = run_monplan("build", "--plan", str(big), "--out", str(out))
+    assert result.returncode == 1
+    assert "cannot write the output: No space left on device" in result.stderr
+    assert "is unchanged" in result.stderr and "Traceback" not in result.stderr
+    assert tree(out) == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["generated"]
+
+
+def test_a_read_only_disk_is_a_clear_error_and_the_old_output_stays(small_disk: Path, tmp_path: Path) -> None:
+    out = small_disk / "generated"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text((CASES / "valid" / "minimal" / "plan.yaml").read_text())
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    before = tree(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    plan.write_text(plan.read_text().replace("<99.5%", "<99%"))
+    result = run_monplan("build", "--plan", str(plan), "--out", str(out))
+    assert result.returncode == 1
+    assert "Read-only file system" in result.stderr and "Traceback" not in result.stderr
+    assert tree(out) == before
+
+
+def test_compare_reports_added_changed_removed_and_conflicts(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    changes, problems = writer.write(out, {"a/one.yml": b"1\n", "two.yml": b"2\n"})
+    assert problems == [] and sorted(changes.added) == [".monplan-manifest", "a/one.yml", "two.yml"]
+    (out / "mine.yml").write_text("user\n")
+    changes = writer.compare(out, {"a/one.yml": b"1!\n", "three.yml": b"3\n", "mine.yml": b"x\n"})
+    assert changes.changed == ["a/one.yml"]
+    assert changes.added == ["three.yml"]
+    assert changes.removed == ["two.yml"]
+    assert changes.conflicts == ["mine.yml"]
+
+
+def test_a_manifest_cannot_make_monplan_delete_outside_its_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    writer.write(out, {"a.yml": b"a\n"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep\n")
+    (out / writer.MANIFEST).write_text("a.yml\n../victim.txt\n/etc/passwd\n")
+    changes, problems = writer.write(out, {"b.yml": b"b\n"})
+    assert problems == []
+    assert victim.read_text() == "keep\n"
+    assert not (out / "a.yml").exists() and (out / "b.yml").exists()
