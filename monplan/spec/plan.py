@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monplan.spec.delivery import (
     AlertRouting, Deployment, EscalationLevel, OnCall, Person, ReportKind, ResponseProcedure,
@@ -66,9 +66,19 @@ class Tool(Spec):
     covers: list[Text] = Field(default_factory=list)
 
 
+def _check_dashboard_query(value: str) -> str:
+    from monplan.grafana.macros import check
+
+    return check(value)
+
+
+# A dashboard query: PromQL that may use Grafana's macros ($__rate_interval) and variables.
+DashboardQuery = Annotated[str, AfterValidator(_check_dashboard_query)]
+
+
 class ViewPanel(Spec):
     title: Text
-    query: PromQL
+    query: DashboardQuery
     unit: GrafanaUnit = "short"
     legend: str | None = Field(None, description="Legend format, e.g. {{component}}.")
     panel: Literal["timeseries", "stat", "gauge", "bargauge", "table"] = "timeseries"
@@ -81,18 +91,30 @@ class View(Spec):
     panels: list[ViewPanel] = Field(min_length=1)
 
 
+class Variable(Spec):
+    """A dashboard variable over a label, e.g. instance; it filters the panels whose query groups by it."""
+
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")] = Field(description="The label, e.g. instance or environment.")
+    label: Text | None = Field(None, description="Shown next to the drop-down; default: the name, capitalised.")
+    values: PromQL | None = Field(None, description="Series whose label values are offered, e.g. node_uname_info{job=\"node\"}.")
+
+
 class Dashboard(Spec):
     title: Text
+    uid: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] | None = Field(
+        None, description="Grafana uid; default: derived from the system and the title.")
     link: str | None = Field(None, description="Where people open it; default: grafana.url + the generated uid.")
     description: str | None = None
     sections: list[Text] = Field(default_factory=list, description="Titles of sections shown on this dashboard.")
     focus_areas: list[Text] = Field(default_factory=list, description="Titles of focus areas shown on this dashboard.")
     views: list[View] = Field(default_factory=list)
+    variables: list[Variable] = Field(default_factory=list, description="Variables besides the data source.")
 
 
 class Endpoints(Spec):
     grafana_url: str | None = None
     grafana_folder: Text = "Monitoring"
+    grafana_dashboards_path: str = Field("/var/lib/grafana/dashboards", description="Where Grafana reads generated/grafana/dashboards.")
     prometheus_url: str = "http://127.0.0.1:9090"
     alertmanager_url: str = "http://127.0.0.1:9093"
 

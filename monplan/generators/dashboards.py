@@ -1,0 +1,82 @@
+"""Grafana: a dashboard per plan dashboard, and the provisioning that loads them.
+
+    grafana/dashboards/<title>.json                 one per dashboard, built with grafanalib
+    grafana/provisioning/dashboards/monplan.yml     file provider: the folder from the plan
+    grafana/provisioning/datasources/monplan.yml    Prometheus and Alertmanager from endpoints
+
+Mount generated/grafana/provisioning as /etc/grafana/provisioning and
+generated/grafana/dashboards at endpoints.grafana_dashboards_path: Grafana 10-12 start
+with the folder, the data sources and the dashboards in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monplan.grafana.boards import Board, boards, stable_uid
+from monplan.model import Plan
+from monplan.render import header, to_json, to_yaml
+
+PROVISIONING_DIR = "grafana/provisioning"
+
+
+def datasource_uids(plan: Plan) -> tuple[str, str]:
+    """Stable uids of the Prometheus and Alertmanager data sources."""
+    return stable_uid(plan.spec.system, "prometheus"), stable_uid(plan.spec.system, "alertmanager")
+
+
+def datasource_names(plan: Plan) -> tuple[str, str]:
+    return f"Prometheus ({plan.spec.system})", f"Alertmanager ({plan.spec.system})"
+
+
+def _scrape_interval(plan: Plan) -> str | None:
+    """Prometheus' scrape interval, when the plan's collection says it: Grafana's $__rate_interval needs it."""
+    collection = getattr(plan.spec, "collection", None)
+    interval = getattr(collection, "scrape_interval", None)
+    return interval if isinstance(interval, str) else None
+
+
+def datasources(plan: Plan) -> dict[str, Any]:
+    endpoints = plan.spec.endpoints
+    (prometheus_uid, alertmanager_uid), (prometheus_name, alertmanager_name) = datasource_uids(plan), datasource_names(plan)
+    prometheus_json: dict[str, Any] = {"httpMethod": "POST", "prometheusType": "Prometheus",
+                                       "alertmanagerUid": alertmanager_uid}
+    interval = _scrape_interval(plan)
+    if interval:
+        prometheus_json["timeInterval"] = interval
+    return {"apiVersion": 1, "datasources": [
+        {"name": prometheus_name, "uid": prometheus_uid, "type": "prometheus", "access": "proxy", "orgId": 1,
+         "url": endpoints.prometheus_url, "editable": False, "jsonData": prometheus_json},
+        {"name": alertmanager_name, "uid": alertmanager_uid, "type": "alertmanager", "access": "proxy", "orgId": 1,
+         "url": endpoints.alertmanager_url, "editable": False,
+         "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}},
+    ]}
+
+
+def provider(plan: Plan) -> dict[str, Any]:
+    endpoints = plan.spec.endpoints
+    return {"apiVersion": 1, "providers": [{
+        "name": f"monplan: {plan.spec.system}",
+        "orgId": 1,
+        "folder": endpoints.grafana_folder,
+        "folderUid": stable_uid(endpoints.grafana_folder),
+        "type": "file",
+        "disableDeletion": False,
+        "allowUiUpdates": False,  # the plan is the source: edits in Grafana would be lost on rebuild
+        "updateIntervalSeconds": 30,
+        "options": {"path": endpoints.grafana_dashboards_path, "foldersFromFilesStructure": False},
+    }]}
+
+
+def generate(plan: Plan) -> dict[str, bytes]:
+    from monplan.grafana.build import dashboard  # grafanalib: only when building
+
+    source = plan.file.rsplit("/", 1)[-1]
+    every: list[Board] = boards(plan)
+    prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
+    files = {board.path: to_json(dashboard(plan, board, every, prometheus)) for board in every}
+    files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
+        provider(plan), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
+    files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(
+        datasources(plan), header(source, f"Grafana data sources of {plan.spec.system}"))
+    return files

@@ -1,0 +1,120 @@
+"""One dashboard of the plan, assembled with grafanalib and normalised to current Grafana JSON.
+
+Layout, top to bottom: the firing alerts, then a row per plan section or focus area the
+dashboard shows (a panel per row with a query), then a row per custom view.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attr
+from grafanalib import core as g
+from grafanalib._gen import DashboardEncoder
+
+from monplan import naming
+from monplan.grafana import layout
+from monplan.grafana.boards import Board
+from monplan.grafana.normalise import normalise
+from monplan.grafana.panels import Context, alert_panel, firing_panels, firing_selector, focus_panel, view_panel
+from monplan.model import Plan
+
+SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
+
+
+def _variables(plan: Plan, board: Board, datasource_uid: str, datasource_name: str) -> list[g.Template]:
+    source = g.Template(name=DATASOURCE_VARIABLE, label="Data source", query="prometheus", type="datasource",
+                        default=datasource_uid, refresh=1, regex="")
+    source._current = {"selected": True, "text": datasource_name, "value": datasource_uid}
+    out = [source]
+    for variable in board.spec.variables if board.spec else []:
+        of = variable.values or "{__name__=~\".+\"}"
+        query = f"label_values({of}, {variable.name})"
+        template = g.Template(name=variable.name, label=variable.label or variable.name.capitalize(), query=query,
+                              dataSource=DATASOURCE, includeAll=True, multi=True, allValue=".*",
+                              refresh=g.REFRESH_ON_TIME_RANGE_CHANGE, default="$__all", regex="")
+        template._current = {"selected": True, "text": ["All"], "value": ["$__all"]}
+        out.append(template)
+    return out
+
+
+def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
+    """Grafana's own annotations, the plan's alerts while they fire, and the deployment."""
+    out: list[dict[str, Any]] = [{
+        "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,
+        "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard",
+        "target": {"limit": 100, "matchAny": False, "tags": [], "type": "dashboard"},
+    }]
+    if names:
+        out.append({"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
+                    "expr": firing_selector(names), "step": "1m", "titleFormat": "{{alertname}}",
+                    "textFormat": "{{severity}}: {{component}}", "tagKeys": "severity,component"})
+    deployment = plan.spec.deployment
+    if deployment is not None:
+        # A series whose value is the deployment time in ms: Grafana puts the annotation
+        # there (useValueForTime), whatever the step, and only one, as all samples agree.
+        millis = int(deployment.time.timestamp() * 1000)
+        out.append({"name": "Deployment", "datasource": DATASOURCE, "enable": True, "iconColor": "blue",
+                    "expr": f"vector({millis})", "step": "1h", "useValueForTime": True,
+                    "titleFormat": f"Deployment of {plan.spec.system}",
+                    "textFormat": f"Deployed {deployment.time.isoformat()}", "tagKeys": ""})
+    return out
+
+
+def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
+    return [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
+                            includeVars=True, tooltip=other.description or other.title)
+            for other in boards if other.uid != board.uid]
+
+
+def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out."""
+    rows = []
+    for title in board.groups:
+        panels = [alert_panel(a, ctx) for a in plan.alerts if a.group == title]
+        panels += [focus_panel(p, ctx) for p in plan.panels if p.group == title]
+        if panels:
+            rows.append((title, panels))
+    for view in board.views:
+        rows.append((view.title, [view_panel(p, ctx) for p in view.panels]))
+    return rows
+
+
+def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, Any]]) -> list[Any]:
+    """Every panel with its gridPos and a unique id, rows as headers in between."""
+    placed: list[Any] = []
+    widths = (6, 18)
+    x = 0
+    for (kind, panel), width in zip(top, widths):
+        placed.append(attr.evolve(panel, gridPos=g.GridPos(h=6, w=width, x=x, y=0)))
+        x += width
+    y = 6 if top else 0
+    for title, panels in rows:
+        placed.append(g.RowPanel(title=title, gridPos=g.GridPos(h=1, w=24, x=0, y=y), collapsed=False))
+        order, boxes, y = layout.place_row([kind for kind, _ in panels], y)
+        for index, box in zip(order, boxes):
+            placed.append(attr.evolve(panels[index][1], gridPos=g.GridPos(h=box.h, w=box.w, x=box.x, y=box.y)))
+    return [attr.evolve(panel, id=number) for number, panel in enumerate(placed, start=1)]
+
+
+def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[str, str]) -> dict[str, Any]:
+    """The dashboard's JSON model, as Grafana 10-12 save it."""
+    variables = tuple(v.name for v in board.spec.variables) if board.spec else ()
+    ctx = Context(datasource=DATASOURCE, variables=variables)
+    names = [alert.name for alert in plan.alerts]
+    top = firing_panels(names, ctx) if names else []
+    built = g.Dashboard(
+        title=board.title, uid=board.uid, description=board.description or "",
+        tags=["monplan", naming.slug(plan.spec.system)], timezone=plan.spec.timezone,
+        time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
+        editable=True, schemaVersion=SCHEMA_VERSION, version=1,
+        templating=g.Templating(_variables(plan, board, *datasource)),
+        annotations=g.Annotations(_annotations(plan, names)),
+        links=_links(board, boards),
+        panels=_place(_rows(plan, board, ctx), top),
+    )
+    data = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
+    return normalise(data)
