@@ -54,8 +54,18 @@ def _at(located: Located, path: Path, message: str, *, key: bool = False, severi
     return Diagnostic(located.file, line, column, message, format_path(path), severity)  # type: ignore[arg-type]
 
 
+MAX_REPORTED = 200
+
+
 def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
-    return sorted(set(items), key=lambda d: (d.line, d.column, d.message))
+    """Every problem, in plan order; a flood (a hostile or mangled plan) is cut short with a count."""
+    unique = sorted(set(items), key=lambda d: (d.line, d.column, d.message))
+    if len(unique) > MAX_REPORTED:
+        rest = len(unique) - MAX_REPORTED
+        last = unique[MAX_REPORTED - 1]
+        unique = unique[:MAX_REPORTED] + [Diagnostic(last.file, last.line, last.column,
+                                                     f"... and {rest:,} more problems not shown")]
+    return unique
 
 
 def _walk_strings(data: Any, path: Path = ()) -> typing.Iterator[tuple[Path, str]]:

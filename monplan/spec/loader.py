@@ -17,8 +17,10 @@ import yaml
 from monplan.diagnostics import Diagnostic, Path, PlanError
 
 MAX_BYTES = 16 * 1024 * 1024
-MAX_NODES = 2_000_000
+MAX_NODES = 1_200_000  # a 50,000-row plan has about 600,000
+PRESCAN_BYTES = 512 * 1024  # above this, count events before building nodes (bounded memory)
 MAX_DEPTH = 64
+MAX_SCALAR = 100_000  # characters in one value; no field of a plan needs more
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -85,6 +87,9 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (index,), depth + 1) for index, item in enumerate(node.value)]
+        if len(node.value) > MAX_SCALAR:
+            self.problem(node, f"this value is {len(node.value):,} characters long; the limit is {MAX_SCALAR:,}")
+            return None
         try:
             return self._scalars.construct_object(node)
         except yaml.YAMLError as err:
@@ -112,13 +117,35 @@ class _Builder:
         return out
 
 
+def _prescan(text: str, file: str) -> None:
+    """Count values and nesting from parser events, which are not kept, before any node is built."""
+    depth = count = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, starts):
+            depth += 1
+            count += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1, f"the plan nests deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, ends):
+            depth -= 1
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            count += 1
+        if count > MAX_NODES:
+            mark = event.start_mark
+            raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1,
+                                        f"the plan has more than {MAX_NODES:,} values; split it or raise the limit")])
+
+
 def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
     """How many values the node becomes once aliases are expanded, without expanding them."""
     known = memo.get(id(node))
     if known is not None:
         return known
     if depth > MAX_DEPTH:
-        return MAX_NODES + 1
+        raise _TooLarge(node, f"the plan nests deeper than {MAX_DEPTH} levels")
     size = 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -142,6 +169,8 @@ def load_text(text: str, file: str) -> Located:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise PlanError([Diagnostic(file, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])
     try:
+        if len(text) > PRESCAN_BYTES:
+            _prescan(text, file)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -161,7 +190,11 @@ def load_text(text: str, file: str) -> Located:
         raise PlanError([Diagnostic(file, 0, 0, f"the plan nests deeper than {MAX_DEPTH} levels")]) from None
     if root is None:
         raise PlanError([Diagnostic(file, 1, 1, "the plan is empty; expected a mapping with version, system and sections")])
-    expanded = _expanded_size(root, {})
+    try:
+        expanded = _expanded_size(root, {})
+    except _TooLarge as err:
+        mark = err.node.start_mark
+        raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1, str(err))]) from None
     if expanded > MAX_NODES:
         raise PlanError([Diagnostic(file, 1, 1, f"the plan expands to {expanded:,} values, more than the "
                                     f"limit of {MAX_NODES:,} (aliases repeated many times?)")])
@@ -186,6 +219,8 @@ def _char_at(text: str, line: int, column: int) -> str:
 def load_file(path: FsPath) -> Located:
     name = str(path)
     try:
+        if path.stat().st_size > MAX_BYTES:  # refuse before reading it into memory
+            raise PlanError([Diagnostic(name, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])
         raw = path.read_bytes()
     except FileNotFoundError:
         raise PlanError([Diagnostic(name, 0, 0, "no such file; pass the plan with --plan PATH")]) from None

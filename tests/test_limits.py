@@ -1,0 +1,72 @@
+"""Hostile plans are refused with a clear message, quickly and in bounded memory.
+Each runs in its own interpreter so its peak memory can be measured."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+MEASURE = """
+import json, resource, sys, time
+from pathlib import Path
+from monplan.build import load_plan
+from monplan.diagnostics import PlanError
+started = time.perf_counter()
+try:
+    load_plan(Path(sys.argv[1]))
+    messages = []
+except PlanError as err:
+    messages = [str(d) for d in err.diagnostics]
+print(json.dumps({"messages": messages, "seconds": time.perf_counter() - started,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+HEAD = "version: 1\nsystem: Shop\n"
+
+
+def _alias_bomb() -> str:
+    lines = [HEAD + 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = {
+    "alias bomb": (_alias_bomb, "more than the limit of 1,200,000"),
+    "a flat flood of values": (lambda: HEAD + "x: [" + ",".join(["1"] * 1_500_000) + "]\n", "more than 1,200,000 values"),
+    "deep nesting": (lambda: HEAD + "x: " + "[" * 5000 + "]" * 5000 + "\n", "nests deeper than 64 levels"),
+    "very long string": (lambda: HEAD + "overview: " + "x" * 5_000_000 + "\n", "characters long; the limit is 100,000"),
+    "huge file": (lambda: HEAD + "# " + "y" * (17 * 1024 * 1024) + "\n", "larger than 16 MiB"),
+    "many keys": (lambda: HEAD + "".join(f"k{i}: {i}\n" for i in range(300_000)), 'unknown field "k0"'),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_plans_are_refused_with_a_message_and_bounded_memory(name: str, tmp_path: Path) -> None:
+    make, expected = HOSTILE[name]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(make())
+    proc = subprocess.run([sys.executable, "-c", MEASURE, str(plan)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert any(expected in message for message in result["messages"]), result["messages"][:3]
+    assert all(message.startswith(str(plan)) for message in result["messages"])
+    assert result["peak_mb"] < 1024, f"{name} used {result['peak_mb']:.0f} MB"
+
+
+def test_a_flood_of_problems_is_cut_short_with_a_count(tmp_path: Path) -> None:
+    from conftest import run_monplan
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(HEAD + "".join(f"k{i}: {i}\n" for i in range(1000)))
+    result = run_monplan("build", "--plan", str(plan), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) <= 203
+    assert "more problems not shown" in result.stderr
