@@ -82,11 +82,11 @@ def check_read_only_sql(sql: str) -> str:
         raise ValueError("a collection query must be a single SELECT (or WITH ... SELECT) statement")
     if ";" in text.rstrip(";").rstrip() or text.count(";") > 1:
         raise ValueError("a collection query must be one statement; remove the ';' between statements")
+    if re.search(r"\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b", text, re.IGNORECASE):
+        raise ValueError("SELECT ... FOR UPDATE/SHARE takes row locks; collection queries only read")
     found = _WRITES.search(text)
     if found:
         raise ValueError(f'"{found.group()}" can change the database or the session; collection queries are read-only')
-    if re.search(r"\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b", text, re.IGNORECASE):
-        raise ValueError("SELECT ... FOR UPDATE/SHARE takes row locks; collection queries only read")
     return sql
 
 
