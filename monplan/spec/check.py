@@ -223,6 +223,11 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, o
         return f"expected a mapping of fields, got {_describe(value)}"
     if kind == "too_short":
         return "must not be empty; expected at least one entry"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        ctx = error.get("ctx", {})
+        bound = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
+                 "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}[kind]
+        return f"expected {bound[0]} {ctx.get(bound[1])}, got {_describe(value)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {_describe(value)}"
     if kind in ("float_type", "float_parsing"):

@@ -12,7 +12,7 @@ from monplan.spec.delivery import (
 )
 from monplan.spec.collection import Collection
 from monplan.spec.metrics import FocusArea, Section
-from monplan.spec.types import Duration, GrafanaUnit, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
+from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
 
@@ -20,7 +20,7 @@ _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<las
 class Defaults(Spec):
     for_: Duration = Field("5m", alias="for", description="How long rows wait before firing.")
     sustained_for: Duration = Field("15m", description='The wait of a "sustained" threshold.')
-    evaluation_interval: Duration = Field("1m", description="Rule evaluation interval.")
+    evaluation_interval: PositiveDuration = Field("1m", description="Rule evaluation interval.")
     record_prefix: str = Field("monplan", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
                                description="Level part of recorded series names (level:metric:operations).")
     labels: Labels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")

@@ -33,15 +33,27 @@ def _check_duration(value: str) -> str:
     return value
 
 
+def _check_positive_duration(value: str) -> str:
+    if durations.parse_ms(value) <= 0:
+        raise ValueError(f'"{value}" must be longer than zero')
+    return value
+
+
 def _check_promql(value: str) -> str:
     if not value.strip():
         raise ValueError("the query is empty; expected a PromQL expression")
     import promql_parser  # deferred: only plans with queries need the parser
 
     try:
-        promql_parser.parse(value)
+        expr = promql_parser.parse(value)
     except (ValueError, TypeError) as err:
         raise ValueError(f"PromQL does not parse: {err}") from None
+    kind = type(expr).__name__
+    if kind in ("MatrixSelector", "SubqueryExpr"):
+        raise ValueError("the query returns a range vector; a row needs an instant vector or a scalar "
+                         "(wrap it, e.g. rate(x[5m]) or avg_over_time(x[5m]))")
+    if kind == "StringLiteral":
+        raise ValueError("the query is a string; a row needs an instant vector or a scalar")
     return value
 
 
@@ -104,6 +116,7 @@ Priority = Annotated[
 ]
 ThresholdText = Annotated[str, AfterValidator(_check_threshold)]
 Duration = Annotated[str, AfterValidator(_check_duration)]
+PositiveDuration = Annotated[str, AfterValidator(_check_duration), AfterValidator(_check_positive_duration)]
 PromQL = Annotated[str, AfterValidator(_check_promql)]
 AlertName = Annotated[str, AfterValidator(_check_alert_name)]
 SeriesName = Annotated[str, AfterValidator(_check_metric_name)]
