@@ -39,7 +39,7 @@ def _alias_bomb() -> str:
 
 HOSTILE = {
     "alias bomb": (_alias_bomb, "more than the limit of 1,200,000"),
-    "a flat flood of values": (lambda: HEAD + "x: [" + ",".join(["1"] * 1_500_000) + "]\n", "more than 1,200,000 values"),
+    "a flat flood of values": (lambda: HEAD + "x: [" + ",".join(["1"] * 1_500_000) + "]\n", "more than the limit of 1,200,000"),
     "deep nesting": (lambda: HEAD + "x: " + "[" * 5000 + "]" * 5000 + "\n", "nests deeper than 64 levels"),
     "very long string": (lambda: HEAD + "overview: " + "x" * 5_000_000 + "\n", "characters long; the limit is 100,000"),
     "huge file": (lambda: HEAD + "# " + "y" * (17 * 1024 * 1024) + "\n", "larger than 16 MiB"),

@@ -2,7 +2,7 @@
 
 Resolution follows YAML 1.2's core schema rather than PyYAML's YAML 1.1 defaults, so
 that `at: 09:00` stays the text "09:00" (not 540) and `no` stays the text "no".
-Aliases are expanded with a budget so that an alias bomb is refused, not evaluated.
+Aliases are counted at their expanded size, so an alias bomb is refused, not evaluated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from monplan.diagnostics import Diagnostic, Path, PlanError
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_200_000  # a 50,000-row plan has about 600,000
-PRESCAN_BYTES = 512 * 1024  # above this, count events before building nodes (bounded memory)
 MAX_DEPTH = 64
 MAX_SCALAR = 100_000  # characters in one value; no field of a plan needs more
 
@@ -64,103 +63,186 @@ class Located:
         return self.values.get((), (1, 1))
 
 
+class _Frame:
+    """A mapping or sequence being built from parser events."""
+
+    __slots__ = ("value", "path", "anchor", "size", "key", "key_mark", "is_map")
+
+    def __init__(self, value: Any, path: Path, anchor: str | None, is_map: bool):
+        self.value, self.path, self.anchor, self.is_map = value, path, anchor, is_map
+        self.size = 1
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None
+
+
+_NO_KEY = object()
+_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+
+
 class _Builder:
-    def __init__(self, located: Located):
+    """Builds plain data and positions in one pass over the C parser's events.
+
+    No node tree is kept, so memory follows the data; values, nesting and alias expansion
+    are counted as they come, so hostile input is refused before it grows."""
+
+    def __init__(self, located: Located, loader: Any):
         self.located = located
-        self.nodes = 0
+        self.loader = loader
         self.problems: list[Diagnostic] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.stack: list[_Frame] = []
+        self.count = 0
+        self.root: Any = None
+        self.documents = 0
         self._scalars = yaml.constructor.SafeConstructor()
 
-    def problem(self, node: yaml.Node, message: str) -> None:
-        mark = node.start_mark
+    def problem(self, mark: Any, message: str) -> None:
         self.problems.append(Diagnostic(self.located.file, mark.line + 1, mark.column + 1, message))
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooLarge(node, f"the plan expands to more than {MAX_NODES:,} values (alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise _TooLarge(node, f"the plan nests deeper than {MAX_DEPTH} levels")
-        mark = node.start_mark
+    def refuse(self, mark: Any, message: str) -> None:
+        raise PlanError([Diagnostic(self.located.file, mark.line + 1, mark.column + 1, message)])
+
+    def _grow(self, size: int, mark: Any) -> None:
+        self.count += size
+        if self.count > MAX_NODES:
+            self.refuse(mark, f"the plan expands to more than the limit of {MAX_NODES:,} values "
+                        "(a very large plan, or aliases repeated many times?)")
+
+    def _child_path(self, mark: Any) -> Path | None:
+        """The path of the next value, or None when it is a mapping key."""
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if not frame.is_map:
+            return frame.path + (len(frame.value),)
+        if frame.key is _NO_KEY:
+            return None
+        return frame.path + (frame.key,)
+
+    def _attach(self, value: Any, size: int, mark: Any, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.root = value
+            return
+        frame = self.stack[-1]
+        frame.size += size
+        if not frame.is_map:
+            frame.value.append(value)
+            return
+        if frame.key is _NO_KEY:  # this value is a key
+            return
+        key = frame.key
+        if key in frame.value:
+            self.problem(frame.key_mark, f'duplicate key "{key}"; each field may appear once')
+        else:
+            frame.value[key] = value
+        frame.key = _NO_KEY
+
+    def scalar(self, event: Any) -> None:
+        self._grow(1, event.start_mark)
+        if len(event.value) > MAX_SCALAR:
+            self.problem(event.start_mark, f"this value is {len(event.value):,} characters long; the limit is {MAX_SCALAR:,}")
+            value: Any = None
+        else:
+            value = self._construct(event)
+        path = self._child_path(event.start_mark)
+        mark = event.start_mark
+        if path is None:  # a mapping key
+            frame = self.stack[-1]
+            if event.tag is None and event.implicit[0] and event.value == "<<":
+                self.problem(mark, "merge keys (<<) are not supported; write the fields out")
+            key = value if isinstance(value, str) else ("" if value is None else str(value))
+            frame.key, frame.key_mark = key, mark
+            self.located.keys[frame.path + (key,)] = (mark.line + 1, mark.column + 1)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (key, 1)
+            return
         self.located.values[path] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,), depth + 1) for index, item in enumerate(node.value)]
-        if len(node.value) > MAX_SCALAR:
-            self.problem(node, f"this value is {len(node.value):,} characters long; the limit is {MAX_SCALAR:,}")
+        self._attach(value, 1, mark, event.anchor)
+
+    def _construct(self, event: Any) -> Any:
+        tag = event.tag
+        implicit = tag is None or tag == "!"
+        if implicit:
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        value = event.value
+        if tag == _STR:
+            return value
+        if tag == _NULL:
             return None
+        if tag == _BOOL:
+            return value.lower() == "true"
+        if implicit and tag == _INT and not value.startswith(("0x", "0o")):
+            return int(value)
+        if implicit and tag == _FLOAT and value[-3:].lower() not in ("inf", "nan"):
+            return float(value)
         try:
+            node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
             return self._scalars.construct_object(node)
-        except yaml.YAMLError as err:
-            self.problem(node, f"cannot read this value: {getattr(err, 'problem', err)}")
+        except (yaml.YAMLError, ValueError, TypeError) as err:
+            self.problem(event.start_mark, f"cannot read this value as {tag.rsplit(':', 1)[-1]}: "
+                         f"{getattr(err, 'problem', None) or err}")
             return None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problem(key_node, "merge keys (<<) are not supported; write the fields out")
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_node, "a mapping key must be plain text")
-                continue
-            key = self._scalars.construct_object(key_node)
-            if not isinstance(key, str):
-                key = str(key) if key is not None else ""
-            if key in out:
-                self.problem(key_node, f'duplicate key "{key}"; each field may appear once')
-                continue
-            mark = key_node.start_mark
-            self.located.keys[path + (key,)] = (mark.line + 1, mark.column + 1)
-            out[key] = self.build(value_node, path + (key,), depth + 1)
-        return out
+    def start(self, event: Any, is_map: bool) -> None:
+        self._grow(1, event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            self.refuse(event.start_mark, f"the plan nests deeper than {MAX_DEPTH} levels")
+        path = self._child_path(event.start_mark)
+        if path is None:
+            self.problem(event.start_mark, "a mapping key must be plain text")
+            path = self.stack[-1].path + ("?",)
+            self.stack[-1].key, self.stack[-1].key_mark = "?", event.start_mark
+        mark = event.start_mark
+        self.located.values[path] = (mark.line + 1, mark.column + 1)
+        self.stack.append(_Frame({} if is_map else [], path, event.anchor, is_map))
 
+    def end(self, event: Any) -> None:
+        frame = self.stack.pop()
+        self._attach(frame.value, frame.size, event.start_mark, frame.anchor)
 
-def _prescan(text: str, file: str) -> None:
-    """Count values and nesting from parser events, which are not kept, before any node is built."""
-    depth = count = 0
-    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, starts):
-            depth += 1
-            count += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1, f"the plan nests deeper than {MAX_DEPTH} levels")])
-        elif isinstance(event, ends):
-            depth -= 1
-        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-            count += 1
-        if count > MAX_NODES:
-            mark = event.start_mark
-            raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1,
-                                        f"the plan has more than {MAX_NODES:,} values; split it or raise the limit")])
+    def alias(self, event: Any) -> None:
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            self.refuse(event.start_mark, f"unknown alias *{event.anchor}; define &{event.anchor} before using it")
+        value, size = found
+        self._grow(size, event.start_mark)
+        path = self._child_path(event.start_mark)
+        if path is None:
+            frame = self.stack[-1]
+            key = value if isinstance(value, str) else str(value)
+            frame.key, frame.key_mark = key, event.start_mark
+            return
+        mark = event.start_mark
+        self.located.values[path] = (mark.line + 1, mark.column + 1)
+        self._attach(value, size, mark, None)
 
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
-    """How many values the node becomes once aliases are expanded, without expanding them."""
-    known = memo.get(id(node))
-    if known is not None:
-        return known
-    if depth > MAX_DEPTH:
-        raise _TooLarge(node, f"the plan nests deeper than {MAX_DEPTH} levels")
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            size += _expanded_size(key, memo, depth + 1) + _expanded_size(value, memo, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            size += _expanded_size(item, memo, depth + 1)
-    memo[id(node)] = size
-    return size
-
-
-class _TooLarge(Exception):
-    def __init__(self, node: yaml.Node, message: str):
-        super().__init__(message)
-        self.node = node
+    def run(self, text: str) -> None:
+        loader = _Loader(text)
+        try:
+            while True:
+                event = loader.get_event()
+                if event is None:
+                    break
+                kind = type(event)
+                if kind is yaml.ScalarEvent:
+                    self.scalar(event)
+                elif kind is yaml.MappingStartEvent:
+                    self.start(event, True)
+                elif kind is yaml.SequenceStartEvent:
+                    self.start(event, False)
+                elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                    self.end(event)
+                elif kind is yaml.AliasEvent:
+                    self.alias(event)
+                elif kind is yaml.DocumentStartEvent:
+                    self.documents += 1
+                    if self.documents > 1:
+                        self.refuse(event.start_mark, "the plan must be a single YAML document (found a second ---)")
+        finally:
+            loader.dispose()
 
 
 def load_text(text: str, file: str) -> Located:
@@ -168,10 +250,10 @@ def load_text(text: str, file: str) -> Located:
     located = Located(None, file)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise PlanError([Diagnostic(file, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])
+    builder = _Builder(located, None)
     try:
-        if len(text) > PRESCAN_BYTES:
-            _prescan(text, file)
-        root = yaml.compose(text, Loader=_Loader)
+        builder.loader = _Loader("")
+        builder.run(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -186,26 +268,11 @@ def load_text(text: str, file: str) -> Located:
         raise PlanError([Diagnostic(file, line, column, f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as err:
         raise PlanError([Diagnostic(file, 0, 0, f"YAML error: {err}")]) from None
-    except RecursionError:
-        raise PlanError([Diagnostic(file, 0, 0, f"the plan nests deeper than {MAX_DEPTH} levels")]) from None
-    if root is None:
+    if builder.root is None and not builder.problems:
         raise PlanError([Diagnostic(file, 1, 1, "the plan is empty; expected a mapping with version, system and sections")])
-    try:
-        expanded = _expanded_size(root, {})
-    except _TooLarge as err:
-        mark = err.node.start_mark
-        raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1, str(err))]) from None
-    if expanded > MAX_NODES:
-        raise PlanError([Diagnostic(file, 1, 1, f"the plan expands to {expanded:,} values, more than the "
-                                    f"limit of {MAX_NODES:,} (aliases repeated many times?)")])
-    builder = _Builder(located)
-    try:
-        located.data = builder.build(root, (), 0)
-    except _TooLarge as err:
-        mark = err.node.start_mark
-        raise PlanError([Diagnostic(file, mark.line + 1, mark.column + 1, str(err))]) from None
     if builder.problems:
         raise PlanError(builder.problems)
+    located.data = builder.root
     return located
 
 
