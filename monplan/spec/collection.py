@@ -13,88 +13,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from typing import Annotated
-
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from monplan import durations
+from monplan.spec.collection_types import (
+    METRIC_PATTERN, MODULE, PROBERS, HostPorts, JobName, MetricName, ReadOnlySQL, Regex, check_regex, host_ports,
+    metric_name,
+)
 from monplan.spec.types import Duration, Labels, Spec, Text
-
-# Names Prometheus accepts for metrics and label values we put in job names.
-_METRIC = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_METRIC_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\*?$")
-_JOB = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
-_MODULE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_HOST_PORT = re.compile(r"^[^/\s:]+:\d{1,5}$")
-
-# The probers monplan configures (blackbox_exporter 0.23 also has dns, which needs a query
-# name the plan has no field for). --config.check accepts any prober name and the probe
-# only fails when it runs, so monplan checks the name itself.
-PROBERS = ("http", "tcp", "icmp", "grpc")
-
-# What a read-only query may not contain (outside string literals and comments).
-_WRITES = re.compile(
-    r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do|lock|vacuum|analyze|"
-    r"cluster|reindex|refresh|set|reset|begin|commit|rollback|nextval|setval|pg_advisory_lock\w*|pg_terminate_backend|"
-    r"pg_cancel_backend|pg_reload_conf|pg_stat_statements_reset|pg_stat_reset\w*|dblink\w*|lo_\w+)\b", re.IGNORECASE)
-_SQL_STRIP = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
-# RE2 (mtail's regexp engine) has neither lookaround nor backreferences.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
-
-
-def _metric_name(value: str) -> str:
-    if not _METRIC.match(value):
-        raise ValueError(f'"{value}" is not a valid metric name; expected letters, digits and _')
-    return value
-
-
-def _job_name(value: str) -> str:
-    if not _JOB.match(value):
-        raise ValueError(f'"{value}" is not a valid job name; expected letters, digits, _, . and -')
-    return value
-
-
-def _host_ports(values: list[str]) -> list[str]:
-    for value in values:
-        if not _HOST_PORT.match(value):
-            raise ValueError(f'"{value}" is not host:port; expected e.g. "api-1.example.svc:8080" (no scheme or path)')
-    return values
-
-
-def check_regex(value: str, *, groups: tuple[str, ...] = ()) -> str:
-    """A regular expression mtail (RE2) can run, capturing the named groups it must."""
-    if _NOT_RE2.search(value):
-        raise ValueError("mtail uses RE2 regular expressions: no lookaround (?=, (?!, (?<= and no backreferences \\1")
-    try:
-        compiled = re.compile(value)
-    except re.error as err:
-        raise ValueError(f"the regular expression does not compile: {err}") from None
-    missing = [g for g in groups if g not in compiled.groupindex]
-    if missing:
-        raise ValueError(f"the pattern must capture {', '.join(f'(?P<{g}>...)' for g in missing)}")
-    return value
-
-
-def check_read_only_sql(sql: str) -> str:
-    """One SELECT (or WITH ... SELECT) statement that reads and never writes or changes settings."""
-    text = _SQL_STRIP.sub(" ", sql).strip()
-    if not re.match(r"^(select|with)\b", text, re.IGNORECASE):
-        raise ValueError("a collection query must be a single SELECT (or WITH ... SELECT) statement")
-    if ";" in text.rstrip(";").rstrip() or text.count(";") > 1:
-        raise ValueError("a collection query must be one statement; remove the ';' between statements")
-    if re.search(r"\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b", text, re.IGNORECASE):
-        raise ValueError("SELECT ... FOR UPDATE/SHARE takes row locks; collection queries only read")
-    found = _WRITES.search(text)
-    if found:
-        raise ValueError(f'"{found.group()}" can change the database or the session; collection queries are read-only')
-    return sql
-
-
-MetricName = Annotated[str, AfterValidator(_metric_name)]
-JobName = Annotated[str, AfterValidator(_job_name)]
-HostPorts = Annotated[list[Text], Field(min_length=1), AfterValidator(_host_ports)]
-Regex = Annotated[str, AfterValidator(check_regex)]
-ReadOnlySQL = Annotated[str, AfterValidator(check_read_only_sql)]
 
 
 class Application(Spec):
@@ -115,7 +41,7 @@ class Application(Spec):
     @classmethod
     def _patterns(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not _METRIC_PATTERN.match(value):
+            if not METRIC_PATTERN.match(value):
                 raise ValueError(f'"{value}" is not a metric name or prefix such as "uws_*"')
         return values
 
@@ -147,7 +73,7 @@ class PostgresQuery(Spec):
     @classmethod
     def _columns(cls, columns: dict[str, QueryColumn]) -> dict[str, QueryColumn]:
         for name in columns:
-            _metric_name(name)
+            metric_name(name)
         if not any(c.usage != "label" for c in columns.values()):
             raise ValueError("a query needs at least one counter or gauge column")
         return columns
@@ -203,7 +129,7 @@ class Probe(Spec):
     @field_validator("module")
     @classmethod
     def _module(cls, value: str) -> str:
-        if not _MODULE.match(value):
+        if not MODULE.match(value):
             raise ValueError(f'"{value}" is not a valid module name; expected letters, digits and _')
         return value
 
@@ -249,7 +175,7 @@ class Blackbox(Spec):
     @field_validator("exporter")
     @classmethod
     def _address(cls, value: str) -> str:
-        return _host_ports([value])[0]
+        return host_ports([value])[0]
     probes: list[Probe] = Field(min_length=1)
 
 
