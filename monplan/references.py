@@ -52,6 +52,7 @@ def check_references(spec: Spec, located: Located, alerts: list["Alert"]) -> lis
     _routing(spec, problem, alerts)
     _people(spec, problem)
     _rotation(spec, problem)
+    _escalation(spec, problem)
     return problem.items
 
 
@@ -99,6 +100,15 @@ def _routing(spec: Spec, problem: _Collector, alerts: list["Alert"]) -> None:
             problem.unknown(path + ("period",), routing.critical_period.period, periods, "monitoring period")
         if spec.deployment is None:
             problem(path, "critical_period routing needs deployment.time to know when the period starts", key=True)
+        period = next((p for p in spec.monitoring_duration if p.period == routing.critical_period.period), None)
+        if period is not None and period.until is None:
+            problem(path + ("period",), f'monitoring period "{period.period}" never ends (no until); critical-period '
+                    "routing needs a period with an end")
+        for i, priority in enumerate(routing.critical_period.priorities):
+            if priority not in routing.routes:
+                problem(path + ("priorities", i), f'no route for priority "{priority}"; add routes.{priority} first')
+    if routing.default_receiver is not None and routing.default_receiver not in names:
+        problem.unknown(("alert_routing", "default_receiver"), routing.default_receiver, names, "receiver")
 
 
 def _people(spec: Spec, problem: _Collector) -> None:
@@ -150,3 +160,30 @@ def _rotation(spec: Spec, problem: _Collector) -> None:
         else:
             problem(path, f"{shift.day} starts at {current.start:%Y-%m-%d %H:%M}, before {previous.name} ends at "
                     f"{previous.end:%Y-%m-%d %H:%M}: shifts overlap; each moment needs exactly one primary")
+
+
+def _escalation(spec: Spec, problem: _Collector) -> None:
+    """Levels are engaged one after another; the on-call level needs a rotation to page."""
+    from monplan import durations
+
+    previous: tuple[str, int] | None = None
+    for index, level in enumerate(spec.escalation_path):
+        path = ("escalation_path", index)
+        after = durations.parse_ms(level.after)
+        if previous is not None and after <= previous[1]:
+            problem(path + ("after",), f'"{level.level}" is engaged after {level.after}, not later than '
+                    f'"{previous[0]}"; each level must come after the one before it')
+        if level.rotation and spec.oncall is None:
+            problem(path + ("rotation",), f'"{level.level}" pages whoever is on call, but the plan has no oncall rotation')
+        if level.secondary_after is not None:
+            second = durations.parse_ms(level.secondary_after)
+            following = spec.escalation_path[index + 1] if index + 1 < len(spec.escalation_path) else None
+            if not level.rotation:
+                problem(path + ("secondary_after",), "secondary_after applies only to a level with rotation: true", key=True)
+            elif second <= after:
+                problem(path + ("secondary_after",), f"the secondary is engaged after {level.secondary_after}, not later "
+                        f"than the primary ({level.after})")
+            elif following is not None and second >= durations.parse_ms(following.after):
+                problem(path + ("secondary_after",), f"the secondary is engaged after {level.secondary_after}, not before "
+                        f'the next level "{following.level}" ({following.after})')
+        previous = (level.level, after)

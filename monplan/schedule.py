@@ -7,9 +7,11 @@ crosses a daylight-saving change still hands over at the same local time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from monplan import durations
 from monplan.spec.plan import Plan as Spec
 
 
@@ -30,7 +32,7 @@ def oncall_zone(spec: Spec) -> ZoneInfo:
     return zone(spec, spec.oncall.timezone if spec.oncall else None)
 
 
-def _time(text: str) -> dt.time:
+def time_of_day(text: str) -> dt.time:
     hour, minute = text.split(":")
     return dt.time(int(hour), int(minute))
 
@@ -44,7 +46,7 @@ def shift_windows(spec: Spec) -> list[Window] | None:
     """The rotation's shifts as local windows, or None when there is no start date."""
     assert spec.oncall is not None
     tz = oncall_zone(spec)
-    handoff = _time(spec.oncall.handoff)
+    handoff = time_of_day(spec.oncall.handoff)
     if spec.oncall.start is not None:
         first_day = spec.oncall.start
     elif spec.deployment is not None:
@@ -69,3 +71,70 @@ def on_call_at(spec: Spec, moment: dt.datetime) -> Window | None:
         if window.start <= moment.astimezone(window.start.tzinfo) < window.end:
             return window
     return None
+
+
+# --- monitoring periods and scheduled activities, counted from the deployment -------------
+
+_DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:(?P<dash>-)\s*(?P<last>\d+)?)?$", re.IGNORECASE)
+
+
+def deployed_at(spec: Spec) -> dt.datetime | None:
+    """The deployment time in the plan's zone, or None when the plan has none."""
+    if spec.deployment is None:
+        return None
+    return spec.deployment.time.astimezone(zone(spec, spec.deployment.timezone))
+
+
+def plus_days(moment: dt.datetime, days: int) -> dt.datetime:
+    """The same local wall time `days` calendar days later (a day is 23 or 25 hours across DST)."""
+    tz = moment.tzinfo
+    return (moment.replace(tzinfo=None) + dt.timedelta(days=days)).replace(tzinfo=tz)
+
+
+def plus_elapsed(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """`delta` of real time later, in moment's zone.
+
+    Python adds a timedelta to an aware datetime on its wall clock (24 hours after 12:00 the
+    day before a DST change is 12:00, 25 real hours later); elapsed time is added in UTC.
+    """
+    return (moment.astimezone(dt.timezone.utc) + delta).astimezone(moment.tzinfo)
+
+
+def period_window(spec: Spec, period: str) -> tuple[dt.datetime, dt.datetime | None] | None:
+    """Start and end (None: ongoing) of a monitoring_duration period; elapsed time from deployment."""
+    start = deployed_at(spec)
+    found = next((p for p in spec.monitoring_duration if p.period == period), None)
+    if start is None or found is None:
+        return None
+    begin = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(found.from_)))
+    end = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(found.until))) if found.until else None
+    return begin, end
+
+
+def during_window(start: dt.datetime, during: str) -> tuple[dt.datetime, dt.datetime | None]:
+    """'hours 1-4' -> the first four elapsed hours; 'days 2-7' -> calendar days 2 to 7; 'days 8-' is open.
+
+    Hour N is [N-1, N) hours after the deployment; day N starts N-1 local days after it.
+    """
+    match = _DURING.match(during.strip())
+    if not match:
+        raise ValueError(f'cannot read "{during}"')
+    first = int(match["first"])
+    last = int(match["last"]) if match["last"] else (None if match["dash"] else first)
+    if match["unit"].lower().startswith("hour"):
+        hour = dt.timedelta(hours=1)
+        return plus_elapsed(start, (first - 1) * hour), plus_elapsed(start, last * hour) if last is not None else None
+    return plus_days(start, first - 1), plus_days(start, last) if last is not None else None
+
+
+def times_between(begin: dt.datetime, end: dt.datetime, at: dt.time) -> list[dt.datetime]:
+    """Every local time of day `at` in [begin, end), in begin's zone."""
+    out = []
+    day = begin.date()
+    while True:
+        moment = dt.datetime.combine(day, at, tzinfo=begin.tzinfo)
+        if moment >= end:
+            return out
+        if moment >= begin:
+            out.append(moment)
+        day += dt.timedelta(days=1)

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from monplan.spec.types import Duration, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday
+from monplan.spec.types import Duration, LabelName, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday
 
 SecretPath = Text
+
+# The Alertmanager monplan's output is checked against (Debian's prometheus-alertmanager).
+# Fields that came later are refused at their line rather than failing at load time.
+ALERTMANAGER_VERSION = "0.25"
+# A credential in a URL's query string (…?token=…) is a secret in the plan all the same.
+_QUERY_SECRET = re.compile(r"[?&](?:access_token|api_?key|auth|key|password|passwd|secret|sig|signature|token)=[^&#\s]",
+                           re.IGNORECASE)
+
+
+_HH_MM = re.compile(r"\d\d:\d\d")
+
+
+def _no_query_secret(url: str | None) -> str | None:
+    if url is not None and _QUERY_SECRET.search(url):
+        raise ValueError("this URL carries a credential in its query string; secrets never go in the plan: "
+                         "give the URL without it and put the token in credentials_file")
+    return url
 
 
 class SlackReceiver(Spec):
@@ -22,12 +40,25 @@ class PagerDutyReceiver(Spec):
     routing_key_file: SecretPath = Field(description="File holding the Events API v2 routing key (a secret).")
     url: str | None = Field(None, description="Events API URL; default Alertmanager's.")
 
+    _url = field_validator("url")(_no_query_secret)
+
 
 class WebhookReceiver(Spec):
     url: str | None = Field(None, description="Endpoint without credentials (e.g. a ticket bridge).")
     url_file: SecretPath | None = Field(None, description="File holding the endpoint URL when it carries a secret.")
     credentials_file: SecretPath | None = Field(None, description="File holding a bearer token.")
     max_alerts: int = Field(0, ge=0)
+
+    _url = field_validator("url")(_no_query_secret)
+
+    @field_validator("url_file")
+    @classmethod
+    def _url_file_supported(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(f"url_file needs Alertmanager 0.26 or newer; Alertmanager {ALERTMANAGER_VERSION} "
+                             "(the version monplan checks against) refuses to load it: give url without "
+                             "credentials and put the token in credentials_file")
+        return value
 
     @model_validator(mode="after")
     def _one_url(self) -> "WebhookReceiver":
@@ -78,6 +109,17 @@ class BusinessHours(Spec):
     start: TimeOfDay = "09:00"
     end: TimeOfDay = "17:00"
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "BusinessHours":
+        if not (_HH_MM.fullmatch(self.start) and _HH_MM.fullmatch(self.end)):
+            raise ValueError("business hours need real times of day, not placeholders; Alertmanager holds tickets by them")
+        if self.end <= self.start:  # both are zero-padded HH:MM, so text order is time order
+            raise ValueError(f"business hours end at {self.end}, not after they start at {self.start}; "
+                             "give start and end of one day, e.g. 09:00 and 17:00")
+        if not self.weekdays:
+            raise ValueError("business hours need at least one weekday")
+        return self
+
 
 class CriticalPeriodRoute(Spec):
     """During the critical period after deployment, these priorities also reach these receivers."""
@@ -89,6 +131,11 @@ class CriticalPeriodRoute(Spec):
 
 class AlertRouting(Spec):
     group_by: list[Text] = Field(default_factory=lambda: ["alertname", "service", "component"])
+    inhibit_equal: list[LabelName] = Field(
+        default_factory=lambda: ["service", "component"],
+        description="Labels a firing critical alert shares with the high and medium alerts it silences.")
+    default_receiver: Text | None = Field(
+        None, description="Receives alerts of no known priority; default: the first receiver of high (the on-call).")
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     receivers: list[Receiver] = Field(min_length=1)
     routes: dict[Priority, Route]
@@ -114,6 +161,7 @@ class Person(Spec):
     role: str | None = None
     email: str | None = None
     pagerduty_user: str | None = Field(None, description="PagerDuty user id, for the escalation export.")
+    oncall_user: str | None = Field(None, description="Grafana OnCall/IRM username or email; default: email, else name.")
 
 
 class Shift(Spec):
@@ -138,6 +186,9 @@ class EscalationLevel(Spec):
     rotation: bool = Field(False, description="This level is whoever is on call (primary, then secondary).")
     people: list[Text] = Field(default_factory=list)
     after: Duration = Field("0m", description="Delay after the alert before this level is engaged.")
+    secondary_after: Duration | None = Field(
+        None, description="With rotation: true, when the secondary is engaged if the primary has not acknowledged; "
+        "default: together with the primary.")
 
 
 class Deployment(Spec):
