@@ -55,6 +55,9 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True) -> Validatio
 
     for checker in (promtool_config, blackbox, mtail):
         report.checks.extend(checker.check(plan, files))
+    from monplan.verify import amtool  # the Alertmanager config and its routing cases
+
+    report.checks.extend(amtool.check(plan, files))
     for check in report.checks:
         report.diagnostics.extend(check.diagnostics)
     return report
