@@ -1,0 +1,172 @@
+"""On-call files: the rotation and the monitoring schedule as calendars, the escalation policy, ONCALL.md.
+
+    oncall/rotation.ics                   one event per shift for the primary and the secondary
+    oncall/grafana-oncall/primary.ics     the same shifts in Grafana OnCall/IRM's import format
+    oncall/grafana-oncall/secondary.ics
+    oncall/schedule.ics                   watches, check-ins, daily report, weekly review, refinement
+    oncall/escalation-policy.yaml         PagerDuty's escalation policy and schedules, as API bodies
+    oncall/ONCALL.md                      who is on call when, how to escalate
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monplan.escalation import ROLES, Step, delays_minutes, steps
+from monplan.model import SEVERITIES, Plan
+from monplan.render import header, to_yaml
+from monplan.schedule import Window, oncall_zone, shift_windows
+from monplan.spec.plan import Plan as Spec
+
+DIR = "oncall"
+ROTATION = f"{DIR}/rotation.ics"
+SCHEDULE = f"{DIR}/schedule.ics"
+ESCALATION = f"{DIR}/escalation-policy.yaml"
+ONCALL_MD = f"{DIR}/ONCALL.md"
+
+
+def grafana_oncall_path(role: str) -> str:
+    return f"{DIR}/grafana-oncall/{role}.ics"
+
+
+def schedule_name(spec: Spec, role: str) -> str:
+    return f"{spec.system} on-call ({role})"
+
+
+def _user(spec: Spec, name: str) -> dict[str, Any]:
+    """A PagerDuty user_reference; the id when the plan knows it, else the name and email to look it up by."""
+    from monplan.ical import person
+
+    found = person(spec, name)
+    out: dict[str, Any] = {"type": "user_reference"}
+    if found and found.pagerduty_user:
+        out["id"] = found.pagerduty_user
+    out["summary"] = name
+    if found and found.email:
+        out["email"] = found.email
+    return out
+
+
+def _layer(spec: Spec, window: Window, role: str) -> dict[str, Any]:
+    # One layer per shift, bounded by start and end: shifts of different lengths (the Weekend)
+    # map exactly, where one repeating layer could not.
+    length = int((window.end - window.start).total_seconds())
+    return {"name": window.name, "start": window.start.isoformat(), "end": window.end.isoformat(),
+            "rotation_virtual_start": window.start.isoformat(), "rotation_turn_length_seconds": length,
+            "users": [{"user": _user(spec, getattr(window, role))}]}
+
+
+def _schedule(spec: Spec, windows: list[Window], role: str) -> dict[str, Any]:
+    return {"type": "schedule", "name": schedule_name(spec, role), "time_zone": str(oncall_zone(spec)),
+            "description": f"The {role} of each shift of the {spec.system} on-call rotation.",
+            "schedule_layers": [_layer(spec, window, role) for window in windows]}
+
+
+def _targets(spec: Spec, step: Step) -> list[dict[str, Any]]:
+    targets: list[dict[str, Any]] = [{"type": "schedule_reference", "summary": schedule_name(spec, role)}
+                                     for role in step.roles]
+    return targets + [_user(spec, name) for name in step.people]
+
+
+def _level(step: Step, escalates_after: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"level": step.title, "engaged_after": step.after}
+    if escalates_after is not None:
+        out["escalates_after_minutes"] = escalates_after
+    out["notify"] = step.who()
+    return out
+
+
+def escalation_policy(spec: Spec) -> dict[str, Any]:
+    """PagerDuty's POST /escalation_policies and POST /schedules bodies, plus the levels as the plan says them."""
+    chain = steps(spec)
+    delays = delays_minutes(chain)
+    windows = (shift_windows(spec) or []) if spec.oncall else []
+    roles = [role for role in ROLES if any(role in step.roles for step in chain)] if windows else []
+    return {
+        "escalation_policy": {
+            "type": "escalation_policy", "name": f"{spec.system} escalation",
+            "description": "Escalation path of the monitoring plan: " + ", ".join(step.title for step in chain) + ".",
+            "num_loops": 0,
+            "escalation_rules": [{"escalation_delay_in_minutes": delay, "targets": _targets(spec, step)}
+                                 for step, delay in zip(chain, delays)],
+        },
+        "schedules": [_schedule(spec, windows, role) for role in roles],
+        "levels": [_level(step, delay if index + 1 < len(chain) else None)
+                   for index, (step, delay) in enumerate(zip(chain, delays))],
+    }
+
+
+def _routing_rows(plan: Plan) -> list[dict[str, str]]:
+    from monplan.generators.alertmanager import business_hours_text, critical_period_receivers
+
+    routing = plan.spec.alert_routing
+    if routing is None:
+        return []
+    rows = []
+    for priority in SEVERITIES:
+        route = routing.routes.get(priority)
+        if route is None:
+            continue
+        when = f"{business_hours_text(plan)}; held until then" if route.business_hours_only else "at any time"
+        extra = critical_period_receivers(plan, priority)
+        rows.append({"priority": priority.capitalize(), "receivers": ", ".join(route.receivers), "when": when,
+                     "critical_period": ", ".join(extra)})
+    return rows
+
+
+def _activity_rows(entries: list[Any]) -> list[dict[str, Any]]:
+    """Calendar entries folded per activity: first and last time, how many, whether it goes on."""
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in sorted(entries, key=lambda e: e.start):
+        row = rows.setdefault(entry.summary, {"summary": entry.summary, "first": entry.start, "last": entry.start,
+                                              "count": 0, "until": entry.end, "repeat": None})
+        row["last"], row["until"], row["count"] = entry.start, entry.end, row["count"] + 1
+        if entry.rrule:
+            row["repeat"] = "week" if entry.rrule.get("freq") == "weekly" else "day"
+    return list(rows.values())
+
+
+def _local_window(plan: Plan) -> tuple[Any, Any] | None:
+    from monplan.generators.alertmanager import critical_window
+    from monplan.schedule import zone
+
+    window = critical_window(plan)
+    return (window[0].astimezone(zone(plan.spec)), window[1].astimezone(zone(plan.spec))) if window else None
+
+
+def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
+    from monplan.checkins import schedule_entries
+    from monplan.markdown import render
+
+    spec = plan.spec
+    chain = steps(spec)
+    return render(
+        "ONCALL.md.j2", system=spec.system, source=plan.file.rsplit("/", 1)[-1], zone=str(oncall_zone(spec)),
+        handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, people={p.name: p for p in spec.people},
+        chain=list(zip(chain, delays_minutes(chain))), routing=_routing_rows(plan),
+        critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(spec)),
+        files=[path.removeprefix(f"{DIR}/") for path in files],
+    )
+
+
+def generate(plan: Plan) -> dict[str, bytes]:
+    from monplan.checkins import schedule_entries
+    from monplan.ical import calendar, oncall_entries, shift_entries
+
+    spec = plan.spec
+    source = plan.file.rsplit("/", 1)[-1]
+    files: dict[str, bytes] = {}
+    windows = (shift_windows(spec) or []) if spec.oncall else []
+    if windows:
+        files[ROTATION] = calendar(spec, f"{spec.system} on-call rotation", shift_entries(spec))
+        for role in ROLES:
+            files[grafana_oncall_path(role)] = calendar(spec, schedule_name(spec, role), oncall_entries(spec, role))
+    entries = schedule_entries(spec)
+    if entries:
+        files[SCHEDULE] = calendar(spec, f"{spec.system} monitoring schedule", entries)
+    if spec.escalation_path:
+        files[ESCALATION] = to_yaml(escalation_policy(spec), header(
+            source, f"Escalation policy of {spec.system}, shaped as PagerDuty escalation policy and schedules"))
+    if files:
+        files[ONCALL_MD] = _markdown(plan, windows, sorted(files))
+    return files

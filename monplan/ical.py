@@ -1,0 +1,152 @@
+"""iCalendar (RFC 5545) files of the rotation and the monitoring schedule, with `icalendar`.
+
+Times are local wall times with a TZID and a VTIMEZONE, so calendars show a shift that
+crosses a daylight-saving change as ending at the handoff time. Output is deterministic:
+DTSTAMP is the deployment time (or the first shift), and each UID is a hash of the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from monplan.escalation import steps
+from monplan.schedule import Window, shift_windows
+from monplan.spec.delivery import Person
+from monplan.spec.plan import Plan as Spec
+
+PRODID = "-//monplan//monitoring plan//EN"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One calendar event before it becomes iCalendar."""
+
+    kind: str  # shift, check, watch, report, review
+    summary: str
+    start: dt.datetime  # aware, in the calendar's zone
+    end: dt.datetime
+    description: str = ""
+    rrule: dict[str, Any] | None = None  # for open-ended recurrences only
+    attendees: tuple[tuple[str, str, str], ...] = ()  # (name, email, ROLE)
+    categories: tuple[str, ...] = ()
+    busy: bool = True
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+
+def person(spec: Spec, name: str) -> Person | None:
+    return next((p for p in spec.people if p.name == name), None)
+
+
+def oncall_identity(spec: Spec, name: str) -> str:
+    """What Grafana OnCall/IRM matches a shift to: its username or email (the event title)."""
+    found = person(spec, name)
+    if found is None:
+        return name
+    return found.oncall_user or found.email or found.name
+
+
+def _who(spec: Spec, name: str) -> str:
+    found = person(spec, name)
+    details = [d for d in (found.role, found.email) if d] if found else []
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def escalation_text(spec: Spec) -> str:
+    parts = []
+    for step in steps(spec):
+        when = "at once" if step.after_ms == 0 else f"after {step.after}"
+        parts.append(f"{step.title}: {', '.join(step.who())}, {when}")
+    return "; ".join(parts)
+
+
+def shift_entries(spec: Spec) -> list[Entry]:
+    """Two events per shift of the rotation: the primary's and the secondary's."""
+    windows = shift_windows(spec) if spec.oncall else None
+    entries = []
+    for window in windows or []:
+        for role, name in (("primary", window.primary), ("secondary", window.secondary)):
+            entries.append(Entry(
+                "shift", f"On call, {role}: {name} ({window.name})", window.start, window.end,
+                description=_shift_description(spec, window), categories=("On call", role.capitalize()),
+                attendees=_attendee(spec, name, "REQ-PARTICIPANT" if role == "primary" else "OPT-PARTICIPANT"),
+                busy=False,
+            ))
+    return entries
+
+
+def _attendee(spec: Spec, name: str, role: str) -> tuple[tuple[str, str, str], ...]:
+    found = person(spec, name)
+    return ((name, found.email, role),) if found and found.email else ()
+
+
+def _shift_description(spec: Spec, window: Window) -> str:
+    lines = [f"{window.name} of the {spec.system} on-call rotation, "
+             f"{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} ({window.start.tzinfo}).",
+             f"Primary: {_who(spec, window.primary)}", f"Secondary: {_who(spec, window.secondary)}"]
+    if spec.escalation_path:
+        lines.append(f"Escalation: {escalation_text(spec)}")
+    return "\n".join(lines)
+
+
+def oncall_entries(spec: Spec, role: str) -> list[Entry]:
+    """Grafana OnCall/IRM's import format: one event per shift titled with the user's username or email.
+
+    OnCall reads the title (and the description) as usernames, so nothing else is written.
+    """
+    windows = shift_windows(spec) if spec.oncall else None
+    return [Entry("shift", oncall_identity(spec, getattr(w, role)), w.start, w.end, busy=False) for w in windows or []]
+
+
+def _uid(system: str, entry: Entry) -> str:
+    digest = hashlib.sha256("\n".join((system, entry.kind, entry.summary, entry.start.isoformat())).encode())
+    return f"{digest.hexdigest()[:32]}@monplan"
+
+
+def stamp(spec: Spec) -> dt.datetime:
+    """DTSTAMP of every event: when the plan's deployment happened, so builds are reproducible."""
+    if spec.deployment is not None:
+        return spec.deployment.time.astimezone(dt.timezone.utc)
+    windows = shift_windows(spec) if spec.oncall else None
+    if windows:
+        return windows[0].start.astimezone(dt.timezone.utc)
+    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
+    from icalendar import Calendar, Event, vCalAddress
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    when = stamp(spec)
+    for entry in sorted(entries, key=lambda e: (e.start, e.kind, e.summary)):
+        event = Event()
+        event.add("uid", _uid(spec.system, entry))
+        event.add("dtstamp", when)
+        event.add("dtstart", entry.start)
+        event.add("dtend", entry.end)
+        event.add("summary", entry.summary)
+        if entry.description:
+            event.add("description", entry.description)
+        if entry.rrule:
+            event.add("rrule", entry.rrule)
+        for attendee_name, email, role in entry.attendees:
+            address = vCalAddress(f"mailto:{email}")
+            address.params["cn"] = attendee_name
+            address.params["role"] = role
+            event.add("attendee", address, encode=0)
+        if entry.categories:
+            event.add("categories", list(entry.categories))
+        event.add("transp", "OPAQUE" if entry.busy else "TRANSPARENT")
+        cal.add_component(event)
+    if entries:
+        # The zone's rules from the year of the first event on; clients also know the TZID by name.
+        first = min(e.start for e in entries).date().replace(month=1, day=1)
+        cal.add_missing_timezones(first_date=first, last_date=first.replace(year=first.year + 10))
+    return cal.to_ical()

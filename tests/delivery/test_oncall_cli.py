@@ -1,0 +1,69 @@
+"""`monplan oncall [--at TIME]`: who is primary and secondary, and the escalation chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import ROOT, run_monplan
+from tests.delivery.conftest import PLAN, compile_plan
+from tests.delivery.test_oncall_files import expected_shifts
+
+REPO_PLAN = (ROOT / "plan.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("index", range(len(expected_shifts(REPO_PLAN))))
+def test_oncall_at_a_time_inside_a_shift_names_its_primary_and_secondary(index: int) -> None:
+    day, primary, secondary, start, end = expected_shifts(REPO_PLAN)[index]
+    middle = start + (end - start) / 2
+    result = run_monplan("oncall", "--at", f"{middle:%Y-%m-%d %H:%M}")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.stdout.splitlines()
+            if line.count("│") >= 3 and line.split("│")[1].strip() in ("primary", "secondary")}
+    assert rows == {"primary": primary, "secondary": secondary}
+    assert f"Shift {day}:" in result.stdout
+
+
+def test_oncall_prints_the_escalation_chain_in_order_with_the_people_on_call_then() -> None:
+    day, primary, secondary, start, _ = expected_shifts(REPO_PLAN)[0]
+    result = run_monplan("oncall", "--at", (start + dt.timedelta(hours=1)).isoformat())
+    chain = result.stdout.split("Escalation")[1]
+    order = [chain.index(name) for name in (primary, secondary, "Mei Lin", "Daniel Novak", "Helena Costa")]
+    assert order == sorted(order)
+
+
+def test_a_time_with_an_offset_is_converted_to_the_rotations_zone() -> None:
+    shifts = expected_shifts(REPO_PLAN)
+    handover = shifts[-1][3]  # the Weekend starts here; a minute earlier the shift before is still on
+    before = (handover - dt.timedelta(minutes=1)).astimezone(ZoneInfo("America/New_York"))
+    result = run_monplan("oncall", "--at", before.isoformat())
+    assert f"Shift {shifts[-2][0]}:" in result.stdout
+
+
+def test_outside_the_rotation_oncall_says_nobody_is_on_call_and_fails() -> None:
+    last_end = expected_shifts(REPO_PLAN)[-1][4]
+    result = run_monplan("oncall", "--at", f"{last_end + dt.timedelta(days=3):%Y-%m-%d %H:%M}")
+    assert result.returncode == 1
+    assert "Nobody is on call" in result.stderr
+
+
+def test_a_time_oncall_cannot_read_is_a_usage_error() -> None:
+    result = run_monplan("oncall", "--at", "next tuesday")
+    assert result.returncode == 2
+    assert 'cannot read "next tuesday" as a time' in result.stderr and "Traceback" not in result.stderr
+
+
+def test_oncall_says_whether_medium_alerts_are_held_and_the_critical_period_is_on(tmp_path: Path) -> None:
+    from monplan.oncall_status import parse_moment, status
+
+    spec = compile_plan(tmp_path, PLAN).spec
+    wednesday_noon = status(spec, parse_moment(spec, "2026-11-25 12:00"))
+    assert wednesday_noon.business_hours is True and wednesday_noon.critical_period is not None
+    saturday_noon = status(spec, parse_moment(spec, "2026-11-28 12:00"))
+    assert saturday_noon.business_hours is False and saturday_noon.critical_period is None
+    thursday_night = status(spec, parse_moment(spec, "2026-11-26T03:00:00+01:00"))
+    assert thursday_night.business_hours is False and thursday_night.critical_period is not None
+    assert [names for _, names in thursday_night.chain] == [["Ana"], ["Ben"], ["Lead"]]
