@@ -1,0 +1,90 @@
+"""A runbook per alert, rendered from templates/runbook.md.j2.
+
+    runbooks/<AlertName>.md
+
+Every alert's `runbook_url` annotation is runbooks.base_url + "/<AlertName>.md", so
+publishing generated/runbooks under that URL makes each notification link to its runbook.
+The runbook says what the alert means, its threshold and query, the priority's response
+procedure from the plan, who it reaches and who to escalate to, and the dashboards showing it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monplan.escalation import delays_minutes, steps
+from monplan.gotemplate import expand_value
+from monplan.model import Alert, Plan
+
+DIR = "runbooks"
+TEMPLATE = "runbook.md.j2"
+
+
+def runbook_path(alert: Alert) -> str:
+    return f"{DIR}/{alert.name}.md"
+
+
+def _delivery(plan: Plan, alert: Alert) -> dict[str, Any]:
+    """Who the alert reaches, and when, in the words of the plan's routing."""
+    from monplan.generators.alertmanager import (
+        business_hours_text, critical_period_receivers, critical_window, expected_receivers,
+    )
+
+    routing = plan.spec.alert_routing
+    if routing is None:
+        return {}
+    route = routing.routes.get(alert.priority)
+    extra = critical_period_receivers(plan, alert.priority)
+    window = critical_window(plan) if extra else None
+    zone = plan.spec.timezone
+    own = [r for r in expected_receivers(plan, alert.priority) if r not in extra]
+    return {
+        "receivers": [_receiver(routing, name) for name in own],
+        "business_hours": business_hours_text(plan) if route is not None and route.business_hours_only else None,
+        "critical_period": [_receiver(routing, name) for name in extra],
+        "critical_window": (window[0].astimezone(_zone(zone)), window[1].astimezone(_zone(zone))) if window else None,
+        "inhibited_by_critical": alert.priority != "critical",
+        "inhibit_equal": list(routing.inhibit_equal),
+    }
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _receiver(routing: Any, name: str) -> dict[str, str]:
+    found = next((r for r in routing.receivers if r.name == name), None)
+    return {"name": name, "description": (found.description or "") if found else ""}
+
+
+def _dashboards(plan: Plan, alert: Alert) -> list[dict[str, str]]:
+    from monplan.grafana.boards import boards
+
+    return [{"title": board.title, "link": board.link} for board in boards(plan) if alert.group in board.groups]
+
+
+def context(plan: Plan, alert: Alert) -> dict[str, Any]:
+    spec = plan.spec
+    annotations = dict(alert.annotations)
+    chain = steps(spec)
+    return {
+        "alert": alert,
+        "source": plan.file.rsplit("/", 1)[-1],
+        "system": spec.system,
+        # The summary annotation is a Go template; its literal text is what a reader sees.
+        "summary": expand_value(annotations.get("summary", alert.metric), 0.0),
+        "threshold_words": alert.threshold.human(),
+        "procedure": spec.response_procedures.get(alert.priority),
+        "delivery": _delivery(plan, alert),
+        "chain": list(zip(chain, delays_minutes(chain))),
+        "dashboards": _dashboards(plan, alert),
+        "labels": [(k, expand_value(v, 0.0)) for k, v in alert.labels],
+    }
+
+
+def generate(plan: Plan) -> dict[str, bytes]:
+    from monplan.markdown import render
+
+    return {runbook_path(alert): render(TEMPLATE, **context(plan, alert)) for alert in plan.alerts}
