@@ -60,7 +60,7 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
         out.append({"name": "Deployment", "datasource": DATASOURCE, "enable": True, "iconColor": "blue",
                     "expr": f"vector({millis})", "step": "1h", "useValueForTime": True,
                     "titleFormat": f"Deployment of {plan.spec.system}",
-                    "textFormat": f"Deployed {deployment.time.isoformat()}", "tagKeys": ""})
+                    "textFormat": f"Deployed {deployment.time.isoformat()}"})
     return out
 
 
