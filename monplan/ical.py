@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from monplan.escalation import steps
@@ -33,7 +33,6 @@ class Entry:
     attendees: tuple[tuple[str, str, str], ...] = ()  # (name, email, ROLE)
     categories: tuple[str, ...] = ()
     busy: bool = True
-    extra: tuple[tuple[str, str], ...] = field(default=())
 
 
 def person(spec: Spec, name: str) -> Person | None:

@@ -126,15 +126,3 @@ def during_window(start: dt.datetime, during: str) -> tuple[dt.datetime, dt.date
         return plus_elapsed(start, (first - 1) * hour), plus_elapsed(start, last * hour) if last is not None else None
     return plus_days(start, first - 1), plus_days(start, last) if last is not None else None
 
-
-def times_between(begin: dt.datetime, end: dt.datetime, at: dt.time) -> list[dt.datetime]:
-    """Every local time of day `at` in [begin, end), in begin's zone."""
-    out = []
-    day = begin.date()
-    while True:
-        moment = dt.datetime.combine(day, at, tzinfo=begin.tzinfo)
-        if moment >= end:
-            return out
-        if moment >= begin:
-            out.append(moment)
-        day += dt.timedelta(days=1)

@@ -67,3 +67,15 @@ def test_oncall_says_whether_medium_alerts_are_held_and_the_critical_period_is_o
     thursday_night = status(spec, parse_moment(spec, "2026-11-26T03:00:00+01:00"))
     assert thursday_night.business_hours is False and thursday_night.critical_period is not None
     assert [names for _, names in thursday_night.chain] == [["Ana"], ["Ben"], ["Lead"]]
+
+
+def test_oncall_help_is_instant_it_imports_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "monplan", "oncall", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0 and "--at" in proc.stdout
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    heavy = ("icalendar", "jinja2", "yaml", "monplan.spec", "monplan.generators", "monplan.oncall_status")
+    assert sorted(name for name in imported if name.startswith(heavy)) == []
