@@ -164,8 +164,9 @@ def alertmanager_copy(config: dict[str, Any], sink: str) -> dict[str, Any]:
 def expected_receivers(plan: dict[str, Any], priority: str) -> set[str]:
     routing = plan["alert_routing"]
     out = set(routing["routes"][priority]["receivers"])
-    if priority in routing.get("critical_period", {}).get("priorities", []):
-        out |= set(routing["critical_period"]["receivers"])
+    period = routing.get("critical_period")
+    if period and priority in period.get("priorities", ["critical", "high"]):
+        out |= set(period["receivers"])
     return out
 
 
