@@ -1,0 +1,129 @@
+"""A small client of the Prometheus HTTP API (instant and range queries), on urllib only.
+
+Reports and tuning read live data through it. Every failure becomes a PrometheusError
+whose message says what went wrong in words (unreachable, timed out, rejected query,
+not a Prometheus), so the CLI can print it as a diagnostic instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+# Prometheus refuses range queries with more points per series than this.
+MAX_POINTS = 11_000
+
+
+class PrometheusError(Exception):
+    """Prometheus could not answer; the message is meant for the user."""
+
+
+class Unreachable(PrometheusError):
+    """No answer at all: connection refused, unknown host, timeout."""
+
+
+class QueryError(PrometheusError):
+    """Prometheus answered but rejected or failed the query."""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One series of a result: its labels (without __name__) and (unix time, value) points."""
+
+    labels: tuple[tuple[str, str], ...]
+    points: tuple[tuple[float, float], ...]
+
+    def label(self, name: str) -> str | None:
+        return dict(self.labels).get(name)
+
+    def display(self) -> str:
+        """A short legend: the label values, or the empty string for a single unlabelled series."""
+        return ", ".join(f"{key}={value}" for key, value in self.labels)
+
+
+def _series(item: dict[str, Any], points: list[list[Any]]) -> Series:
+    labels = tuple(sorted((k, v) for k, v in item.get("metric", {}).items() if k != "__name__"))
+    parsed = []
+    for stamp, text in points:
+        value = float(text)
+        if not math.isnan(value):  # NaN (e.g. 0/0 without traffic) is no measurement, not a value
+            parsed.append((float(stamp), value))
+    return Series(labels, tuple(parsed))
+
+
+def parse_result(data: dict[str, Any]) -> list[Series]:
+    """Series of any result type: vector, matrix or scalar."""
+    kind, result = data.get("resultType"), data.get("result")
+    if kind == "matrix":
+        return [_series(item, item.get("values", [])) for item in result]
+    if kind == "vector":
+        return [_series(item, [item["value"]]) for item in result]
+    if kind == "scalar":
+        return [_series({}, [result])]
+    raise QueryError(f"unexpected result type {kind!r}")
+
+
+class Prometheus:
+    """Queries one Prometheus server; `timeout` is per request, in seconds."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise PrometheusError(f'"{url}" is not a Prometheus URL; expected http://host:port or https://host:port')
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def query(self, expr: str, at: float) -> list[Series]:
+        """An instant query evaluated at unix time `at`."""
+        return parse_result(self._call("/api/v1/query", {"query": expr, "time": _stamp(at)}))
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
+        """A range query: `expr` evaluated at start, start+step, ..., up to end."""
+        if (end - start) / step + 1 > MAX_POINTS:
+            raise QueryError(f"{(end - start) / step + 1:.0f} points per series exceed Prometheus' limit of {MAX_POINTS}; use a larger step")
+        params = {"query": expr, "start": _stamp(start), "end": _stamp(end), "step": _stamp(step)}
+        return parse_result(self._call("/api/v1/query_range", params))
+
+    def _call(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        # POST keeps long PromQL out of the URL; both endpoints accept form-encoded bodies.
+        body = urllib.parse.urlencode(params).encode()
+        request = urllib.request.Request(self.url + path, data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return _payload(self.url, path, response.read())
+        except urllib.error.HTTPError as err:
+            # 400 and 422 carry Prometheus' own JSON error ("parse error", "query timed out", ...).
+            if err.code in (400, 422, 503):
+                return _payload(self.url, path, err.read(), status=err.code, query=params.get("query"))
+            raise PrometheusError(f"{self.url} answered HTTP {err.code} to {path}; is it a Prometheus server?") from None
+        except (socket.timeout, TimeoutError):
+            raise Unreachable(f"Prometheus at {self.url} did not answer within {self.timeout:g}s") from None
+        except urllib.error.URLError as err:
+            reason = err.reason if not isinstance(err.reason, socket.timeout) else f"no answer within {self.timeout:g}s"
+            raise Unreachable(f"cannot reach Prometheus at {self.url}: {reason}") from None
+        except (ConnectionError, OSError) as err:
+            raise Unreachable(f"cannot reach Prometheus at {self.url}: {err}") from None
+
+
+def _payload(url: str, path: str, raw: bytes, *, status: int = 200, query: str | None = None) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise PrometheusError(f"{url}{path} did not answer JSON; is it a Prometheus server?") from None
+    if not isinstance(payload, dict) or "status" not in payload:
+        raise PrometheusError(f"{url}{path} answered JSON that is not a Prometheus API response")
+    if payload["status"] != "success":
+        what = f" for {' '.join(query.split())!r}" if query else ""
+        raise QueryError(f"Prometheus rejected the query{what}: {payload.get('error', f'HTTP {status}')}")
+    return payload["data"]
+
+
+def _stamp(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")

@@ -1,0 +1,99 @@
+"""Writing a report: Markdown or HTML through the jinja2 templates in the top-level
+`templates/` folder (`report.md.j2`, `report.html.j2`), or JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from monplan.report import fmt
+from monplan.report.build import Report, Row
+from monplan.report.episodes import Episode
+
+# monplan/templates: in a checkout a symlink to the top-level templates/ folder, in an
+# installed package its copy (package data); else the checkout's folder itself.
+_PACKAGED = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent.parent / "templates"
+TEMPLATE_FILES = {"markdown": "report.md.j2", "html": "report.html.j2"}
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def environment(templates: Path = TEMPLATES):
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["cell"] = _cell
+    env.globals["fmt"] = fmt
+    return env
+
+
+def plots(report: Report) -> dict[str, str]:
+    """One base64 PNG per row with data (a row shown in several items is drawn once)."""
+    from monplan.report.plots import row_png_base64
+
+    out: dict[str, str] = {}
+    for part in report.parts:
+        for row in part.rows:
+            if row.status not in ("missing", "error") and row.alert.name not in out:
+                out[row.alert.name] = row_png_base64(row)
+    return out
+
+
+def render(report: Report, form: str, templates: Path = TEMPLATES) -> str:
+    if form == "json":
+        return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    template = environment(templates).get_template(TEMPLATE_FILES[form])
+    tz = report.window.tz
+    return template.render(
+        report=report, tz=tz, title=f"{'Daily' if report.period == 'day' else 'Weekly'} report: {report.system}",
+        start=fmt.moment(report.window.start, tz), end=fmt.moment(report.window.end, tz),
+        images=plots(report) if form == "html" else {})
+
+
+def _row_dict(row: Row) -> dict[str, Any]:
+    stats = row.stats
+    out: dict[str, Any] = {
+        "alert": row.alert.name, "metric": row.alert.metric, "section": row.alert.group, "record": row.alert.record,
+        "threshold": row.alert.threshold.text, "status": row.status, "error": row.data.error,
+    }
+    if stats is not None:
+        out |= {"points": stats.points, "expected": stats.expected, "coverage": stats.coverage,
+                "breached": stats.breached, "within": stats.within, "mean": stats.mean, "min": stats.minimum,
+                "max": stats.maximum, "last": stats.last, "worst": stats.worst, "limit": row.limit,
+                "reference": row.reference, "reference_source": row.reference_source, "change": row.change}
+    return out
+
+
+def _episode_dict(episode: Episode, report: Report) -> dict[str, Any]:
+    tz, window = report.window.tz, report.window
+    return {"alert": episode.alertname, "severity": episode.severity, "labels": dict(episode.labels),
+            "started": fmt.iso(episode.started, tz), "active_since": fmt.iso(episode.active_since, tz),
+            "resolved": fmt.iso(episode.resolved, tz), "ongoing": episode.ongoing,
+            "carried_over": episode.carried_over, "duration_seconds": episode.duration(window),
+            "seconds_in_period": episode.within(window)}
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    tz = report.window.tz
+    parts = []
+    for part in report.parts:
+        entry: dict[str, Any] = {"item": part.item, "kind": part.kind, "error": part.error}
+        if part.rows:
+            entry["rows"] = [_row_dict(row) for row in part.rows]
+        if part.kind == "errors_by_severity":
+            entry["severities"] = [{"severity": s.name, "firings": s.firings, "alerts": s.alerts,
+                                    "seconds_firing": s.seconds, "ongoing": s.ongoing} for s in part.severities]
+        if part.kind == "incidents":
+            entry["incidents"] = [_episode_dict(e, report) for e in part.incidents]
+        parts.append(entry)
+    return {"system": report.system, "period": report.period, "start": fmt.iso(report.window.start, tz),
+            "end": fmt.iso(report.window.end, tz), "step_seconds": report.window.step,
+            "prometheus": report.prometheus, "items": parts}
