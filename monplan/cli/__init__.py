@@ -8,6 +8,7 @@ from monplan.cli.app import app
 from monplan.cli import build as _build  # noqa: F401  (registers the command)
 from monplan.cli import validate as _validate  # noqa: F401
 from monplan.cli import report as _report  # noqa: F401
+from monplan.cli import tune as _tune  # noqa: F401
 from monplan.cli import oncall as _oncall  # noqa: F401
 
 
