@@ -10,7 +10,7 @@ from monplan.model import Plan
 # Module names under monplan.generators, in the order their files are listed.
 GENERATORS: tuple[str, ...] = ("rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
                               "dashboards", "readme", "alertmanager", "oncall",
-                              "runbooks")
+                              "runbooks", "schedules")
 
 
 def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:
