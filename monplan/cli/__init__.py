@@ -7,6 +7,10 @@ from __future__ import annotations
 from monplan.cli.app import app
 from monplan.cli import build as _build  # noqa: F401  (registers the command)
 from monplan.cli import validate as _validate  # noqa: F401
+from monplan.cli import schema as _schema  # noqa: F401
+from monplan.cli import init as _init  # noqa: F401
+from monplan.cli import diff as _diff  # noqa: F401
+from monplan.cli import inspect as _inspect  # noqa: F401
 from monplan.cli import report as _report  # noqa: F401
 from monplan.cli import tune as _tune  # noqa: F401
 from monplan.cli import oncall as _oncall  # noqa: F401

@@ -8,7 +8,7 @@ from typing import Callable
 from monplan.model import Plan
 
 # Module names under monplan.generators, in the order their files are listed.
-GENERATORS: tuple[str, ...] = ("rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
+GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
                               "dashboards", "readme", "alertmanager", "oncall",
                               "runbooks", "schedules")
 
