@@ -53,7 +53,18 @@ def check_references(spec: Spec, located: Located, alerts: list["Alert"]) -> lis
     _people(spec, problem)
     _rotation(spec, problem)
     _escalation(spec, problem)
+    _report_sections(spec, problem)
     return problem.items
+
+
+def _report_sections(spec: Spec, problem: _Collector) -> None:
+    if spec.reporting is None:
+        return
+    sections = [s.title for s in spec.sections]
+    for index, item in enumerate(spec.reporting.daily_report.contents):
+        for i, title in enumerate(item.sections):
+            if title not in sections:
+                problem.unknown(("reporting", "daily_report", "contents", index, "sections", i), title, sections, "section")
 
 
 def _dashboards(spec: Spec, problem: _Collector) -> None:

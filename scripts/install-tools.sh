@@ -12,6 +12,7 @@ declare -A package=(
   [mtail]=mtail
   [prometheus-postgres-exporter]=prometheus-postgres-exporter
   [psql]=postgresql
+  [systemd-analyze]=systemd
 )
 missing=()
 for tool in "${!package[@]}"; do

@@ -21,6 +21,9 @@ PACKAGES = {
     "prometheus-alertmanager": "prometheus-alertmanager",
     "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     "mtail": "mtail",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "psql": "postgresql",
+    "systemd-analyze": "systemd",
 }
 
 
