@@ -43,6 +43,23 @@ class Alert:
     unit: str | None = None
     runbook_url: str | None = None
     origin: str = "section"  # "section" or "focus"
+    service: str | None = None  # set for rows of per_service sections
+
+    @property
+    def series(self) -> str:
+        """The recorded series of this row, narrowed to its service when it has one."""
+        return f'{self.record}{{service="{self.service}"}}' if self.service else self.record
+
+    @property
+    def baseline_series(self) -> str | None:
+        if self.baseline_record is None:
+            return None
+        return f'{self.baseline_record}{{service="{self.service}"}}' if self.service else self.baseline_record
+
+    @property
+    def record_labels(self) -> dict[str, str]:
+        """Labels the recording rules stamp on their output (the service of a per-service row)."""
+        return {"service": self.service} if self.service else {}
 
     @property
     def severity(self) -> str:
@@ -58,13 +75,13 @@ class Alert:
         op, value = self.threshold.op, self.threshold.promql_value
         if self.kind is Kind.RELATIVE:
             if self.baseline_record:
-                return f"{self.record} {op} {value} * {self.baseline_record}"
+                return f"{self.series} {op} {value} * {self.baseline_series}"
             assert self.baseline_value is not None
             limit = self.threshold.value * self.baseline_value
             from monplan.thresholds import format_decimal
 
-            return f"{self.record} {op} {format_decimal(limit)}"
-        return f"{self.record} {op} {value}"
+            return f"{self.series} {op} {format_decimal(limit)}"
+        return f"{self.series} {op} {value}"
 
     def label(self, name: str) -> str | None:
         return dict(self.labels).get(name)
@@ -94,13 +111,22 @@ class Plan:
     panels: tuple[Panel, ...]
     groups: tuple[tuple[str, str], ...]  # (slug, title) of rule groups in plan order
     warnings: tuple[Diagnostic, ...] = field(default=())
+    # Derived data several generators share (dashboards, their groups...), computed once per
+    # build; not part of the plan's identity.
+    derived: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def evaluation_interval(self) -> str:
         return self.spec.defaults.evaluation_interval
 
     def alerts_in(self, slug: str) -> list[Alert]:
-        return [alert for alert in self.alerts if alert.group_slug == slug]
+        index = self.derived.get("alerts_by_slug")
+        if index is None:
+            by_slug: dict[str, list[Alert]] = {}
+            for alert in self.alerts:
+                by_slug.setdefault(alert.group_slug, []).append(alert)
+            index = self.derived["alerts_by_slug"] = by_slug
+        return list(index.get(slug, ()))  # type: ignore[union-attr]
 
     def alert(self, name: str) -> Alert | None:
         return next((alert for alert in self.alerts if alert.name == name), None)

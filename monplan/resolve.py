@@ -14,6 +14,8 @@ from monplan.references import check_references
 from monplan.spec.loader import Located
 from monplan.spec.metrics import AlertFields, FocusArea
 from monplan.spec.plan import Plan as Spec
+from monplan.services import check_services, rows_for
+from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
 from monplan.thresholds import Kind, parse_threshold
 
@@ -39,17 +41,19 @@ def resolve(spec: Spec, located: Located) -> Plan:
     alerts: list[Alert] = []
     panels: list[Panel] = []
     groups: list[tuple[str, str]] = []
-    for title, path, component, rows in _row_groups(spec):
-        slug = naming.slug(title)
-        if slug in dict(groups):
+    check_services(spec, problem)
+    for title, path, component, rows, service in _row_groups(spec, problem):
+        slug = f"services/{service.name}" if service else naming.slug(title)
+        if service is None and slug in dict(groups):
             slug = f"{slug}-{len(groups) + 1}"
-        groups.append((slug, title))
+        if slug not in dict(groups):
+            groups.append((slug, f"service {service.display}" if service else title))
         for row_path, row, metric, tool in rows:
             if row.threshold is None:
                 if row.query is not None:
                     panels.append(_panel(row, metric, title, row_path, located))
                 continue
-            alerts.append(_alert(spec, located, row, row_path, metric, tool, title, slug, component, problem))
+            alerts.append(_alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service))
 
     clashing = _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them", set())
     _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them", clashing)
@@ -59,12 +63,20 @@ def resolve(spec: Spec, located: Located) -> Plan:
     return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups))
 
 
-def _row_groups(spec: Spec) -> Iterator[tuple[str, Path, str | None, list]]:
-    """Every group of rows, in plan order: the sections, then the focus areas (depth first)."""
+def _row_groups(spec: Spec, problem) -> Iterator[tuple[str, Path, str | None, list, Service | None]]:
+    """Every group of rows, in plan order: the sections (per-service ones once per service,
+    service by service), then the focus areas (depth first)."""
     for index, section in enumerate(spec.sections):
         path: Path = ("sections", index)
-        rows = [(path + ("metrics", i), row, row.metric, row.tool) for i, row in enumerate(section.metrics)]
-        yield section.title, path, section.component, rows
+        if not section.per_service:
+            rows = [(path + ("metrics", i), row, row.metric, row.tool) for i, row in enumerate(section.metrics)]
+            yield section.title, path, section.component, rows, None
+    for service in spec.services:
+        for index, section in enumerate(spec.sections):
+            if section.per_service:
+                path = ("sections", index)
+                rows = [(r.path, r.row, r.row.metric, r.row.tool) for r in rows_for(section, path, service, problem)]
+                yield section.title, path, section.component, rows, service
 
     def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator:
         for index, area in enumerate(areas):
@@ -73,7 +85,7 @@ def _row_groups(spec: Spec) -> Iterator[tuple[str, Path, str | None, list]]:
             comp = area.component or component
             rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
             if rows:
-                yield title, here, comp, rows
+                yield title, here, comp, rows, None
             yield from walk(area.areas, here + ("areas",), f"{title} / ", comp)
 
     yield from walk(spec.focus_areas, ("focus_areas",), "", None)
@@ -85,7 +97,7 @@ def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Locat
 
 
 def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
-           group: str, slug: str, section_component: str | None, problem) -> Alert:
+           group: str, slug: str, section_component: str | None, problem, service: Service | None = None) -> Alert:
     threshold = parse_threshold(row.threshold or "")
     priority = row.priority or "medium"
     name = row.alert or naming.alert_name(metric)
@@ -104,8 +116,9 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
 
     baseline_record = baseline_expr = None
     baseline_value: Decimal | None = None
+    selected = f'{record}{{service="{service.name}"}}' if service else record
     if threshold.kind is Kind.RELATIVE:
-        baseline_value, baseline_expr = _baseline(row, path, record, problem)
+        baseline_value, baseline_expr = _baseline(row, path, selected, problem)
         if baseline_value is None:
             baseline_record = f"{prefix}:{stem}:baseline"
     elif row.baseline_query is not None:
@@ -119,10 +132,14 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
         if key in ("severity", "alertname"):
             problem(path + ("labels", key), f'"{key}" is set by monplan from the row (priority, alert); remove it', key=True)
         labels[key] = go_literal(value)
+    if service is not None:
+        labels["service"] = service.name
+        labels.update({key: go_literal(value) for key, value in service.labels.items()})
     labels["severity"] = priority
 
     runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
-    annotations = _annotations(metric, tool, group, priority, threshold, runbook_url)
+    who = f"{service.display}: " if service else ""
+    annotations = _annotations(who + metric, tool, group, priority, threshold, runbook_url)
     for key, text in row.annotations.items():
         try:  # the user's own Go templates pass through, if the generated tests can predict them
             expand_value(text, 0.0, {})
@@ -137,7 +154,7 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
         annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
         description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
         baseline_value=baseline_value, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
-        origin="section" if path[0] == "sections" else "focus",
+        origin="section" if path[0] == "sections" else "focus", service=service.name if service else None,
     )
 
 
@@ -178,16 +195,18 @@ def _annotations(metric: str, tool: str | None, group: str, priority: str, thres
 
 
 def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str, skip: set[Path]) -> set[Path]:
-    """Report rows reusing a name; returns their paths. Rows in `skip` were reported already."""
-    seen: dict[str, Alert] = {}
+    """Report rows reusing a name; returns their paths. Rows in `skip` were reported already.
+
+    The copies of one per-service row share its names (their service label tells them apart);
+    any other reuse is a clash."""
+    first_use: dict[str, Alert] = {}
     clashing: set[Path] = set()
     for alert in alerts:
         value = getattr(alert, attr)
-        if value in seen:
-            clashing.add(alert.path)
-            if alert.path not in skip:
-                first = seen[value]
-                problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
-        else:
-            seen[value] = alert
+        first = first_use.setdefault(value, alert)
+        if first is alert or (alert.service is not None and first.path == alert.path):
+            continue
+        clashing.add(alert.path)
+        if alert.path not in skip:
+            problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
     return clashing

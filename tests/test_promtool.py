@@ -40,7 +40,7 @@ def promtool_run(promtool: str, cwd: Path, *args: str) -> subprocess.CompletedPr
 @pytest.mark.parametrize("plan", PLANS, ids=_ids)
 def test_generated_rules_pass_promtool_lint_with_every_check_fatal(plan: Path, built, promtool: str) -> None:
     out = built[plan]
-    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/*.yml"))
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/**/*.yml"))
     assert rules
     result = promtool_run(promtool, out, "check", "rules", "--lint=all", "--lint-fatal", *rules)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -49,7 +49,7 @@ def test_generated_rules_pass_promtool_lint_with_every_check_fatal(plan: Path, b
 @pytest.mark.parametrize("plan", PLANS, ids=_ids)
 def test_generated_unit_tests_pass_under_promtool(plan: Path, built, promtool: str) -> None:
     out = built[plan]
-    tests = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/tests/*.yml"))
+    tests = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/tests/**/*.yml"))
     assert tests
     result = promtool_run(promtool, out, "test", "rules", *tests)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -57,10 +57,10 @@ def test_generated_unit_tests_pass_under_promtool(plan: Path, built, promtool: s
 
 def test_every_alert_of_the_repo_plan_has_a_firing_and_a_quiet_test(built) -> None:
     out = built[ROOT / "plan.yaml"]
-    alerts = {rule["alert"] for f in out.glob("prometheus/rules/*.yml")
+    alerts = {rule["alert"] for f in out.glob("prometheus/rules/**/*.yml")
               for group in yaml.safe_load(f.read_text())["groups"] for rule in group["rules"] if "alert" in rule}
     firing, quiet = set(), set()
-    for f in out.glob("prometheus/tests/*.yml"):
+    for f in out.glob("prometheus/tests/**/*.yml"):
         for test in yaml.safe_load(f.read_text())["tests"]:
             for check in test["alert_rule_test"]:
                 (firing if check["exp_alerts"] else quiet).add(check["alertname"])
@@ -110,7 +110,7 @@ def test_generated_tests_fail_for_every_alert_whose_rule_is_mutated(plan: Path, 
     (mutated / "rules").mkdir(parents=True)
     (mutated / "tests").mkdir()
     names = set()
-    for rule_file in sorted(out.glob("prometheus/rules/*.yml")):
+    for rule_file in sorted(out.glob("prometheus/rules/**/*.yml")):
         document = yaml.safe_load(rule_file.read_text())
         for group in document["groups"]:
             for rule in group["rules"]:
@@ -118,7 +118,7 @@ def test_generated_tests_fail_for_every_alert_whose_rule_is_mutated(plan: Path, 
                     MUTATIONS[mutation](rule)
                     names.add(rule["alert"])
         (mutated / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
-    for test_file in out.glob("prometheus/tests/*.yml"):
+    for test_file in out.glob("prometheus/tests/**/*.yml"):
         (mutated / "tests" / test_file.name).write_bytes(test_file.read_bytes())
     tests = sorted(str(p.relative_to(tmp_path)) for p in mutated.glob("tests/*.yml"))
     result = promtool_run(promtool, tmp_path, "test", "rules", *tests)

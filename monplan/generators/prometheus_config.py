@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from monplan.generators.rules import generate as generate_rules
+from monplan.generators.rules import rule_file_paths
 from monplan.model import Plan
 from monplan.render import header, to_yaml
 from monplan.spec.collection import Application, Collection, Probe
@@ -100,7 +100,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     if plan.spec.collection is None:
         return {}
     # The rule files exactly as the rules generator names them, relative to this file.
-    rule_files = sorted(path.removeprefix("prometheus/") for path in generate_rules(plan))
+    rule_files = sorted(path.removeprefix("prometheus/") for path in rule_file_paths(plan))
     source = plan.file.rsplit("/", 1)[-1]
     comment = header(source, "Prometheus server configuration; check: promtool check config prometheus/prometheus.yml")
     return {CONFIG_PATH: to_yaml(config(plan, rule_files), comment)}

@@ -11,6 +11,7 @@ its last digit, written as exact decimals; baselines are a power of two so that
 from __future__ import annotations
 
 import math
+import posixpath
 from decimal import Decimal
 from typing import Any
 
@@ -63,9 +64,9 @@ def _dur(ms: int) -> str:
 
 
 def expected_alert(alert: Alert, value: Decimal) -> dict[str, Any]:
-    # Templates see only the labels of the series the expression returned (none here: the
-    # tests inject unlabelled series), not the rule's own labels; labels are templates too.
-    series_labels: dict[str, str] = {}
+    # Templates see only the labels of the series the expression returned (the tests inject
+    # series labelled only with the row's service, if any), not the rule's own labels.
+    series_labels = alert.record_labels
     labels = {key: expand_value(text, float(value), series_labels) for key, text in alert.labels}
     annotations = {key: expand_value(text, float(value), series_labels) for key, text in alert.annotations}
     return {"exp_labels": labels, "exp_annotations": annotations}
@@ -110,9 +111,9 @@ def tests_for(alert: Alert, interval_ms: int) -> list[dict[str, Any]]:
 
 
 def _series_with(alert: Alert, values: str, samples: int) -> list[dict[str, str]]:
-    series = [{"series": alert.record, "values": values}]
-    if alert.baseline_record:
-        series.append({"series": alert.baseline_record, "values": f"{BASELINE}x{samples - 1}"})
+    series = [{"series": alert.series, "values": values}]
+    if alert.baseline_series:
+        series.append({"series": alert.baseline_series, "values": f"{BASELINE}x{samples - 1}"})
     return series
 
 
@@ -132,7 +133,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
         for alert in alerts:
             tests.extend(tests_for(alert, interval_ms))
         document = {
-            "rule_files": [f"../rules/{rule_file_path(slug).rsplit('/', 1)[-1]}"],
+            "rule_files": [posixpath.relpath(rule_file_path(slug), posixpath.dirname(test_file_path(slug)))],
             "evaluation_interval": plan.evaluation_interval,
             "tests": tests,
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan import naming
 from monplan.first_event import recorded_query
 from monplan.model import Alert, Plan
 from monplan.render import header, to_yaml
@@ -17,13 +18,21 @@ from monplan.render import header, to_yaml
 RULES_DIR = "prometheus/rules"
 
 
+def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
+    rule: dict[str, Any] = {"record": name, "expr": expr}
+    if labels:
+        rule["labels"] = dict(labels)
+    return rule
+
+
 def rules_for(alert: Alert) -> list[dict[str, Any]]:
     """The rules of one row, in evaluation order: value, baseline, alert."""
     # "Any" rows also count counter series that appear above zero, so the first event is
     # never missed (monplan/first_event.py explains how and why).
-    rules: list[dict[str, Any]] = [{"record": alert.record, "expr": recorded_query(alert)}]
+    stamp = alert.record_labels  # a per-service row's series carry its service
+    rules: list[dict[str, Any]] = [_record(alert.record, recorded_query(alert), stamp)]
     if alert.baseline_record and alert.baseline_expr:
-        rules.append({"record": alert.baseline_record, "expr": alert.baseline_expr})
+        rules.append(_record(alert.baseline_record, alert.baseline_expr, stamp))
     rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_ != "0s":
         rule["for"] = alert.for_
@@ -34,19 +43,32 @@ def rules_for(alert: Alert) -> list[dict[str, Any]]:
 
 
 def rule_groups(plan: Plan, slug: str, title: str) -> list[dict[str, Any]]:
-    """Groups of at most `rules_per_group` rules, never splitting one row's rules."""
+    """Groups of at most `rules_per_group` rules, never splitting one row's rules.
+
+    A file holds one section (or focus area), or, for a service, each of its sections in
+    turn; a group never mixes sections."""
     limit = plan.spec.defaults.rules_per_group
-    groups: list[list[dict[str, Any]]] = [[]]
+    by_section: dict[str, list[Alert]] = {}
     for alert in plan.alerts_in(slug):
-        rules = rules_for(alert)
-        if groups[-1] and len(groups[-1]) + len(rules) > limit:
-            groups.append([])
-        groups[-1].extend(rules)
+        by_section.setdefault(alert.group, []).append(alert)
     out = []
-    for index, rules in enumerate(groups):
-        name = slug if len(groups) == 1 else f"{slug}-{index + 1}"
-        out.append({"name": name, "interval": plan.evaluation_interval, "rules": rules})
+    for section, alerts in by_section.items():
+        base = f"{alerts[0].service}-{naming.slug(section)}" if alerts[0].service else slug
+        chunks: list[list[dict[str, Any]]] = [[]]
+        for alert in alerts:
+            rules = rules_for(alert)
+            if chunks[-1] and len(chunks[-1]) + len(rules) > limit:
+                chunks.append([])
+            chunks[-1].extend(rules)
+        for index, rules in enumerate(chunks):
+            name = base if len(chunks) == 1 else f"{base}-{index + 1}"
+            out.append({"name": name, "interval": plan.evaluation_interval, "rules": rules})
     return out
+
+
+def rule_file_paths(plan: Plan) -> list[str]:
+    """The rule files a build writes, without rendering them."""
+    return [rule_file_path(slug) for slug, _ in plan.groups if plan.alerts_in(slug)]
 
 
 def rule_file_path(slug: str) -> str:

@@ -62,7 +62,7 @@ def _receiver(routing: Any, name: str) -> dict[str, str]:
 def _dashboards(plan: Plan, alert: Alert) -> list[dict[str, str]]:
     from monplan.grafana.boards import boards
 
-    return [{"title": board.title, "link": board.link} for board in boards(plan) if alert.group in board.groups]
+    return [{"title": board.title, "link": board.link} for board in boards(plan) if board.shows(alert.group, alert.service)]
 
 
 def context(plan: Plan, alert: Alert) -> dict[str, Any]:
@@ -85,6 +85,14 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
+    """One runbook per alert name; the copies of a per-service row share it, listed per service."""
     from monplan.markdown import render
 
-    return {runbook_path(alert): render(TEMPLATE, **context(plan, alert)) for alert in plan.alerts}
+    by_name: dict[str, list[Alert]] = {}
+    for alert in plan.alerts:
+        by_name.setdefault(alert.name, []).append(alert)
+    files = {}
+    for alerts in by_name.values():
+        services = alerts if alerts[0].service is not None else []
+        files[runbook_path(alerts[0])] = render(TEMPLATE, **context(plan, alerts[0]), services=services)
+    return files

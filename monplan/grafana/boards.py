@@ -29,10 +29,17 @@ class Board:
     groups: tuple[str, ...]  # titles of plan.groups, in plan order
     views: tuple[View, ...]
     spec: Dashboard | None  # None for a default dashboard
+    service: str | None = None  # a service's own dashboard: its rows of the per-service sections
 
     @property
     def path(self) -> str:
+        if self.service:
+            return f"{DASHBOARDS_DIR}/services/{self.service}.json"
         return f"{DASHBOARDS_DIR}/{naming.slug(self.title)}.json"
+
+    def shows(self, group: str, service: str | None) -> bool:
+        """Whether a row of this section (of this service) has its panel here."""
+        return group in self.groups and service == self.service
 
 
 def stable_uid(*parts: str) -> str:
@@ -85,7 +92,14 @@ def _default_specs(plan: Plan) -> list[Dashboard]:
 
 
 def boards(plan: Plan) -> list[Board]:
-    """Every dashboard of the plan, in plan order, with unique uids."""
+    """Every dashboard of the plan, in plan order, with unique uids (computed once per plan)."""
+    cached = plan.derived.get("boards")
+    if cached is None:
+        cached = plan.derived["boards"] = _boards(plan)
+    return cached  # type: ignore[return-value]
+
+
+def _boards(plan: Plan) -> list[Board]:
     spec = plan.spec
     specs = spec.dashboards or _default_specs(plan)
     base = (spec.endpoints.grafana_url or "").rstrip("/")
@@ -101,5 +115,13 @@ def boards(plan: Plan) -> list[Board]:
             title=dashboard.title, uid=uid, link=link, description=dashboard.description,
             groups=_groups_of(plan, dashboard.sections, dashboard.focus_areas),
             views=tuple(dashboard.views), spec=dashboard if spec.dashboards else None,
+        ))
+    per_service = tuple(section.title for section in spec.sections if section.per_service)
+    for service in spec.services:
+        uid = stable_uid(spec.system, "service", service.name)
+        out.append(Board(
+            title=f"{service.display} (service)", uid=uid, link=f"{base}/d/{uid}",
+            description=f"{service.display}: the per-service sections of {spec.system}.",
+            groups=per_service, views=(), spec=None, service=service.name,
         ))
     return out

@@ -64,17 +64,25 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+SERVICE_TAG = "monplan-service"
+
+
 def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
-    return [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
-                            includeVars=True, tooltip=other.description or other.title)
-            for other in boards if other.uid != board.uid]
+    """Links to the plan's own dashboards, and one menu of the service dashboards (however many)."""
+    links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
+                             includeVars=True, tooltip=other.description or other.title)
+             for other in boards if other.uid != board.uid and other.service is None]
+    if any(other.service for other in boards):
+        links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG], asDropdown=True,
+                                     keepTime=True, includeVars=True))
+    return links
 
 
 def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
     """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out."""
     rows = []
     for title in board.groups:
-        panels = [alert_panel(a, ctx) for a in plan.alerts if a.group == title]
+        panels = [alert_panel(a, ctx) for a in plan.alerts if a.group == title and a.service == board.service]
         panels += [focus_panel(p, ctx) for p in plan.panels if p.group == title]
         if panels:
             rows.append((title, panels))
@@ -104,11 +112,12 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
     """The dashboard's JSON model, as Grafana 10-12 save it."""
     variables = tuple(v.name for v in board.spec.variables) if board.spec else ()
     ctx = Context(datasource=DATASOURCE, variables=variables)
-    names = [alert.name for alert in plan.alerts]
+    names = list(dict.fromkeys(a.name for a in plan.alerts if board.service in (None, a.service)))
     top = firing_panels(names, ctx) if names else []
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",
-        tags=["monplan", naming.slug(plan.spec.system)], timezone=plan.spec.timezone,
+        tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else []),
+        timezone=plan.spec.timezone,
         time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
         templating=g.Templating(_variables(plan, board, *datasource)),

@@ -145,11 +145,11 @@ def _row(fetcher: Fetcher, alert: Alert, window: Window, kind: str) -> Row:
             if data.needs_baseline:
                 row.reference, row.reference_source = row.baseline_mean, data.baseline_source or "missing"
             else:
-                earlier = fetcher.range(f"{alert.record} offset 1w", window)
+                earlier = fetcher.range(f"{alert.series} offset 1w", window)
                 row.reference = mean([v for _, v in worst_line(earlier, upper)])
                 row.reference_source = "one week earlier"
         elif kind == "user_activity":
-            previous = fetcher.range(alert.record, window.before(window.seconds))
+            previous = fetcher.range(alert.series, window.before(window.seconds))
             row.reference = mean([v for _, v in worst_line(previous, upper)])
             row.reference_source = "previous period"
     except QueryError:

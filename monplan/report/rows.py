@@ -74,14 +74,14 @@ def fetch_row(fetcher: Fetcher, alert: Alert, window: Window) -> RowData:
     """The row's recorded series and, for "of baseline" rows, its baseline; a rejected query is
     kept as the row's error (other rows still report), an unreachable server propagates."""
     try:
-        values = tuple(fetcher.range(alert.record, window))
+        values = tuple(fetcher.range(alert.series, window))
         if alert.kind is not Kind.RELATIVE:
             return RowData(alert, window, values)
         if alert.baseline_value is not None:
             return RowData(alert, window, values, baseline_constant=float(alert.baseline_value), baseline_source="plan")
         baseline, source = (), ""
         if alert.baseline_record:
-            baseline, source = tuple(fetcher.range(alert.baseline_record, window)), "recorded"
+            baseline, source = tuple(fetcher.range(alert.baseline_series, window)), "recorded"
         if not any(series.points for series in baseline) and alert.baseline_expr:
             # The baseline rule may be newer than the data (or not loaded): compute it directly.
             baseline, source = tuple(fetcher.range(alert.baseline_expr, window)), "query"

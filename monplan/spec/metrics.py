@@ -53,6 +53,8 @@ class Section(Spec):
     title: Text
     description: str | None = None
     component: Text | None = Field(None, description="Default component of the section's rows.")
+    per_service: bool = Field(False, description="Apply this section to every service of `services:`; "
+                              "queries may use ${service} and the services' vars.")
     metrics: list[MetricRow] = Field(min_length=1)
 
 

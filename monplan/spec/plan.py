@@ -12,6 +12,8 @@ from monplan.spec.delivery import (
 )
 from monplan.spec.collection import Collection
 from monplan.spec.metrics import FocusArea, Section
+from monplan.spec.safe import Url
+from monplan.spec.services import Service
 from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
@@ -112,11 +114,11 @@ class Dashboard(Spec):
 
 
 class Endpoints(Spec):
-    grafana_url: str | None = None
+    grafana_url: Url | None = None
     grafana_folder: Text = "Monitoring"
     grafana_dashboards_path: str = Field("/var/lib/grafana/dashboards", description="Where Grafana reads generated/grafana/dashboards.")
-    prometheus_url: str = "http://127.0.0.1:9090"
-    alertmanager_url: str = "http://127.0.0.1:9093"
+    prometheus_url: Url = "http://127.0.0.1:9090"
+    alertmanager_url: Url = "http://127.0.0.1:9093"
 
 
 class ReportItem(Spec):
@@ -151,7 +153,7 @@ class Refinement(Spec):
 
 
 class Runbooks(Spec):
-    base_url: str = Field(description="URL the generated runbooks are published under; runbook_url = base_url + AlertName.md")
+    base_url: Url = Field(description="URL the generated runbooks are published under; runbook_url = base_url + AlertName.md")
 
 
 class Plan(Spec):
@@ -164,6 +166,7 @@ class Plan(Spec):
     deployment: Deployment | None = None
     defaults: Defaults = Field(default_factory=Defaults)
     monitoring_duration: list[Period] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list, description="Services the per_service sections apply to.")
     sections: list[Section] = Field(min_length=1, description="Key Metrics to Monitor: one entry per table.")
     monitoring_schedule: list[SchedulePeriod] = Field(default_factory=list)
     response_procedures: dict[Priority, ResponseProcedure] = Field(default_factory=dict)

@@ -1,0 +1,73 @@
+"""Plan reuse: sections written once and applied to many services.
+
+    services:
+      - name: checkout
+        vars: {job: checkout-api}
+        overrides:
+          API Response Time: {threshold: ">300ms avg"}
+    sections:
+      - title: Service Health
+        per_service: true
+        metrics:
+          - metric: API Response Time
+            query: avg(rate(http_duration_seconds_sum{job="${job}"}[5m]))
+                 / avg(rate(http_duration_seconds_count{job="${job}"}[5m]))
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from monplan.spec.types import Duration, Labels, Priority, Spec, Text, ThresholdText
+
+SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_service_name(value: str) -> str:
+    if not SERVICE_NAME.match(value):
+        raise ValueError(f'"{value}" is not a service name; expected lower-case letters, digits, ".", "_" '
+                         "and \"-\" (it becomes the service label and part of file names)")
+    return value
+
+
+def _check_variables(value: dict[str, str]) -> dict[str, str]:
+    problems = []
+    for key in value:
+        if key == "service":
+            problems.append('"service" is set from the service name; remove it from vars')
+        elif not VARIABLE.match(key):
+            problems.append(f'"{key}" is not a variable name; expected letters, digits and _ (used as ${{name}})')
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+ServiceName = Annotated[str, AfterValidator(_check_service_name)]
+
+
+class Override(Spec):
+    """What one service changes in one row of a per-service section."""
+
+    threshold: ThresholdText | None = None
+    priority: Priority | None = None
+    for_: Duration | None = Field(None, alias="for")
+    query: str | None = Field(None, description="A different query for this service (variables allowed).")
+    skip: bool = Field(False, description="This service does not have this row.")
+
+
+class Service(Spec):
+    name: ServiceName = Field(description="The service label value and the name of its files.")
+    title: Text | None = Field(None, description="How dashboards and runbooks name it; default: name.")
+    labels: Labels = Field(default_factory=dict, description="Extra labels on this service's alerts.")
+    vars: Annotated[dict[str, str], AfterValidator(_check_variables)] = Field(
+        default_factory=dict, description="Values for ${name} in the queries of per-service sections.")
+    overrides: dict[str, Override] = Field(
+        default_factory=dict, description="Per row (by metric or alert name): threshold, priority, for, query or skip.")
+
+    @property
+    def display(self) -> str:
+        return self.title or self.name

@@ -1,0 +1,91 @@
+"""Plan reuse: sections applied to many services, each service in files of its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import CASES, run_monplan, tree
+
+PLAN = CASES / "valid" / "services" / "plan.yaml"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("services")
+    result = run_monplan("-q", "build", "--plan", str(PLAN), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _alerts(out: Path, service: str) -> dict[str, dict]:
+    document = yaml.safe_load((out / "prometheus" / "rules" / "services" / f"{service}.yml").read_text())
+    return {rule["alert"]: rule for group in document["groups"] for rule in group["rules"] if "alert" in rule}
+
+
+def test_each_service_gets_its_rules_tests_and_dashboard_in_predictable_files(out: Path) -> None:
+    files = set(tree(out))
+    for service in ("checkout", "search", "accounts"):
+        assert f"prometheus/rules/services/{service}.yml" in files
+        assert f"prometheus/tests/services/{service}.yml" in files
+        assert f"grafana/dashboards/services/{service}.json" in files
+    assert "prometheus/rules/platform.yml" in files
+
+
+def test_each_service_alert_reads_only_its_own_series(out: Path) -> None:
+    for service in ("checkout", "search", "accounts"):
+        for name, rule in _alerts(out, service).items():
+            assert f'{{service="{service}"}}' in rule["expr"], (service, name)
+            assert rule["labels"]["service"] == service
+
+
+def test_variables_are_substituted_and_overrides_applied(out: Path) -> None:
+    checkout, search, accounts = (_alerts(out, s) for s in ("checkout", "search", "accounts"))
+    assert checkout["Latency"]["expr"].endswith("> 0.3") and checkout["Latency"]["labels"]["severity"] == "critical"
+    assert search["Latency"]["expr"].endswith("> 0.5") and search["Latency"]["labels"]["severity"] == "medium"
+    assert "OrdersRate" not in search and "OrdersRate" in checkout
+    assert accounts["ErrorRatio"]["for"] == "10m"
+    assert checkout["ErrorRatio"]["labels"]["team"] == "payments" and search["ErrorRatio"]["labels"]["team"] == "platform"
+    records = yaml.safe_load((out / "prometheus" / "rules" / "services" / "accounts.yml").read_text())
+    exprs = [r["expr"] for g in records["groups"] for r in g["rules"] if r.get("record") == "monplan:error_ratio:ratio"]
+    assert exprs == ['sum(rate(errors_total{job="accounts-api",kind!="client"}[5m])) / sum(rate(requests_total{job="accounts-api"}[5m]))']
+
+
+def test_the_service_rules_and_their_tests_pass_promtool_together(out: Path, promtool: str) -> None:
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/**/*.yml"))
+    tests = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/tests/**/*.yml"))
+    for args in (["check", "rules", "--lint=all", "--lint-fatal", *rules], ["test", "rules", *tests]):
+        result = subprocess.run([promtool, *args], cwd=out, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_service_dashboards_show_that_services_panels_and_a_menu_of_the_others(out: Path) -> None:
+    board = json.loads((out / "grafana" / "dashboards" / "services" / "search.json").read_text())
+    titles = [p["title"] for p in board["panels"]]
+    assert "Error Ratio" in titles and "Latency" in titles and "Orders Rate" not in titles
+    assert "monplan-service" in board["tags"]
+    assert any(link["type"] == "dashboards" and link["tags"] == ["monplan-service"] for link in board["links"])
+    operations = json.loads((out / "grafana" / "dashboards" / "operations-dashboard.json").read_text())
+    assert "Error Ratio" not in [p["title"] for p in operations["panels"]]
+
+
+def test_one_runbook_per_alert_lists_every_service(out: Path) -> None:
+    text = (out / "runbooks" / "ErrorRatio.md").read_text()
+    for service in ("checkout", "search", "accounts"):
+        assert f'`monplan:error_ratio:ratio{{service="{service}"}} > 0.01`' in text
+
+
+def test_two_hundred_services_take_a_plan_of_a_few_hundred_lines(tmp_path: Path) -> None:
+    services = "".join(f"  - {{name: svc{i:03d}, vars: {{job: api-{i:03d}}}}}\n" for i in range(200))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.read_text().split("services:\n")[0] + "services:\n" + services
+                    + "sections:\n" + PLAN.read_text().split("\nsections:\n")[1])
+    assert len(plan.read_text().splitlines()) < 300
+    result = run_monplan("-q", "build", "--plan", str(plan), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    rules = sorted((tmp_path / "out" / "prometheus" / "rules" / "services").glob("*.yml"))
+    assert [p.stem for p in rules] == [f"svc{i:03d}" for i in range(200)]
