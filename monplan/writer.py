@@ -139,12 +139,29 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_file(target: Path, data: bytes) -> None:
+    """Write one staged file; durability comes from one sync of the whole tree (_sync_tree)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
     os.chmod(target, 0o644)
+
+
+def _sync_tree(folder: Path) -> None:
+    """Flush the staged tree to disk before it is switched in, so that after a power loss the
+    switched-in tree is not made of empty files. One syncfs of the file system costs far less
+    than an fsync per file (thousands of files for a large plan)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -248,6 +265,7 @@ def write(out: Path, files: dict[str, bytes]) -> tuple[Changes, list[Diagnostic]
         out.resolve().parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{out.name}-", dir=out.resolve().parent))
         _stage(out, files, changes, staging)
+        _sync_tree(staging)
         if _swap_in(out, staging):
             staging = None
             return changes, []

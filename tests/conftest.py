@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each test session (each xdist worker) keeps its own build cache, never the user's.
+os.environ.setdefault("MONPLAN_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="monplan-cache-"))
 CASES = ROOT / "tests" / "cases"
 
 # Debian package of each tool, for the skip (or, in CI, failure) message.

@@ -38,6 +38,8 @@ def test_a_second_build_changes_nothing(runner: CliRunner, tmp_path: Path) -> No
     runner.invoke(app, ["build", "--plan", str(MINIMAL), "--out", str(out)])
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     result = runner.invoke(app, ["build", "--plan", str(MINIMAL), "--out", str(out)])
+    assert "nothing changed since the last build" in result.output
+    result = runner.invoke(app, ["-v", "build", "--plan", str(MINIMAL), "--out", str(out)])  # no shortcut
     assert "0 added, 0 changed, 0 removed" in result.output
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
@@ -173,3 +175,23 @@ def test_pre_commit_hooks_run_real_monplan_commands() -> None:
         command = hook["entry"].split()
         assert command[0] == "monplan"
         assert run_monplan(*command[1:], "--help").returncode == 0
+
+
+def test_the_build_record_never_hides_a_change(tmp_path: Path) -> None:
+    """An unchanged tree is recognised without rendering; any change means a full check."""
+    plan, out = tmp_path / "plan.yaml", tmp_path / "out"
+    plan.write_text(MINIMAL.read_text())
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    quick = run_monplan("build", "--check", "--plan", str(plan), "--out", str(out))
+    assert quick.returncode == 0 and "nothing changed since the last build" in quick.stdout
+    rules = out / "prometheus" / "rules" / "availability.yml"
+    rules.write_text(rules.read_text().replace("0.995", "0.99"))  # an edit of a generated file
+    assert run_monplan("build", "--check", "--plan", str(plan), "--out", str(out)).returncode == 1
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    plan.write_text(plan.read_text().replace("<99.5%", "<99%"))  # a change of the plan
+    stale = run_monplan("build", "--check", "--plan", str(plan), "--out", str(out))
+    assert stale.returncode == 1 and "availability.yml: stale" in stale.stderr
+    (out / "prometheus" / "tests" / "availability.yml").unlink()  # a deleted file, after a fresh build
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    (out / "prometheus" / "tests" / "availability.yml").unlink()
+    assert run_monplan("build", "--check", "--plan", str(plan), "--out", str(out)).returncode == 1

@@ -6,8 +6,9 @@ dashboard shows (a panel per row with a query), then a row per custom view.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 import attr
 from grafanalib import core as g
@@ -125,5 +126,7 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
         links=_links(board, boards),
         panels=_place(_rows(plan, board, ctx), top),
     )
-    data = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
+    # grafanalib's objects to plain data, through its encoder's object conversion.
+    encode = DashboardEncoder().default
+    data = orjson.loads(orjson.dumps(built.to_json_data(), default=encode))
     return normalise(data)

@@ -1,0 +1,116 @@
+"""Remember what the last build wrote, so an unchanged tree is recognised without rendering.
+
+The record lives in the user's cache folder (never in the output, whose bytes must not
+depend on it), one file per output folder. It holds a fingerprint of everything the output
+depends on (the plan's bytes and name, monplan's own code and templates, the Python and
+library versions) and, per generated file, its size, modification time and SHA-256. When
+the fingerprint matches and every file is as recorded, the output is what the plan builds.
+Any doubt (no record, another fingerprint, a file changed) means a full render instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import monplan
+
+VERSION = 1
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("MONPLAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "monplan"
+
+
+def _record_path(out: Path) -> Path:
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
+    return _cache_dir() / f"{key}.json"
+
+
+def _code_digest() -> str:
+    """Every source and template file of the installed monplan, by content."""
+    root = Path(monplan.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".j2", ".yaml", ".json", ".md") and path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(plan_path: Path, extra: tuple[str, ...] = ()) -> str | None:
+    try:
+        plan_bytes = plan_path.read_bytes()
+    except OSError:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [str(VERSION), plan_path.name, hashlib.sha256(plan_bytes).hexdigest(), _code_digest(), sys.version, *extra]
+    for library in ("pyyaml", "pydantic", "grafanalib", "icalendar", "jinja2", "orjson", "promql-parser"):
+        try:
+            parts.append(f"{library}={version(library)}")
+        except PackageNotFoundError:
+            parts.append(f"{library}=none")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def remember(out: Path, print_: str | None, files: dict[str, bytes]) -> None:
+    """Record the output just written (or just found clean) for `print_`."""
+    if print_ is None:
+        return
+    entries = {}
+    from monplan.writer import MANIFEST, manifest_bytes
+
+    for rel, data in {**files, MANIFEST: manifest_bytes(list(files))}.items():
+        stat = _stat(out / rel)
+        if stat is None:
+            return
+        entries[rel] = [*stat, hashlib.sha256(data).hexdigest()]
+    record = _record_path(out)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp = record.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"fingerprint": print_, "out": str(out.resolve()), "files": entries}))
+        os.replace(tmp, record)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+def unchanged(out: Path, print_: str | None) -> bool:
+    """True only when `out` certainly holds what a build with this fingerprint writes."""
+    if print_ is None:
+        return False
+    try:
+        record = json.loads(_record_path(out).read_text())
+    except (OSError, ValueError):
+        return False
+    if record.get("fingerprint") != print_ or record.get("out") != str(out.resolve()):
+        return False
+    from monplan.writer import MANIFEST, read_manifest
+
+    entries: dict[str, list] = record.get("files", {})
+    if read_manifest(out) != set(entries) - {MANIFEST}:
+        return False
+    for rel, (size, mtime, inode, sha) in entries.items():
+        stat = _stat(out / rel)
+        if stat is None:
+            return False
+        if stat != [size, mtime, inode]:
+            try:
+                if hashlib.sha256((out / rel).read_bytes()).hexdigest() != sha:
+                    return False
+            except OSError:
+                return False
+    return True
