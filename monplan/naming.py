@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -38,6 +39,7 @@ def alert_name(metric: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=65536)
 def snake(text: str) -> str:
     """snake_case for series and label names: 'API Endpoint Availability' -> 'api_endpoint_availability'."""
     parts: list[str] = []

@@ -26,7 +26,9 @@ _Dumper.add_representer(str, _str)
 
 def one_line(text: str) -> str:
     """Text safe inside a YAML or Markdown comment line: no line breaks or control characters."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if not text.isprintable():  # most text is: skip the per-character pass
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())
 
 
 def header(source: str, what: str) -> str:

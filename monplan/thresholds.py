@@ -13,6 +13,7 @@ Numbers are kept as Decimal so that 99.9% becomes exactly 0.999 in PromQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -136,8 +137,11 @@ def format_seconds(value: Decimal) -> str:
     return f"{format_decimal(value)}s"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_threshold(text: str) -> Threshold:
-    """Parse one threshold cell; raises ThresholdError with what is expected."""
+    """Parse one threshold cell; raises ThresholdError with what is expected.
+
+    Cached: plans repeat the same cells, and both the spec and the resolver read each."""
     if not isinstance(text, str):
         raise ThresholdError(f"threshold must be text, {EXPECTED}")
     cell = " ".join(text.split())

@@ -19,7 +19,7 @@ from monplan.grafana import layout
 from monplan.grafana.boards import Board
 from monplan.grafana.normalise import normalise
 from monplan.grafana.panels import Context, alert_panel, firing_panels, firing_selector, focus_panel, view_panel
-from monplan.model import Plan
+from monplan.model import Alert, Plan
 
 SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is
 DATASOURCE_VARIABLE = "datasource"
@@ -82,8 +82,11 @@ def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
 def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
     """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out."""
     rows = []
+    alerts: dict[tuple[str, str | None], list[Alert]] = {}
+    for alert in plan.alerts:
+        alerts.setdefault((alert.group, alert.service), []).append(alert)
     for title in board.groups:
-        panels = [alert_panel(a, ctx) for a in plan.alerts if a.group == title and a.service == board.service]
+        panels = [alert_panel(a, ctx) for a in alerts.get((title, board.service), [])]
         panels += [focus_panel(p, ctx) for p in plan.panels if p.group == title]
         if panels:
             rows.append((title, panels))
@@ -98,15 +101,16 @@ def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, A
     widths = (6, 18)
     x = 0
     for (kind, panel), width in zip(top, widths):
-        placed.append(attr.evolve(panel, gridPos=g.GridPos(h=6, w=width, x=x, y=0)))
+        placed.append((panel, g.GridPos(h=6, w=width, x=x, y=0)))
         x += width
     y = 6 if top else 0
     for title, panels in rows:
-        placed.append(g.RowPanel(title=title, gridPos=g.GridPos(h=1, w=24, x=0, y=y), collapsed=False))
+        placed.append((g.RowPanel(title=title, collapsed=False), g.GridPos(h=1, w=24, x=0, y=y)))
         order, boxes, y = layout.place_row([kind for kind, _ in panels], y)
         for index, box in zip(order, boxes):
-            placed.append(attr.evolve(panels[index][1], gridPos=g.GridPos(h=box.h, w=box.w, x=box.x, y=box.y)))
-    return [attr.evolve(panel, id=number) for number, panel in enumerate(placed, start=1)]
+            placed.append((panels[index][1], g.GridPos(h=box.h, w=box.w, x=box.x, y=box.y)))
+    # one copy per panel with both its place and its id (attr.evolve re-runs every validator)
+    return [attr.evolve(panel, gridPos=grid, id=number) for number, (panel, grid) in enumerate(placed, start=1)]
 
 
 def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[str, str]) -> dict[str, Any]:
