@@ -82,6 +82,9 @@ def _dashboards(spec: Spec, problem: _Collector) -> None:
         for i, title in enumerate(board.focus_areas):
             if title not in areas:
                 problem.unknown(path + ("focus_areas", i), title, areas, "focus area")
+    from monplan.output_checks import check_dashboards  # files, uids and variables Grafana can hold
+
+    check_dashboards(spec, problem)
 
 
 def _routing(spec: Spec, problem: _Collector, alerts: list["Alert"]) -> None:

@@ -49,7 +49,13 @@ def diagnostics(items: Iterable["Diagnostic"], *, warnings: bool = True) -> None
         if item.severity == "warning" and (not warnings or quiet()):
             continue
         colour = "red" if item.severity == "error" else "yellow"
-        err.print(f"[{colour}]{escape(str(item))}[/{colour}]")
+        err.print(f"[{colour}]{escape(visible(str(item)))}[/{colour}]")
+
+
+def visible(text: str) -> str:
+    """Plan text quoted in a message with its control characters written as escapes (\\n,
+    \\x1b): a plan cannot recolour, retitle or rewrite the terminal of whoever builds it."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def flush() -> None:

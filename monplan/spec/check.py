@@ -15,7 +15,7 @@ from monplan.spec.loader import Located
 from monplan.spec.plan import Plan
 from monplan.spec.types import PLACEHOLDER
 
-_SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials)$", re.IGNORECASE)
+_SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials|dsn)$", re.IGNORECASE)
 _SECRET_VALUES = (
     (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE), "a URL with a password in it"),
     (re.compile(r"hooks\.slack\.com/(services|workflows)/", re.IGNORECASE), "a Slack webhook URL"),
@@ -181,6 +181,11 @@ def _describe(value: Any) -> str:
 
 
 _PRIORITY_LITERAL = "'critical', 'high' or 'medium'"
+_PATTERN_WORDS = {
+    r"^[a-zA-Z_][a-zA-Z0-9_]*$": "letters, digits and _, not starting with a digit",
+    r"^[A-Za-z0-9_-]{1,40}$": "a Grafana uid: 1 to 40 letters, digits, _ and -",
+    r"^/": 'a path starting with "/"',
+}
 
 
 def _value_at(data: Any, path: Path) -> Any:
@@ -214,7 +219,11 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, o
             expected = "Critical, High or Medium (any case)"
         if field == "version":
             return f"this plan says version {value!r}, but monplan reads plan format version 1"
-        return f"expected {expected}, got {_describe(value)}"
+        # A near miss of one of the choices ("incident", "http-access") is most likely a typo of it.
+        options = {option.lower(): option for option in re.findall(r"'([^']*)'", expected)}
+        close = difflib.get_close_matches(value.lower(), list(options), n=1, cutoff=0.6) if isinstance(value, str) else []
+        hint = f' (did you mean "{options[close[0]]}"?)' if close else ""
+        return f"expected {expected}, got {_describe(value)}{hint}"
     if kind.startswith("string_") and kind != "string_pattern_mismatch":
         return f"expected text, got {_describe(value)}"
     if kind in ("list_type", "tuple_type"):
@@ -237,7 +246,10 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, o
     if kind.startswith(("datetime", "date")):
         return f'expected a date and time such as "2026-11-25T09:00:00+01:00", got {_describe(value)}'
     if kind == "string_pattern_mismatch":
-        return f"{_describe(value)} does not match {error.get('ctx', {}).get('pattern')}"
+        pattern = error.get("ctx", {}).get("pattern")
+        if pattern in _PATTERN_WORDS:  # say what is expected in words, not as a regular expression
+            return f"{_describe(value)} is not valid here; expected {_PATTERN_WORDS[pattern]}"
+        return f"{_describe(value)} does not match {pattern}"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             return msg[len(prefix):]
@@ -275,7 +287,9 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
             field = str(present[-1]) if present else ""
             model = _model_at(Plan, present[:-1]) if on_key else None
             path = present
-        message = _message(error, model, field, _value_at(located.data, present) if kind != "missing" else None)
+        # A mapping key that is wrong (response_procedures.urgent) is the value to quote, not what it holds.
+        original = error.get("input") if "[key]" in error["loc"] else _value_at(located.data, present)
+        message = _message(error, model, field, original if kind != "missing" else None)
         grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
     out = []
     for (path, on_key), messages in grouped.items():

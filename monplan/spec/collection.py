@@ -20,6 +20,7 @@ from monplan.spec.collection_types import (
     METRIC_PATTERN, MODULE, PROBERS, HostPorts, JobName, MetricName, ReadOnlySQL, Regex, check_regex, host_ports,
     metric_name,
 )
+from monplan.spec.safe import MtailLabelValue, SecretFile
 from monplan.spec.types import Duration, Labels, Spec, Text
 
 
@@ -86,7 +87,7 @@ class PostgresQuery(Spec):
 class PostgresExporter(Spec):
     job: JobName = "postgres"
     targets: HostPorts = Field(description="host:port of each postgres_exporter.")
-    dsn_file: Text = Field(description="File on the exporter host holding DATA_SOURCE_NAME (a secret, never the DSN itself).")
+    dsn_file: SecretFile = Field(description="File on the exporter host holding DATA_SOURCE_NAME (a secret, never the DSN itself).")
     statement_timeout: Duration = Field("5s", description="Default timeout of each custom query.")
     queries: list[PostgresQuery] = Field(default_factory=list)
 
@@ -160,7 +161,8 @@ class Probe(Spec):
         used = [name for name, value in http_only.items() if value and self.prober != "http"]
         used += [name for name, value in tls.items() if value and self.prober not in ("http", "tcp")]
         if used:
-            raise ValueError(f'{", ".join(used)} do not apply to the {self.prober} prober')
+            verb = "does" if len(used) == 1 else "do"
+            raise ValueError(f'{", ".join(used)} {verb} not apply to the {self.prober} prober')
         for url in self.urls:
             if self.prober == "http" and not re.match(r"^https?://[^\s/]+", url):
                 raise ValueError(f'"{url}" is not an http(s) URL; the http prober needs one')
@@ -211,7 +213,7 @@ class LogSource(Spec):
 
     format: LogFormat
     paths: list[Text] = Field(min_length=1, description="Absolute paths; * matches within a folder.")
-    component: Text | None = Field(None, description="component label of http_access counters.")
+    component: MtailLabelValue | None = Field(None, description="component label of http_access counters.")
     pattern: str | None = Field(None, description="RE2 pattern replacing the format's default; must capture "
                                 "the same named groups.")
     counters: list[LogCounter] = Field(default_factory=list, description="Extra counters of matching lines.")
@@ -228,6 +230,11 @@ class LogSource(Spec):
         for path in paths:
             if not path.startswith("/"):
                 raise ValueError(f'"{path}" is not an absolute path; mtail matches log files by their full path')
+            # mtail parses each log path as a URL: from a # on it is a fragment, and %41 is an A.
+            bad = next((c for c in path if c in "#%" or not c.isprintable()), None)
+            if bad is not None:
+                raise ValueError(f'"{path}" contains {bad!r}; mtail reads log paths as URLs and cannot open a file '
+                                 "whose path has #, % or a control character: rename or link the file")
         return paths
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from monplan.spec.safe import host_port
 from monplan.spec.types import Text
 
 # Names Prometheus accepts for metrics and label values we put in job names.
@@ -15,7 +16,6 @@ _METRIC = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\*?$")
 _JOB = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
 MODULE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_HOST_PORT = re.compile(r"^[^/\s:]+:\d{1,5}$")
 
 # The probers monplan configures (blackbox_exporter 0.23 also has dns, which needs a query
 # name the plan has no field for). --config.check accepts any prober name and the probe
@@ -28,8 +28,10 @@ _WRITES = re.compile(
     r"cluster|reindex|refresh|set|reset|begin|commit|rollback|nextval|setval|pg_advisory_lock\w*|pg_terminate_backend|"
     r"pg_cancel_backend|pg_reload_conf|pg_stat_statements_reset|pg_stat_reset\w*|dblink\w*|lo_\w+)\b", re.IGNORECASE)
 _SQL_STRIP = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
-# RE2 (mtail's regexp engine) has neither lookaround nor backreferences.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
+# RE2 (the regexp engine of mtail and blackbox_exporter) has neither lookaround nor
+# backreferences; Python's re, which checks the pattern here, also knows atomic groups,
+# conditionals, comments and \Z, which RE2 refuses: the program would not compile.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\(\?>|\(\?\(|\(\?#|(?<!\\)\\Z")
 
 
 def metric_name(value: str) -> str:
@@ -46,15 +48,19 @@ def job_name(value: str) -> str:
 
 def host_ports(values: list[str]) -> list[str]:
     for value in values:
-        if not _HOST_PORT.match(value):
-            raise ValueError(f'"{value}" is not host:port; expected e.g. "api-1.example.svc:8080" (no scheme or path)')
+        host_port(value)  # host names or [IPv6], ports 1-65535, no placeholders
     return values
 
 
 def check_regex(value: str, *, groups: tuple[str, ...] = ()) -> str:
     """A regular expression mtail (RE2) can run, capturing the named groups it must."""
     if _NOT_RE2.search(value):
-        raise ValueError("mtail uses RE2 regular expressions: no lookaround (?=, (?!, (?<= and no backreferences \\1")
+        raise ValueError("mtail and blackbox_exporter use RE2 regular expressions: no lookaround (?=, (?!, (?<=, "
+                         "backreferences \\1 or (?P=name), atomic groups (?>, conditionals (?(, comments (?# or \\Z "
+                         "(use $ for the end)")
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:  # an mtail /regex/ literal ends at a line break
+        raise ValueError(f"the pattern contains the control character {bad!r}; write it as an escape such as \\n or \\t")
     try:
         compiled = re.compile(value)
     except re.error as err:
@@ -82,6 +88,7 @@ def check_read_only_sql(sql: str) -> str:
 
 MetricName = Annotated[str, AfterValidator(metric_name)]
 JobName = Annotated[str, AfterValidator(job_name)]
-HostPorts = Annotated[list[Text], Field(min_length=1), AfterValidator(host_ports)]
+# Each target checked on its own, so every bad one is reported at its own column.
+HostPorts = Annotated[list[Annotated[Text, AfterValidator(host_port)]], Field(min_length=1)]
 Regex = Annotated[str, AfterValidator(check_regex)]
 ReadOnlySQL = Annotated[str, AfterValidator(check_read_only_sql)]

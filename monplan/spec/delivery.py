@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from monplan.spec.safe import EmailAddress, GroupLabel, HostPort, Mailbox, ReceiverName, SecretFile, Url
 from monplan.spec.types import Duration, LabelName, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday
 
-SecretPath = Text
+SecretPath = SecretFile  # an absolute path, never a placeholder (monplan/spec/safe.py)
 
 # The Alertmanager monplan's output is checked against (Debian's prometheus-alertmanager).
 # Fields that came later are refused at their line rather than failing at load time.
@@ -38,13 +39,13 @@ class SlackReceiver(Spec):
 
 class PagerDutyReceiver(Spec):
     routing_key_file: SecretPath = Field(description="File holding the Events API v2 routing key (a secret).")
-    url: str | None = Field(None, description="Events API URL; default Alertmanager's.")
+    url: Url | None = Field(None, description="Events API URL; default Alertmanager's.")
 
     _url = field_validator("url")(_no_query_secret)
 
 
 class WebhookReceiver(Spec):
-    url: str | None = Field(None, description="Endpoint without credentials (e.g. a ticket bridge).")
+    url: Url | None = Field(None, description="Endpoint without credentials (e.g. a ticket bridge).")
     url_file: SecretPath | None = Field(None, description="File holding the endpoint URL when it carries a secret.")
     credentials_file: SecretPath | None = Field(None, description="File holding a bearer token.")
     max_alerts: int = Field(0, ge=0)
@@ -68,9 +69,9 @@ class WebhookReceiver(Spec):
 
 
 class EmailReceiver(Spec):
-    to: list[Text] = Field(min_length=1)
-    sender: Text = Field(alias="from")
-    smarthost: Text = Field(description="host:port of the SMTP relay.")
+    to: list[Mailbox] = Field(min_length=1)
+    sender: Mailbox = Field(alias="from")
+    smarthost: HostPort = Field(description="host:port of the SMTP relay.")
     auth_username: str | None = None
     auth_password_file: SecretPath | None = None
     require_tls: bool = True
@@ -79,7 +80,7 @@ class EmailReceiver(Spec):
 class Receiver(Spec):
     """A place alerts go; exactly one of slack, pagerduty, webhook or email (several for a fan-out)."""
 
-    name: Text
+    name: ReceiverName
     description: str | None = None
     slack: SlackReceiver | None = None
     pagerduty: PagerDutyReceiver | None = None
@@ -130,7 +131,7 @@ class CriticalPeriodRoute(Spec):
 
 
 class AlertRouting(Spec):
-    group_by: list[Text] = Field(default_factory=lambda: ["alertname", "service", "component"])
+    group_by: list[GroupLabel] = Field(default_factory=lambda: ["alertname", "service", "component"])
     inhibit_equal: list[LabelName] = Field(
         default_factory=lambda: ["service", "component"],
         description="Labels a firing critical alert shares with the high and medium alerts it silences.")
@@ -159,7 +160,7 @@ class ResponseProcedure(Spec):
 class Person(Spec):
     name: Text
     role: str | None = None
-    email: str | None = None
+    email: EmailAddress | None = None
     pagerduty_user: str | None = Field(None, description="PagerDuty user id, for the escalation export.")
     oncall_user: str | None = Field(None, description="Grafana OnCall/IRM username or email; default: email, else name.")
 

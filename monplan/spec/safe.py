@@ -77,7 +77,8 @@ def secret_file(value: str) -> str:
     _placeholder(value, "the path of the file holding the secret")
     _printable(value, "a file path")
     if not value.startswith("/"):
-        raise ValueError(f'"{value}" is not an absolute path; expected the secret file\'s path on the host that reads it, '
+        # The value is not repeated: a field meant for a path sometimes holds the secret itself.
+        raise ValueError("this is not an absolute path; expected the path of the secret file on the host that reads it, "
                          'such as "/etc/alertmanager/secrets/slack.url" (a relative path would be read from inside the '
                          "generated folder)")
     return value
