@@ -115,14 +115,16 @@ def stamp(spec: Spec) -> dt.datetime:
 
 
 def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
-    from icalendar import Calendar, Event, vCalAddress
+    from icalendar import Calendar, Event, vCalAddress, vText
 
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # icalendar escapes only the properties it knows as TEXT; the calendar's name holds the
+    # system's (a line break in it would end the content line), so it is TEXT explicitly.
+    cal.add("x-wr-calname", vText(name))
     when = stamp(spec)
     for entry in sorted(entries, key=lambda e: (e.start, e.kind, e.summary)):
         event = Event()

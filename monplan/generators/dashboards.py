@@ -68,6 +68,20 @@ def provider(plan: Plan) -> dict[str, Any]:
     }]}
 
 
+def no_env_expansion(data: Any) -> Any:
+    """Every string value with $ doubled. Grafana expands $NAME and ${NAME} from its own
+    environment in each value of a provisioning file, and reads $$ as a literal $
+    (pkg/services/provisioning/values): a folder named "$GF_SECURITY_ADMIN_PASSWORD" in the
+    plan must stay that text, not become the admin password."""
+    if isinstance(data, str):
+        return data.replace("$", "$$")
+    if isinstance(data, dict):
+        return {key: no_env_expansion(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [no_env_expansion(value) for value in data]
+    return data
+
+
 def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.grafana.build import dashboard  # grafanalib: only when building
 
@@ -76,7 +90,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
     files = {board.path: to_json(dashboard(plan, board, every, prometheus)) for board in every}
     files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
-        provider(plan), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
+        no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
     files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(
-        datasources(plan), header(source, f"Grafana data sources of {plan.spec.system}"))
+        no_env_expansion(datasources(plan)), header(source, f"Grafana data sources of {plan.spec.system}"))
     return files

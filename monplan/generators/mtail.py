@@ -79,16 +79,20 @@ def path_regex(paths: list[str]) -> str:
                 parts.append("[^/]*")
             elif char == "?":
                 parts.append("[^/]")
-            elif char.isalnum() or char in "_/":
+            elif char.isascii() and (char.isalnum() or char in "_/"):
                 parts.append(char)
+            elif char.isascii() and char.isprintable() and char != " ":
+                parts.append("\\" + char)  # RE2 takes a backslash before ASCII punctuation only
             else:
-                parts.append("\\" + char)
+                parts.append(f"\\x{{{ord(char):x}}}")  # spaces, accents, dashes, control characters
         alternatives.append("".join(parts))
     return "^(?:" + "|".join(alternatives) + ")$"
 
 
 def _string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # mtail strings take \" as a quote and keep every other backslash as written (\\ stays
+    # two); the plan refuses backslashes and line breaks in the values written here.
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def _increment(fmt: Format, source: LogSource) -> str:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from monplan import durations
 from monplan.model import Plan
-from monplan.render import header
+from monplan.render import header, one_line
 from monplan.spec.types import PLACEHOLDER
 
 OUT = "schedules"
@@ -81,15 +81,25 @@ def _service(what: str, source: str, commands: list[str], *, specifiers: bool = 
     text = (header(source, what) +
             f"# Install: copy the .service and .timer files to /etc/systemd/system/, point WorkingDirectory at the\n"
             f"# checkout holding the plan (monplan installed), then: systemctl enable --now <name>.timer\n"
-            f"[Unit]\nDescription={what}\nWants=network-online.target\nAfter=network-online.target\n\n"
+            f"[Unit]\nDescription={_unit_text(what)}\nWants=network-online.target\nAfter=network-online.target\n\n"
             f"[Service]\nType=oneshot\nWorkingDirectory={WORKDIR}\n"
             # systemd expands $ variables: $$ passes a $ to the shell.
             f"ExecStart=/bin/sh -c '{script.replace('$', '$$')}'\n")
     return text.encode()
 
 
+def _unit_text(text: str) -> str:
+    """Plan text (the system's name) as a unit setting's value: one line, so it cannot start a
+    setting of its own, and % doubled, as systemd expands specifiers such as %h there. A line
+    ending in an odd number of backslashes would continue on the next (Wants=...), so the last
+    one is doubled: systemd then reads it as escaped and ends the line."""
+    text = one_line(text).replace("%", "%%")
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text + "\\" if trailing % 2 else text
+
+
 def _timer(what: str, source: str, calendars: list[str], unit: str | None = None, persistent: bool = True) -> bytes:
-    lines = [header(source, what).rstrip("\n"), "[Unit]", f"Description={what}", "", "[Timer]"]
+    lines = [header(source, what).rstrip("\n"), "[Unit]", f"Description={_unit_text(what)}", "", "[Timer]"]
     lines += [f"OnCalendar={calendar}" for calendar in calendars]
     if unit:
         lines.append(f"Unit={unit}")
@@ -142,7 +152,7 @@ def _refinement(plan: Plan, source: str, path: str) -> dict[str, bytes]:
         reviews.setdefault(durations.parse_ms(text), text.strip())
     if not reviews:
         return {}
-    url = spec.endpoints.prometheus_url
+    url = spec.endpoints.prometheus_url.replace("%", "%%")  # this unit keeps specifiers (%i): a URL's % is literal
     what = f"monplan refinement review of {spec.system}: tuning over the time since deployment"
     # One template unit; each timer starts it with its lookback as the instance (%i).
     files = {f"{path}-refinement@.service": _service(what, source, [

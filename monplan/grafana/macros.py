@@ -69,7 +69,8 @@ def filter_by(expr: str, label: str, variable: str) -> str:
     """
     import promql_parser as pp
 
-    tree = pp.parse(expr)
+    protected, restore = _stand_ins(expr)
+    tree = pp.parse(protected)
 
     def visit(node: object) -> object | None:
         if not isinstance(node, pp.VectorSelector):
@@ -82,4 +83,37 @@ def filter_by(expr: str, label: str, variable: str) -> str:
             raise ValueError(f"cannot add a matcher to {text!r}")
         return pp.parse((node.name or "") + str(pp.Matchers(matchers)) + text[len(head):])
 
-    return str(pp.transform(tree, None, visit))
+    out = str(pp.transform(tree, None, visit))
+    for printed, reference in restore.items():
+        out = out.replace(printed, reference)
+    return out
+
+
+_STRING_OR_REFERENCE = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|' + _REFERENCE.pattern)
+
+
+def _stand_ins(expr: str) -> tuple[str, dict[str, str]]:
+    """The query with each macro or variable outside string literals ([$__rate_interval])
+    replaced by a value PromQL parses, and {value as printed: reference} to put them back.
+
+    A reference in a range, subquery step or offset stands in as an odd duration, any other
+    as an odd number; references inside strings ("$instance") parse as they are.
+    """
+    import promql_parser as pp
+
+    restore: dict[str, str] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text[0] in "\"'`":
+            return text
+        before = expr[:match.start()].rstrip()
+        if before.endswith(("[", ":", "offset")):
+            stand_in = f"{1000003 + 7919 * len(restore)}s"
+            printed = str(pp.parse(f"x[{stand_in}]")).split("[", 1)[1].rstrip("]")  # the printer's spelling
+        else:
+            stand_in = printed = f"{918273645 + len(restore)}.25"
+        restore[printed] = text
+        return stand_in
+
+    return _STRING_OR_REFERENCE.sub(replace, expr), restore

@@ -57,8 +57,12 @@ def alert_selector(plan: Plan) -> str:
     return f'alertname=~"{names}"'
 
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Text inside a PromQL "..." string: Go's escapes, as a raw line break would end the query."""
+    return "".join(_ESCAPES.get(c, c if c.isprintable() else f"\\U{ord(c):08x}") for c in text)
 
 
 def _runs(stamps: list[float], interval: float) -> list[list[float]]:
