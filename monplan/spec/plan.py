@@ -14,6 +14,7 @@ from monplan.spec.collection import Collection
 from monplan.spec.metrics import FocusArea, Section
 from monplan.spec.safe import Url
 from monplan.spec.services import Service
+from monplan.spec.targets import Targets
 from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
@@ -182,3 +183,5 @@ class Plan(Spec):
     refinement: Refinement | None = None
     runbooks: Runbooks | None = None
     collection: Collection | None = Field(None, description="What Prometheus scrapes: targets, exporters, probes, logs.")
+    targets: Targets = Field(default_factory=Targets, description=(
+        "Outputs besides the Prometheus files: Prometheus Operator manifests, Mimir rule namespaces."))
