@@ -10,7 +10,7 @@ from monplan.model import Plan
 # Module names under monplan.generators, in the order their files are listed.
 GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
                               "dashboards", "alertmanager", "oncall",
-                              "runbooks", "schedules")
+                              "runbooks", "schedules", "kubernetes", "mimir")
 
 
 # Generators that describe the others' output: `generate(plan, files) -> {path: bytes}`,

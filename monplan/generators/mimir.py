@@ -1,0 +1,75 @@
+"""Rule namespaces for the Grafana Mimir (or Cortex) ruler (target mimir).
+
+    mimir/rules/<namespace>.yaml     namespace: <name> and its groups, as `mimirtool rules load`
+                                     and `mimirtool rules sync --rule-dirs` read them
+
+The groups are rules.rule_groups, unchanged: the same rules, the same group names, at most
+`defaults.rules_per_group` rules each (Mimir's default ruler_max_rules_per_rule_group is
+20) and `interval` from `defaults.evaluation_interval`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monplan import naming
+from monplan.model import Plan
+from monplan.render import header, to_yaml
+from monplan.spec.targets import Mimir
+
+RULES_DIR = "mimir/rules"
+
+
+def target(plan: Plan) -> Mimir | None:
+    return plan.spec.targets.mimir
+
+
+def base_namespace(plan: Plan, settings: Mimir) -> str:
+    return settings.namespace or naming.slug(plan.spec.system)
+
+
+def _unique(groups: list[dict[str, Any]], taken: set[str]) -> list[dict[str, Any]]:
+    """Group names are unique within a namespace (Prometheus' files only within a file): a clash
+    between two rule files' groups gets the next free -N."""
+    out = []
+    for group in groups:
+        name, index = group["name"], 2
+        while name in taken:
+            name, index = f"{group['name']}-{index}", index + 1
+        taken.add(name)
+        out.append(group if name == group["name"] else {**group, "name": name})
+    return out
+
+
+def namespaces(plan: Plan, settings: Mimir) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Namespace -> (titles of the rule files in it, its groups), in plan order."""
+    from monplan.generators.rules import rule_groups
+
+    base = base_namespace(plan, settings)
+    out: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+    taken: dict[str, set[str]] = {}
+    for slug, title in plan.groups:
+        if not plan.alerts_in(slug):
+            continue
+        name = base if settings.namespaces == "one" else f"{base}-{slug.replace('/', '-')}"
+        titles, groups = out.setdefault(name, ([], []))
+        titles.append(title)
+        groups.extend(_unique(rule_groups(plan, slug, title), taken.setdefault(name, set())))
+    return out
+
+
+def path_of(namespace: str) -> str:
+    return f"{RULES_DIR}/{namespace}.yaml"
+
+
+def generate(plan: Plan) -> dict[str, bytes]:
+    settings = target(plan)
+    if settings is None:
+        return {}
+    source = plan.file.rsplit("/", 1)[-1]
+    files = {}
+    for namespace, (titles, groups) in namespaces(plan, settings).items():
+        about = ", ".join(titles) if len(titles) <= 3 else f"{len(titles)} sections, focus areas and services"
+        what = f"Mimir ruler namespace {namespace}: {len(groups)} rule groups of {about}"
+        files[path_of(namespace)] = to_yaml({"namespace": namespace, "groups": groups}, header(source, what))
+    return files
