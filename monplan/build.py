@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.model import Plan
@@ -37,19 +38,24 @@ class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict)
     changes: Changes = field(default_factory=Changes)
     problems: list[Diagnostic] = field(default_factory=list)
+    unplanned_targets: list[str] = field(default_factory=list)  # added by the caller, not in the plan's targets:
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def build(plan_path: Path, out: Path, *, check: bool = False) -> BuildResult:
-    """Compile the plan into `out`; with check=True only report what differs."""
+def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[str] = ()) -> BuildResult:
+    """Compile the plan into `out`; with check=True only report what differs. `targets` adds
+    outputs (prometheus-operator, mimir) to those the plan's `targets:` turns on."""
     from monplan import writer
+    from monplan.targets import not_in_plan, with_targets
 
     result = BuildResult()
     try:
-        result.plan = load_plan(plan_path)
+        planned = load_plan(plan_path)
+        result.unplanned_targets = not_in_plan(planned, targets)
+        result.plan = with_targets(planned, targets)
     except PlanError as err:
         result.problems = err.diagnostics
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -9,6 +10,7 @@ import typer
 
 from monplan import __version__
 from monplan.cli import output
+from monplan.targets import TARGETS
 
 app = typer.Typer(
     name="monplan",
@@ -22,6 +24,11 @@ app = typer.Typer(
 
 PlanOption = typer.Option(Path("plan.yaml"), "--plan", "-p", help="The plan to compile.", show_default=True)
 OutOption = typer.Option(Path("generated"), "--out", "-o", help="Output folder.", show_default=True)
+
+# The names come from monplan.targets (light: no models); the plan's `targets:` uses the same.
+Target = Enum("Target", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
+TargetOption = typer.Option([], "--target", "-t", help="Also build this target (repeatable): " + ", ".join(TARGETS)
+                            + ". It adds to the plan's `targets:`, which is what `build --check` in CI checks.")
 
 
 def _version(value: bool) -> None:

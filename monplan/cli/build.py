@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from monplan.cli import output
-from monplan.cli.app import OutOption, PlanOption, app
+from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
 
 
 @app.command()
@@ -16,11 +16,13 @@ def build(
     out: Path = OutOption,
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 and list the files when the "
                                "output folder differs from what the plan builds."),
+    target: list[Target] = TargetOption,
 ) -> None:
     """Compile the plan into the output folder (rules, unit tests and every other output)."""
     from monplan.build import build as run_build
 
-    result = run_build(plan, out, check=check)
+    targets = [t.value for t in target]
+    result = run_build(plan, out, check=check, targets=targets)
     if not result.ok:
         output.diagnostics(result.problems)
         count = len([d for d in result.problems if d.severity == "error"])
@@ -29,6 +31,7 @@ def build(
     assert result.plan is not None
     if output.verbose():
         output.diagnostics(result.plan.warnings)
+    _note_targets(plan, result.unplanned_targets)
     changes = result.changes
     if check:
         if changes.conflicts or not changes.clean:
@@ -49,3 +52,13 @@ def build(
     output.say(
         f"Built {len(result.plan.alerts)} alert{'s' if len(result.plan.alerts) != 1 else ''} from {plan} into {out}: {len(changes.added)} added, "
         f"{len(changes.changed)} changed, {len(changes.removed)} removed, {changes.unchanged} unchanged{note}.")
+
+
+def _note_targets(plan: Path, extra: list[str]) -> None:
+    """A target added on the command line only is one CI does not check: say so."""
+    if not extra or output.quiet():
+        return
+    it, its, verb = ("it", "its", "is") if len(extra) == 1 else ("them", "their", "are")
+    output.console(stderr=True).print(
+        f"note: {', '.join(extra)} {verb} not in {plan}'s targets: `monplan build --check` without --target "
+        f"reports {its} files; add {it} under `targets:` to keep {it}.")
