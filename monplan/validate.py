@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.verify import CheckResult
@@ -34,12 +35,31 @@ class ValidationReport:
         }
 
 
-def validate(plan_path: Path, out: Path, *, run_tools: bool = True) -> ValidationReport:
+# What runs now, steps done, steps in all: for a progress display while the checkers run.
+Progress = Callable[[str, int, int], None]
+
+# The checkers under monplan.verify, in the order they run, and what a progress display says.
+CHECKERS: tuple[tuple[str, str], ...] = (
+    ("promtool", "promtool: rules and their unit tests"),
+    ("promtool_config", "promtool check config"),  # the collection outputs
+    ("blackbox", "blackbox_exporter --config.check"),
+    ("mtail", "mtail --compile_only"),
+    ("amtool", "amtool: the Alertmanager config and its routing cases"),
+    ("targets", "targets: PrometheusRules, manifests, Mimir namespaces"),
+)
+
+
+def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Sequence[str] = (),
+             progress: Progress | None = None) -> ValidationReport:
+    """Check the plan, then (run_tools) run every checker on what it builds; `targets` as for build."""
+    import importlib
+
     from monplan.build import load_plan, render
+    from monplan.targets import with_targets
 
     report = ValidationReport(str(plan_path))
     try:
-        plan = load_plan(plan_path)
+        plan = with_targets(load_plan(plan_path), targets)
     except PlanError as err:
         report.diagnostics = err.diagnostics
         return report
@@ -47,17 +67,13 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True) -> Validatio
     report.diagnostics = list(plan.warnings)
     if not run_tools:
         return report
+    step = progress or (lambda what, done, total: None)
+    step("building the output", 0, len(CHECKERS) + 1)
     files = render(plan)
-    from monplan.verify import promtool
-
-    report.checks.extend(promtool.check(plan, files))
-    from monplan.verify import blackbox, mtail, promtool_config  # the collection outputs
-
-    for checker in (promtool_config, blackbox, mtail):
-        report.checks.extend(checker.check(plan, files))
-    from monplan.verify import amtool  # the Alertmanager config and its routing cases
-
-    report.checks.extend(amtool.check(plan, files))
+    for index, (module, what) in enumerate(CHECKERS, start=1):
+        step(what, index, len(CHECKERS) + 1)
+        report.checks.extend(importlib.import_module(f"monplan.verify.{module}").check(plan, files))
+    step("done", len(CHECKERS) + 1, len(CHECKERS) + 1)
     for check in report.checks:
         report.diagnostics.extend(check.diagnostics)
     return report

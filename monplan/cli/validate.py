@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 import typer
 
 from monplan.cli import output
-from monplan.cli.app import OutOption, PlanOption, app
+from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
+
+if TYPE_CHECKING:
+    from monplan.validate import Progress
 
 
 class Format(str, Enum):
@@ -23,11 +28,17 @@ def validate(
     out: Path = OutOption,
     fmt: Format = typer.Option(Format.text, "--format", help="text for people, json for machines."),
     offline: bool = typer.Option(False, "--no-tools", help="Check the plan only; do not run promtool and the other checkers."),
+    target: list[Target] = TargetOption,
 ) -> None:
     """Check the plan, then run promtool (and the other checkers that are installed) on its output."""
     from monplan.validate import validate as run_validate
 
-    report = run_validate(plan, out, run_tools=not offline)
+    targets = [t.value for t in target]
+    if fmt is Format.json or offline:
+        report = run_validate(plan, out, run_tools=not offline, targets=targets)
+    else:
+        with _progress() as step:
+            report = run_validate(plan, out, run_tools=True, targets=targets, progress=step)
     if fmt is Format.json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         raise typer.Exit(0 if report.ok else 1)
@@ -50,3 +61,31 @@ def validate(
     else:
         output.console(stderr=True).print(f"{plan}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
         raise typer.Exit(1)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A progress bar on stderr while the checkers run, when someone watches: on a terminal
+    only, never with -q (and never for --format json, which does not come here)."""
+    console = output.console(stderr=True)
+    if output.quiet() or not console.is_terminal or not _isatty(console.file):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Display
+
+    with Display(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                 TimeElapsedColumn(), console=console, transient=True) as display:
+        task = display.add_task("checking", total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            display.update(task, description=what, completed=done, total=total)
+
+        yield step
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
