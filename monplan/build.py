@@ -39,19 +39,25 @@ class BuildResult:
     changes: Changes = field(default_factory=Changes)
     problems: list[Diagnostic] = field(default_factory=list)
     unplanned_targets: list[str] = field(default_factory=list)  # added by the caller, not in the plan's targets:
+    cached: bool = False  # recognised as up to date from the last build's record, without rendering
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[str] = ()) -> BuildResult:
+def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[str] = (),
+          use_cache: bool = True) -> BuildResult:
     """Compile the plan into `out`; with check=True only report what differs. `targets` adds
     outputs (prometheus-operator, mimir) to those the plan's `targets:` turns on."""
-    from monplan import writer
+    from monplan import cache, writer
     from monplan.targets import not_in_plan, with_targets
 
     result = BuildResult()
+    print_ = cache.fingerprint(plan_path, extra=tuple(sorted(targets)))
+    if use_cache and not targets and cache.unchanged(out, print_):
+        result.cached = True
+        return result
     try:
         planned = load_plan(plan_path)
         result.unplanned_targets = not_in_plan(planned, targets)
@@ -62,6 +68,10 @@ def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[
     result.files = render(result.plan)
     if check:
         result.changes = writer.compare(out, result.files)
+        if result.changes.clean and not result.changes.conflicts:
+            cache.remember(out, print_, result.files)
         return result
     result.changes, result.problems = writer.write(out, result.files)
+    if result.ok:
+        cache.remember(out, print_, result.files)
     return result

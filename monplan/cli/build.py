@@ -22,12 +22,16 @@ def build(
     from monplan.build import build as run_build
 
     targets = [t.value for t in target]
-    result = run_build(plan, out, check=check, targets=targets)
+    # -v shows the plan's warnings, so it always compiles the plan
+    result = run_build(plan, out, check=check, targets=targets, use_cache=not output.verbose())
     if not result.ok:
         output.diagnostics(result.problems)
         count = len([d for d in result.problems if d.severity == "error"])
         output.console(stderr=True).print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.")
         raise typer.Exit(1)
+    if result.cached:
+        output.say(f"{out} is up to date with {plan}: nothing changed since the last build.")
+        return
     assert result.plan is not None
     if output.verbose():
         output.diagnostics(result.plan.warnings)
