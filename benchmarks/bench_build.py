@@ -1,6 +1,6 @@
 """Build synthetic plans of growing size and measure monplan against the serialisation floor.
 
-    python benchmarks/bench_build.py                 # 100, 1,000 and 10,000 rows
+    python benchmarks/bench_build.py                 # 100, 1,000, 10,000 and 50,000 rows
     python benchmarks/bench_build.py 100 50000       # any sizes
 
 Each size runs in a fresh interpreter so peak memory (ru_maxrss) belongs to that build
@@ -82,11 +82,35 @@ def _measure(rows: int) -> dict[str, float]:
         started = time.perf_counter()
         check = build(plan, root / "out", check=True)
         check_time = time.perf_counter() - started
-        assert check.changes.clean
+        assert check.cached or check.changes.clean
+        promtool_time = _promtool(root / "out") if rows >= PROMTOOL_FROM else None
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": rows, "seconds": elapsed, "rows_per_second": rows / elapsed, "peak_mb": peak_mb,
             "output_mb": out_bytes / 1e6, "floor_seconds": floor, "ratio_to_floor": elapsed / floor if floor else 0,
-            "check_seconds": check_time}
+            "check_seconds": check_time, "promtool_seconds": promtool_time}
+
+
+PROMTOOL_FROM = 10_000  # rows from which the promtool run is timed too
+
+
+def _promtool(out: Path) -> float | None:
+    """`promtool check rules` and `promtool test rules` on the output, one process per core."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        return None
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/**/*.yml"))
+    tests = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/tests/**/*.yml"))
+    cores = os.cpu_count() or 1
+    jobs = [[promtool, "check", "rules", "--lint=all", "--lint-fatal", *rules[i::cores]] for i in range(cores)]
+    jobs += [[promtool, "test", "rules", *tests[i::cores]] for i in range(cores)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(cores) as pool:
+        results = list(pool.map(lambda args: subprocess.run(args, cwd=out, capture_output=True), jobs))
+    assert all(r.returncode == 0 for r in results), [r.stdout[-500:] for r in results if r.returncode]
+    return time.perf_counter() - started
 
 
 def _help_startup() -> float:
@@ -102,8 +126,9 @@ def main(argv: list[str]) -> None:
     if argv and argv[0] == "--child":
         print(json.dumps(_measure(int(argv[1]))))
         return
-    sizes = [int(a) for a in argv] or [100, 1_000, 10_000]
-    print(f"{'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} {'out MB':>7} {'floor s':>8} {'x floor':>8} {'check s':>8}")
+    sizes = [int(a) for a in argv] or [100, 1_000, 10_000, 50_000]
+    print(f"{'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} {'out MB':>7} {'floor s':>8} {'x floor':>8} "
+          f"{'check s':>8} {'promtool s':>10}")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for rows in sizes:
         proc = subprocess.run([sys.executable, __file__, "--child", str(rows)], capture_output=True, text=True, env=env)
@@ -112,7 +137,8 @@ def main(argv: list[str]) -> None:
             continue
         r = json.loads(proc.stdout)
         print(f"{r['rows']:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>9.0f} {r['peak_mb']:>8.0f} "
-              f"{r['output_mb']:>7.1f} {r['floor_seconds']:>8.2f} {r['ratio_to_floor']:>8.1f} {r['check_seconds']:>8.2f}")
+              f"{r['output_mb']:>7.1f} {r['floor_seconds']:>8.2f} {r['ratio_to_floor']:>8.1f} {r['check_seconds']:>8.2f} "
+              f"{'' if r['promtool_seconds'] is None else format(r['promtool_seconds'], '.1f'):>10}")
     print(f"monplan --help: {_help_startup() * 1000:.0f} ms (best of 5)")
 
 

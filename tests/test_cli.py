@@ -156,7 +156,7 @@ def test_explain_shows_the_plan_row_rule_tests_and_route(tmp_path: Path) -> None
     assert "Plan row plan.yaml:" in out and "metric: HTTP 5xx Errors" in out
     assert "alert: HTTP5xxErrors" in out and "record: monplan:http_5xx_errors:ratio" in out
     assert "alert: HTTP4xxErrors" not in out
-    assert "HTTP5xxErrors fires after 5m" in out and "HTTP5xxErrors stays quiet" in out
+    assert "HTTP5xxErrors >0.1% for 5m" in out and "each alert stays quiet" in out
     assert "Route critical -> emergency-channel, team-pager" in out
 
 

@@ -11,6 +11,7 @@ its last digit, written as exact decimals; baselines are a power of two so that
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 import posixpath
 from decimal import Decimal
 from typing import Any
@@ -72,7 +73,19 @@ def expected_alert(alert: Alert, value: Decimal) -> dict[str, Any]:
     return {"exp_labels": labels, "exp_annotations": annotations}
 
 
-def tests_for(alert: Alert, interval_ms: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Scenario:
+    """One alert's part of the file's two test groups: its series and its checks."""
+
+    firing_series: list[dict[str, str]]
+    firing_checks: list[dict[str, Any]]
+    quiet_series: list[dict[str, str]]
+    quiet_checks: list[dict[str, Any]]
+    firing_samples: int
+    quiet_samples: int
+
+
+def scenario(alert: Alert, interval_ms: int) -> Scenario:
     breach, quiet = breach_and_quiet(alert)
     b, q = format_decimal(breach), format_decimal(quiet)
     steps = math.ceil(durations.parse_ms(alert.for_) / interval_ms)
@@ -85,29 +98,46 @@ def tests_for(alert: Alert, interval_ms: int) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = [
         {"eval_time": _dur(start - interval_ms), "alertname": name, "exp_alerts": []},
     ]
-    if steps > 0:
+    if steps > 0:  # a step before its `for` has passed it is pending, not firing
         checks.append({"eval_time": _dur(fires_at - interval_ms), "alertname": name, "exp_alerts": []})
     checks.append({"eval_time": _dur(fires_at), "alertname": name, "exp_alerts": [expected_alert(alert, breach)]})
     checks.append({"eval_time": _dur(recovered_at), "alertname": name, "exp_alerts": []})
-
-    threshold = alert.threshold.text
-    wait = "at once" if steps == 0 else f"after {alert.for_}"
-    fire_test = {
-        "name": f"{name} fires {wait} at {b} ({threshold}) and resolves at {q}",
-        "interval": _dur(interval_ms),
-        "input_series": _series_with(alert, values, QUIET_BEFORE + breach_samples + RECOVERED_AFTER),
-        "alert_rule_test": checks,
-    }
+    firing_samples = QUIET_BEFORE + breach_samples + RECOVERED_AFTER
     quiet_samples = steps + 6
-    quiet_test = {
-        "name": f"{name} stays quiet at {q} ({threshold})",
-        "interval": _dur(interval_ms),
-        "input_series": _series_with(alert, f"{q}x{quiet_samples - 1}", quiet_samples),
-        "alert_rule_test": [
-            {"eval_time": _dur((quiet_samples - 1) * interval_ms), "alertname": name, "exp_alerts": []},
-        ],
-    }
-    return [fire_test, quiet_test]
+    return Scenario(
+        firing_series=_series_with(alert, values, firing_samples), firing_checks=checks,
+        quiet_series=_series_with(alert, f"{q}x{quiet_samples - 1}", quiet_samples),
+        quiet_checks=[{"eval_time": _dur((quiet_samples - 1) * interval_ms), "alertname": name, "exp_alerts": []}],
+        firing_samples=firing_samples, quiet_samples=quiet_samples,
+    )
+
+
+def tests_for(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
+    """Two test groups for the alerts of one rule file: each alert crossing its threshold,
+    then each alert held exactly at the quiet side of it.
+
+    Every alert reads only its own recorded series, so all of a file's alerts share each
+    group; promtool then evaluates the file's rules once per step for all of them, instead of
+    once per alert (thousands of alerts would otherwise take promtool many minutes). A failure
+    names the alert and the time, and the group names list what each proves."""
+    scenarios = [scenario(alert, interval_ms) for alert in alerts]
+    described = "; ".join(f"{a.name} {a.threshold.text}" + (f" for {a.for_}" if a.for_ != "0s" else " at once")
+                          for a in alerts)
+    return [
+        {"name": f"each alert fires once its value crosses the threshold and its for has passed, and resolves: {described}",
+         "interval": _dur(interval_ms),
+         "input_series": [s for one in scenarios for s in one.firing_series],
+         "alert_rule_test": _ordered([c for one in scenarios for c in one.firing_checks])},
+        {"name": "each alert stays quiet with its value exactly on the other side of the threshold",
+         "interval": _dur(interval_ms),
+         "input_series": [s for one in scenarios for s in one.quiet_series],
+         "alert_rule_test": _ordered([c for one in scenarios for c in one.quiet_checks])},
+    ]
+
+
+def _ordered(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Checks by time, then alert: promtool evaluates up to each time once, in order."""
+    return sorted(checks, key=lambda c: (durations.parse_ms(c["eval_time"]), c["alertname"]))
 
 
 def _series_with(alert: Alert, values: str, samples: int) -> list[dict[str, str]]:
@@ -129,9 +159,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
         alerts = plan.alerts_in(slug)
         if not alerts:
             continue
-        tests: list[dict[str, Any]] = []
-        for alert in alerts:
-            tests.extend(tests_for(alert, interval_ms))
+        tests = tests_for(alerts, interval_ms)
         document = {
             "rule_files": [posixpath.relpath(rule_file_path(slug), posixpath.dirname(test_file_path(slug)))],
             "evaluation_interval": plan.evaluation_interval,

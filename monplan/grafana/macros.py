@@ -8,6 +8,8 @@ evaluated outside Grafana. `filter_by` adds a variable's matcher to a query's se
 
 from __future__ import annotations
 
+import functools
+
 import re
 
 # What Grafana puts in for each macro; the exact values do not matter for parsing, and a
@@ -46,6 +48,12 @@ def check(expr: str) -> str:
 
 def grouped_by(expr: str) -> list[str]:
     """Labels the query's outermost aggregation keeps (`max by (instance) (...)` -> [instance])."""
+    return list(_grouped_by(expr))
+
+
+@functools.lru_cache(maxsize=4096)
+def _grouped_by(expr: str) -> tuple[str, ...]:
+    # Each query is asked about for its filter and its legend, on every dashboard showing it.
     import promql_parser
 
     found: list[list[str]] = []
@@ -58,7 +66,7 @@ def grouped_by(expr: str) -> list[str]:
         return True
 
     promql_parser.walk(promql_parser.parse(substitute(expr)), visit)
-    return found[0] if found else []
+    return tuple(found[0]) if found else ()
 
 
 def filter_by(expr: str, label: str, variable: str) -> str:
