@@ -88,7 +88,12 @@ def generate(plan: Plan) -> dict[str, bytes]:
     source = plan.file.rsplit("/", 1)[-1]
     every: list[Board] = boards(plan)
     prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
-    files = {board.path: to_json(dashboard(plan, board, every, prometheus)) for board in every}
+    import attr
+
+    # grafanalib checks every attribute of every object it builds, and again on each copy; the
+    # generated JSON is checked against Grafana's own schemas by the tests instead.
+    with attr.validators.disabled():
+        files = {board.path: to_json(dashboard(plan, board, every, prometheus)) for board in every}
     files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
         no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
     files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(

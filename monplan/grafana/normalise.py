@@ -25,11 +25,16 @@ _LEGACY_STEP = ("op", "yaxis", "line", "index")
 _LEGACY_GAUGE_DEFAULTS = ("calcs", "title", "limit", "override", "values")
 
 
+_CONTAINERS = (dict, list)
+
+
 def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _drop_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(item) for item in value if item is not None]
+    # Recurse into containers only: a large dashboard holds about a million scalars.
+    if type(value) is dict:
+        return {key: _drop_nulls(item) if type(item) in _CONTAINERS else item
+                for key, item in value.items() if item is not None}
+    if type(value) is list:
+        return [_drop_nulls(item) if type(item) in _CONTAINERS else item for item in value if item is not None]
     return value
 
 

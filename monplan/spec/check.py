@@ -68,21 +68,36 @@ def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
     return unique
 
 
-def _walk_strings(data: Any, path: Path = ()) -> typing.Iterator[tuple[Path, str]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _walk_strings(value, path + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _walk_strings(value, path + (index,))
-    elif isinstance(data, str):
-        yield path, data
+def _walk_strings(data: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """Every text value with its path, in plan order (built once per plan: two checks read it)."""
+    found: list[tuple[Path, str]] = []
+
+    def walk(value: Any, here: Path) -> None:
+        kind = type(value)
+        if kind is str:
+            found.append((here, value))
+        elif kind is dict:
+            for key, item in value.items():
+                walk(item, here + (key,))
+        elif kind is list:
+            for index, item in enumerate(value):
+                walk(item, here + (index,))
+
+    walk(data, path)
+    return found
+
+
+def _strings(located: Located) -> list[tuple[Path, str]]:
+    cached = located.__dict__.get("_strings")
+    if cached is None:
+        cached = located.__dict__["_strings"] = _walk_strings(located.data)
+    return cached
 
 
 def secret_problems(located: Located) -> list[Diagnostic]:
     """Literal secrets anywhere in the plan; the message names the kind, never the value."""
     found = []
-    for path, text in _walk_strings(located.data):
+    for path, text in _strings(located):
         for pattern, what in _SECRET_VALUES:
             if pattern.search(text):
                 found.append(_at(located, path, f"this looks like {what}; secrets never go in the plan: "
@@ -93,7 +108,9 @@ def secret_problems(located: Located) -> list[Diagnostic]:
 
 def placeholder_warnings(located: Located) -> list[Diagnostic]:
     warnings = []
-    for path, text in _walk_strings(located.data):
+    for path, text in _strings(located):
+        if "[" not in text:
+            continue
         for match in PLACEHOLDER.finditer(text):
             if match.group() == "[BASELINE]":
                 message = "baseline not known yet ([BASELINE]): compared with the value one week earlier"
