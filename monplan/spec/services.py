@@ -34,13 +34,21 @@ def _check_service_name(value: str) -> str:
     return value
 
 
+# Values are words put into queries (job names, namespaces, durations, regex alternatives),
+# never query fragments: quotes, brackets and operators could change what a query means.
+VALUE = re.compile(r"^[A-Za-z0-9_.:/@+|*^$ -]*$")
+
+
 def _check_variables(value: dict[str, str]) -> dict[str, str]:
     problems = []
-    for key in value:
+    for key, text in value.items():
         if key == "service":
             problems.append('"service" is set from the service name; remove it from vars')
         elif not VARIABLE.match(key):
             problems.append(f'"{key}" is not a variable name; expected letters, digits and _ (used as ${{name}})')
+        if not isinstance(text, str) or not VALUE.match(text):
+            problems.append(f'the value of "{key}" may hold letters, digits, spaces and . _ : / @ + | * ^ $ - only '
+                            "(a word put into the queries, not a piece of PromQL)")
     if problems:
         raise ValueError("; ".join(problems))
     return value
