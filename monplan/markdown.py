@@ -28,7 +28,12 @@ class Safe(str):
 
 def text(value: Any) -> str:
     """Plan text as Markdown that renders exactly as written, on one line."""
-    escaped = _SPECIAL.sub(r"\\\1", one_line(str(value)))
+    return _text(str(value))
+
+
+@lru_cache(maxsize=65536)  # runbooks repeat the same plan text (procedures, receivers) thousands of times
+def _text(value: str) -> str:
+    escaped = _SPECIAL.sub(r"\\\1", one_line(value))
     # A line that starts "1." or "-" would become a list item; escape its marker.
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
@@ -38,7 +43,12 @@ def code(value: Any, cell: bool = False) -> Safe:
 
     In a table cell a | would end the cell even inside code; GitHub reads \\| there as |.
     """
-    body = one_line(str(value))
+    return _code(str(value), cell)
+
+
+@lru_cache(maxsize=65536)
+def _code(value: str, cell: bool) -> Safe:
+    body = one_line(value)
     if cell:
         body = body.replace("|", "\\|")
     fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 import attr
 from grafanalib import core as g
-from grafanalib._gen import DashboardEncoder
 
 from monplan import naming
 from monplan.grafana import layout
 from monplan.grafana.boards import Board
-from monplan.grafana.normalise import normalise
+from monplan.grafana.normalise import normalise, plain
 from monplan.grafana.panels import Context, alert_panel, firing_panels, firing_selector, focus_panel, view_panel
 from monplan.model import Alert, Plan
 
@@ -130,7 +127,4 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
         links=_links(board, boards),
         panels=_place(_rows(plan, board, ctx), top),
     )
-    # grafanalib's objects to plain data, through its encoder's object conversion.
-    encode = DashboardEncoder().default
-    data = orjson.loads(orjson.dumps(built.to_json_data(), default=encode))
-    return normalise(data)
+    return normalise(plain(built))

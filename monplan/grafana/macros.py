@@ -51,9 +51,14 @@ def grouped_by(expr: str) -> list[str]:
     return list(_grouped_by(expr))
 
 
+_BY = re.compile(r"\bby\b", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=4096)
 def _grouped_by(expr: str) -> tuple[str, ...]:
     # Each query is asked about for its filter and its legend, on every dashboard showing it.
+    if not _BY.search(expr):  # no `by` anywhere, so no aggregation keeps labels: skip the parse
+        return ()
     import promql_parser
 
     found: list[list[str]] = []

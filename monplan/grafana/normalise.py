@@ -25,17 +25,24 @@ _LEGACY_STEP = ("op", "yaxis", "line", "index")
 _LEGACY_GAUGE_DEFAULTS = ("calcs", "title", "limit", "override", "values")
 
 
-_CONTAINERS = (dict, list)
+_SCALARS = (str, int, float, bool)
 
 
-def _drop_nulls(value: Any) -> Any:
-    # Recurse into containers only: a large dashboard holds about a million scalars.
-    if type(value) is dict:
-        return {key: _drop_nulls(item) if type(item) in _CONTAINERS else item
+def plain(value: Any) -> Any:
+    """grafanalib's objects as JSON data with every null left out, in one pass.
+
+    Objects become their `to_json_data()` (what grafanalib's own encoder does); tuples
+    become lists. Each container is a fresh copy, so the steps below may edit in place.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _SCALARS else plain(item)
                 for key, item in value.items() if item is not None}
-    if type(value) is list:
-        return [_drop_nulls(item) if type(item) in _CONTAINERS else item for item in value if item is not None]
-    return value
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else plain(item) for item in value if item is not None]
+    if kind in _SCALARS:
+        return value
+    return plain(value.to_json_data())
 
 
 def _steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,14 +134,12 @@ def _variable(variable: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalise(dashboard: dict[str, Any]) -> dict[str, Any]:
-    """grafanalib's `to_json_data()` output (already JSON types) as current Grafana JSON."""
+    """grafanalib's dashboard, through `plain`, as current Grafana JSON."""
     for key in _LEGACY_DASHBOARD:
         dashboard.pop(key, None)
     dashboard.get("timepicker", {}).pop("time_options", None)
-    # Nulls go first; grafanalib writes the -Infinity step as the string 'null', which
-    # _steps turns into the null Grafana writes, after this.
-    panels = [_panel(_drop_nulls(panel)) for panel in dashboard.get("panels", [])]
-    dashboard = _drop_nulls({**dashboard, "panels": []})
-    dashboard["panels"] = panels
+    # `plain` dropped the nulls; grafanalib writes the -Infinity step as the string 'null',
+    # which _steps turns into the null Grafana writes.
+    dashboard["panels"] = [_panel(panel) for panel in dashboard.get("panels", [])]
     dashboard["templating"]["list"] = [_variable(v) for v in dashboard["templating"]["list"]]
     return dashboard

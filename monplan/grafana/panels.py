@@ -71,7 +71,7 @@ def steps_for(alert: Alert) -> list[g.Threshold]:
 
 def _query(expr: str, ctx: Context) -> str:
     """The query as the panel runs it: filtered by the variables whose label it groups by."""
-    keeps = grouped_by(expr)
+    keeps = grouped_by(expr) if ctx.variables else []
     for name in ctx.variables:
         if name in keeps:
             expr = filter_by(expr, name, name)
