@@ -75,10 +75,13 @@ def compare(out: Path, files: dict[str, bytes]) -> Changes:
     """What writing `files` into `out` would change, reading only what is needed."""
     owned = read_manifest(out)
     changes = Changes()
-    for rel in sorted(files):
-        target = out / rel
+    if not out.is_dir():  # a first build: nothing to read
+        changes.added = sorted(files)
+    root = os.fspath(out)
+    for rel in [] if changes.added else sorted(files):
         try:
-            current = target.read_bytes()
+            with open(f"{root}/{rel}", "rb") as handle:
+                current = handle.read()
         except (FileNotFoundError, NotADirectoryError):
             changes.added.append(rel)
             continue
@@ -138,12 +141,28 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_file(target: Path, data: bytes) -> None:
-    """Write one staged file; durability comes from one sync of the whole tree (_sync_tree)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as handle:
-        handle.write(data)
-    os.chmod(target, 0o644)
+def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
+    """Write staged files, mode 0644; durability comes from one sync of the whole tree
+    (_sync_tree). Plain strings and os calls: a large plan stages tens of thousands of files."""
+    base = os.fspath(root)
+    umask = os.umask(0)
+    os.umask(umask)
+    folders: set[str] = set()
+    for rel in paths:
+        target = f"{base}/{rel}"
+        folder = target.rpartition("/")[0]
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(files[rel])
+            while view:
+                view = view[os.write(fd, view):]
+            if umask & 0o644:  # a umask such as 077 would make the file private to its writer
+                os.fchmod(fd, 0o644)
+        finally:
+            os.close(fd)
 
 
 def _sync_tree(folder: Path) -> None:
@@ -218,9 +237,7 @@ def _stage(out: Path, files: dict[str, bytes], changes: Changes, staging: Path) 
                 shutil.copystat(source, target)
             else:
                 _link_or_copy(source, target)
-    for rel in sorted(write - {MANIFEST}):
-        _write_file(staging / rel, files[rel])
-    _write_file(staging / MANIFEST, manifest_bytes(list(files)))
+    _write_files(staging, {**files, MANIFEST: manifest_bytes(list(files))}, sorted(write | {MANIFEST}))
     for folder in sorted({(staging / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
         _prune_empty_dirs(staging, folder)
     if out.is_dir():

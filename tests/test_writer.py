@@ -158,3 +158,24 @@ def test_a_manifest_cannot_make_monplan_delete_outside_its_folder(tmp_path: Path
     assert problems == []
     assert victim.read_text() == "keep\n"
     assert not (out / "a.yml").exists() and (out / "b.yml").exists()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_generated_files_are_readable_by_all_whatever_the_umask(umask: int, tmp_path: Path) -> None:
+    # Prometheus, Alertmanager and Grafana often run as other users than the one who builds.
+    out = tmp_path / "out"
+    previous = os.umask(umask)
+    try:
+        writer.write(out, {"a/one.yml": b"1\n", "two.yml": b"2\n"})
+        writer.write(out, {"a/one.yml": b"1 changed\n", "two.yml": b"2\n", "b/c/three.yml": b"3\n"})
+    finally:
+        os.umask(previous)
+    modes = {path.relative_to(out).as_posix(): path.stat().st_mode & 0o777 for path in out.rglob("*") if path.is_file()}
+    assert modes == {"a/one.yml": 0o644, "two.yml": 0o644, "b/c/three.yml": 0o644, writer.MANIFEST: 0o644}
+    assert (out / "a/one.yml").read_bytes() == b"1 changed\n"
+
+
+def test_a_large_file_is_written_whole(tmp_path: Path) -> None:
+    data = bytes(range(256)) * (64 * 1024 + 7)  # 16 MiB and a bit: more than one write() may take
+    writer.write(tmp_path / "out", {"big.json": data})
+    assert (tmp_path / "out/big.json").read_bytes() == data
