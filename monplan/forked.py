@@ -1,0 +1,69 @@
+"""Run one function in a forked copy of this process and take back its result.
+
+The copy shares the parent's memory (the resolved plan, warm caches) without pickling it
+going there; only the result travels back, through a pipe. Linux only: fork is the cheap
+and safe choice there, while macOS and Windows would have to start a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from typing import Any, Callable
+
+
+def available() -> bool:
+    return sys.platform == "linux" and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
+class Worker:
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self.pid, self.read_fd = pid, read_fd
+
+    def result(self) -> Any | None:
+        """The function's return value; None if the worker died without one (killed, out of
+        memory), so the caller can do the work itself. An exception in the worker is
+        raised here as a RuntimeError carrying the worker's traceback."""
+        with os.fdopen(self.read_fd, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self.pid, 0)
+        if not data:
+            return None
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise RuntimeError(f"a generator failed in the worker process:\n{value}")
+        return value
+
+
+    def abandon(self) -> None:
+        """Stop the worker (its result is no longer wanted) and reap it."""
+        os.close(self.read_fd)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+
+
+def start(work: Callable[[], Any]) -> Worker:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid != 0:
+        os.close(write_fd)
+        return Worker(pid, read_fd)
+    # The worker: never return into the caller's stack, whatever happens.
+    status = 1
+    try:
+        os.close(read_fd)
+        try:
+            payload = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        except BaseException:
+            payload = pickle.dumps(("error", traceback.format_exc()))
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(payload)
+    finally:
+        os._exit(status)
