@@ -29,12 +29,13 @@ def list_alerts(plan: Path = PlanOption) -> None:
     from monplan.diff import receivers
 
     compiled = _load(plan)
-    table = Table(title=f"{len(compiled.alerts)} alerts in {plan}")
+    table = Table(title=f"{len(compiled.alerts)} alerts in {output.shown(plan)}")
     for column in ("alert", "section", "threshold", "priority", "for", "receivers", "runbook"):
         table.add_column(column, overflow="fold")
     for alert in compiled.alerts:
-        table.add_row(alert.name, alert.group, alert.threshold.text, alert.priority, alert.for_,
-                      receivers(compiled, alert.priority), alert.runbook_url or "")
+        table.add_row(*(output.shown(cell) for cell in (
+            alert.name, alert.group, alert.threshold.text, alert.priority, alert.for_,
+            receivers(compiled, alert.priority), alert.runbook_url or "")))
     output.console().print(table)
 
 
@@ -44,7 +45,7 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     """Everything about one alert: its plan row and line, rule, tests, route, panels, runbook."""
     import difflib
 
-    from rich.markup import escape
+    escape = output.shown
 
     from monplan.build import render
     from monplan.explain import explain as run_explain
@@ -56,12 +57,12 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
         names = [a.name for a in compiled.alerts]
         close = difflib.get_close_matches(name, names, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        output.console(stderr=True).print(f"error: no alert named {name} in {plan}{hint}")
+        output.console(stderr=True).print(f"error: no alert named {escape(name)} in {escape(plan)}{escape(hint)}")
         raise typer.Exit(1)
     say = output.console().print
     alert = found.alert
     say(f"[bold]{escape(alert.name)}[/bold]: {escape(alert.metric)} ({escape(alert.group)})")
-    say(f"\n[bold]Plan row[/bold] {plan}:{alert.line}")
+    say(f"\n[bold]Plan row[/bold] {escape(plan)}:{alert.line}")
     for line in found.plan_lines:
         say("  " + escape(line))
     say(f"\n[bold]Rules[/bold] {found.rule_file}")
@@ -72,6 +73,6 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     say(f"\n[bold]Route[/bold] {alert.priority} -> {escape(found.receivers)}")
     say("\n[bold]Panels[/bold]" + ("" if found.panels else " none"))
     for board, title in found.panels:
-        say(f"  - {board}: {escape(title)}")
+        say(f"  - {escape(board)}: {escape(title)}")
     if found.runbook or alert.runbook_url:
-        say(f"\n[bold]Runbook[/bold] {found.runbook or ''} {alert.runbook_url or ''}".rstrip())
+        say(f"\n[bold]Runbook[/bold] {escape(found.runbook or '')} {escape(alert.runbook_url or '')}".rstrip())

@@ -20,7 +20,7 @@ def oncall(
                                      "(in the rotation's time zone), an ISO time with offset, or now (the default)."),
 ) -> None:
     """Who is primary and secondary on call now (or at TIME), and whom to escalate to."""
-    from rich.markup import escape
+    escape = output.shown
     from rich.table import Table
 
     from monplan.build import load_plan

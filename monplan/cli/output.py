@@ -58,6 +58,14 @@ def visible(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def shown(text: object) -> str:
+    """Plan text (or a path, or an argument) for a rich print: control characters other than
+    line breaks as escapes (`visible`), square brackets literal, never read as rich markup."""
+    from rich.markup import escape
+
+    return escape("\n".join(visible(line) for line in str(text).split("\n")))
+
+
 def flush() -> None:
     sys.stdout.flush()
     sys.stderr.flush()

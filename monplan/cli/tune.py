@@ -58,7 +58,7 @@ def tune(
 
 
 def _table(result: "Tuning") -> None:
-    from rich.markup import escape
+    escape = output.shown
     from rich.table import Table
 
     from monplan.report import fmt
@@ -82,7 +82,7 @@ def _table(result: "Tuning") -> None:
             advice.append(f"measured baseline {fmt.significant(f.measured_baseline)} (not suggested)")
         fired = f"{f.firings} ({fmt.duration(f.firing_seconds)})" if f.points and f.status != "no baseline" else "-"
         table.add_row(
-            f"{f.alert.name} ({f.alert.priority})", escape(f"{f.alert.threshold.text} for {f.alert.for_}"), fired,
+            escape(f"{f.alert.name} ({f.alert.priority})"), escape(f"{f.alert.threshold.text} for {f.alert.for_}"), fired,
             *(fmt.value(f.alert, p.get(k)) if p else "-" for k in ("p50", "p95", "p99")),
             shown_worst, f"[{colour}]{f.status}[/{colour}]" + (f": {escape(f.error)}" if f.error else ""),
             escape("; ".join(advice)))
