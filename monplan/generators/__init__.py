@@ -18,10 +18,12 @@ GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_conf
 # run last with everything the others produced, so nothing is generated twice.
 INDEXES: tuple[str, ...] = ("readme",)
 
-# A large plan's generation is split over two processes: these generators (about half of
-# the time) run in a forked worker while the rest run here. Below PARALLEL_FROM alerts the
-# fork and the transfer of the files cost more than they save.
-FORKED: tuple[str, ...] = ("dashboards", "runbooks")
+# A large plan's generation is split over two processes: a forked worker runs the FORKED
+# generators whole and the first half of each SHARED one (a file per alert, so any half
+# will do), while this process runs the rest. Below PARALLEL_FROM alerts the fork and the
+# transfer of the files cost more than they save.
+FORKED: tuple[str, ...] = ("dashboards",)
+SHARED: tuple[str, ...] = ("runbooks",)
 PARALLEL_FROM = 2000
 
 
@@ -36,10 +38,17 @@ def _merge(files: dict[str, bytes], produced: dict[str, bytes]) -> None:
     files.update(produced)
 
 
-def _run(plan: Plan, names: Iterable[str]) -> dict[str, bytes]:
+def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name in names:
-        _merge(files, generator(name)(plan))
+        make = generator(name)
+        _merge(files, make(plan) if part is None else make(plan, part))  # type: ignore[call-arg]
+    return files
+
+
+def _worker_share(plan: Plan) -> dict[str, bytes]:
+    files = _run(plan, FORKED)
+    _merge(files, _run(plan, SHARED, (0, 2)))
     return files
 
 
@@ -54,16 +63,20 @@ def generate_all(plan: Plan) -> dict[str, bytes]:
     """Every generator's files, sorted by path; the same bytes however the work is split."""
     from monplan import forked
 
-    worker = forked.start(lambda: _run(plan, FORKED)) if _parallel(plan) else None
+    worker = forked.start(lambda: _worker_share(plan)) if _parallel(plan) else None
     try:
-        files = _run(plan, (name for name in GENERATORS if worker is None or name not in FORKED))
+        if worker is None:
+            files = _run(plan, GENERATORS)
+        else:
+            files = _run(plan, (name for name in GENERATORS if name not in FORKED + SHARED))
+            _merge(files, _run(plan, SHARED, (1, 2)))
     except BaseException:
         if worker is not None:
             worker.abandon()
         raise
     if worker is not None:
         produced = worker.result()
-        _merge(files, produced if produced is not None else _run(plan, FORKED))
+        _merge(files, produced if produced is not None else _worker_share(plan))
     for name in INDEXES:
         _merge(files, importlib.import_module(f"monplan.generators.{name}").generate(plan, files))
     return dict(sorted(files.items()))

@@ -84,15 +84,17 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
     }
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
-    """One runbook per alert name; the copies of a per-service row share it, listed per service."""
+def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
+    """One runbook per alert name; the copies of a per-service row share it, listed per service.
+    With part=(k, n), only every n-th runbook from the k-th: n processes share the work."""
     from monplan.markdown import render
 
     by_name: dict[str, list[Alert]] = {}
     for alert in plan.alerts:
         by_name.setdefault(alert.name, []).append(alert)
     files = {}
-    for alerts in by_name.values():
+    index, count = part
+    for alerts in list(by_name.values())[index::count]:
         services = alerts if alerts[0].service is not None else []
         files[runbook_path(alerts[0])] = render(TEMPLATE, **context(plan, alerts[0]), services=services)
     return files
