@@ -143,14 +143,29 @@ def _help_startup() -> float:
 
 
 def _settle() -> None:
-    """Let the disk finish with the last size's deleted files: on a file system mounted with
-    `discard` (common on cloud VMs) creating files right after deleting many is several
-    times slower, which would be charged to the next build."""
+    """Wait until the disks are idle. On a file system mounted with `discard` (common on cloud
+    VMs) the disk keeps working for many seconds after a size's files are deleted, and
+    creating files meanwhile is several times slower: that would be charged to the next size."""
     os.sync()
-    time.sleep(SETTLE_SECONDS)
+    quiet, deadline = 0, time.monotonic() + SETTLE_MAX_SECONDS
+    busy = _busy_ms()
+    while quiet < 3 and time.monotonic() < deadline:
+        time.sleep(1)
+        now = _busy_ms()
+        quiet = quiet + 1 if now - busy < 20 else 0  # under 2% busy in the last second
+        busy = now
 
 
-SETTLE_SECONDS = 6  # longer than ext4's 5 s journal commit, when discards are issued
+SETTLE_MAX_SECONDS = 120
+
+
+def _busy_ms() -> int:
+    """Milliseconds the block devices have spent doing I/O (/proc/diskstats, field 13)."""
+    try:
+        lines = Path("/proc/diskstats").read_text().splitlines()
+    except OSError:
+        return 0
+    return sum(int(fields[12]) for fields in (line.split() for line in lines) if len(fields) > 12)
 
 
 def main(argv: list[str]) -> None:
