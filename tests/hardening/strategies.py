@@ -12,6 +12,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from tests.test_properties import WORDS, plans as table_plans
+from monplan.spec.types import PLACEHOLDER
 
 TEXT = WORDS + ["<b>bold</b>", "*star*", "a|b", "`tick`", "%h", "${USER}", "line\nbreak", "tab\there", "ü – ✓",
                 "# heading", "1. item", "- item", "&amp;", "[x](javascript:y)", "trailing \\"]
@@ -53,7 +54,8 @@ def receivers(draw) -> list[dict]:
                 receiver["webhook"]["credentials_file"] = f"/etc/am/hook-{index}.token"
         else:
             # A display name as a quoted string: its \\ and " escaped, as RFC 5322 (and Go's net/mail) want.
-            display = draw(text()).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\t", " ")
+            # A placeholder such as [LINK] is refused anywhere in an address field, display name too.
+            display = draw(text().filter(lambda t: not PLACEHOLDER.search(t))).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\t", " ")
             receiver["email"] = {"to": [f"ops+{index}@example.com", f'"{display}" <team@example.com>'],
                                  "from": "am@example.com", "smarthost": "smtp.example.com:587"}
         out.append(receiver)
