@@ -50,6 +50,18 @@ def test_init_writes_a_starter_plan_that_validates_and_builds(tmp_path: Path) ->
     assert list((tmp_path / "generated" / "prometheus" / "rules").glob("*.yml"))
 
 
+def test_the_starter_plans_commented_targets_build_once_uncommented(tmp_path: Path) -> None:
+    assert run_monplan("init", cwd=tmp_path).returncode == 0
+    plan = tmp_path / "plan.yaml"
+    text = plan.read_text()
+    assert "\n# targets:\n" in text
+    plan.write_text(text.replace("\n# targets:\n", "\ntargets:\n").replace("\n#   ", "\n  "))
+    build = run_monplan("build", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    assert list((tmp_path / "generated" / "kubernetes").rglob("*.yaml"))
+    assert list((tmp_path / "generated" / "mimir").rglob("*.yaml"))
+
+
 def test_init_never_overwrites_a_plan(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text("ours\n")
     result = run_monplan("init", cwd=tmp_path)
