@@ -23,6 +23,7 @@ class Explanation:
     receivers: str = ""
     panels: list[tuple[str, str]] = field(default_factory=list)  # (dashboard file, panel title)
     runbook: str = ""
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (file, the object or group holding its rules)
 
 
 def _row_text(plan_text: str, line: int) -> list[str]:
@@ -62,6 +63,25 @@ def _walk_panels(panels: list[dict[str, Any]]):
         yield from _walk_panels(panel.get("panels", []))
 
 
+def _target_objects(path: str, data: bytes, names: set[str]) -> list[str]:
+    """The PrometheusRule objects or Mimir rule groups of one target file that hold the alert's rules."""
+    found = []
+    for doc in yaml.safe_load_all(data):
+        if not isinstance(doc, dict):
+            continue
+        if doc.get("kind") == "PrometheusRule":
+            meta = doc.get("metadata", {})
+            groups, where = doc.get("spec", {}).get("groups", []), f"PrometheusRule {meta.get('namespace')}/{meta.get('name')}"
+        elif "namespace" in doc and "groups" in doc:
+            groups, where = doc["groups"], f"Mimir namespace {doc['namespace']}"
+        else:
+            continue
+        for group in groups:
+            if any(r.get("alert") in names or r.get("record") in names for r in group.get("rules", [])):
+                found.append(f"{where}, group {group.get('name')}")
+    return found
+
+
 def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> Explanation | None:
     alert = plan.alert(name)
     if alert is None:
@@ -81,5 +101,7 @@ def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> E
                     result.tests.append(test.get("name", ""))
         elif path == f"runbooks/{alert.name}.md":
             result.runbook = path
+        elif path.startswith(("kubernetes/prometheus-rules/", "mimir/rules/")):
+            result.targets += [(path, where) for where in _target_objects(path, data, names)]
     result.panels = _panels(files, alert)
     return result

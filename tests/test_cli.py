@@ -160,6 +160,21 @@ def test_explain_shows_the_plan_row_rule_tests_and_route(tmp_path: Path) -> None
     assert "Route critical -> emergency-channel, team-pager" in out
 
 
+def test_explain_names_the_kubernetes_and_mimir_objects_holding_the_rules() -> None:
+    from monplan.build import load_plan, render
+
+    result = run_monplan("explain", "HTTP5xxErrors", env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    targets = result.stdout.split("Targets", 1)[1].split("Runbook", 1)[0]
+    files = render(load_plan(ROOT / "plan.yaml"))
+    named = [line.strip()[2:].split(": ", 1) for line in targets.strip().splitlines()]
+    assert {file.split("/")[0] for file, _ in named} == {"kubernetes", "mimir"}
+    for file, where in named:  # each named file really holds the alert, in the named group
+        group = where.rsplit("group ", 1)[1]
+        text = files[file].decode()
+        assert "alert: HTTP5xxErrors\n" in text and f"- name: {group}\n" in text
+
+
 def test_explain_an_unknown_alert_suggests_near_names() -> None:
     result = run_monplan("explain", "HTTP5xxError")
     assert result.returncode == 1

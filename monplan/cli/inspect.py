@@ -42,7 +42,7 @@ def list_alerts(plan: Path = PlanOption) -> None:
 @app.command()
 def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpointAvailability."),
             plan: Path = PlanOption) -> None:
-    """Everything about one alert: its plan row and line, rule, tests, route, panels, runbook."""
+    """Everything about one alert: its plan row and line, rule, tests, route, panels, target objects, runbook."""
     import difflib
 
     escape = output.shown
@@ -74,5 +74,9 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     say("\n[bold]Panels[/bold]" + ("" if found.panels else " none"))
     for board, title in found.panels:
         say(f"  - {escape(board)}: {escape(title)}")
+    if found.targets:
+        say("\n[bold]Targets[/bold]")
+        for file, where in found.targets:
+            say(f"  - {escape(file)}: {escape(where)}")
     if found.runbook or alert.runbook_url:
         say(f"\n[bold]Runbook[/bold] {escape(found.runbook or '')} {escape(alert.runbook_url or '')}".rstrip())
