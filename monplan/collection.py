@@ -83,11 +83,19 @@ def selectors(query: str) -> list[tuple[str, str | None]]:
 
 def _queries(spec: Spec) -> Iterator[tuple[Path, str]]:
     """Every PromQL query of the plan with its path."""
+    from monplan.services import substitute
+
     for i, section in enumerate(spec.sections):
+        # A per-service row's query is a template: check what each service makes of it.
+        services = getattr(spec, "services", None) or [] if getattr(section, "per_service", False) else [None]
         for j, row in enumerate(section.metrics):
-            yield ("sections", i, "metrics", j, "query"), row.query
-            if row.baseline_query:
-                yield ("sections", i, "metrics", j, "baseline_query"), row.baseline_query
+            for service in services:
+                values = {} if service is None else {"service": service.name, **service.vars}
+                override = None if service is None else service.overrides.get(row.metric)
+                query = override.query if override is not None and override.query else row.query
+                yield ("sections", i, "metrics", j, "query"), substitute(query, values)[0]
+                if row.baseline_query:
+                    yield ("sections", i, "metrics", j, "baseline_query"), substitute(row.baseline_query, values)[0]
 
     def areas(items: list, path: Path) -> Iterator[tuple[Path, str]]:
         for i, area in enumerate(items):
@@ -134,4 +142,4 @@ def source_warnings(spec: Spec, located: Located) -> list[Diagnostic]:
             if message:
                 line, column = located.where(path)
                 out.append(Diagnostic(located.file, line, column, message, format_path(path), "warning"))
-    return out
+    return list(dict.fromkeys(out))  # services sharing a row share its warnings

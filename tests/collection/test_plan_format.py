@@ -160,3 +160,17 @@ def test_a_plan_without_collection_builds_no_collection_outputs(tmp_path: Path) 
     files = render(plan)
     assert not [p for p in files if p.startswith("exporters/") or p == "prometheus/prometheus.yml"]
     assert [p for p in files if p.startswith("prometheus/rules/")]
+
+
+def test_a_per_service_query_is_checked_as_each_service_makes_it(tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["services"] = [{"name": "api", "vars": {"job": "uws-api"}}, {"name": "rum", "vars": {"job": "uws-rum"}}]
+        data["sections"].append({"title": "Per service", "per_service": True, "metrics": [{
+            "metric": "Service latency", "threshold": ">500ms avg", "priority": "High",
+            "query": 'sum(rate(http_server_request_duration_seconds_sum{job="${job}"}[5m]))'}]})
+
+    plan = _load(tmp_path, change)
+    field = f"sections[{len(plan.spec.sections) - 1}].metrics[0].query"
+    mine = [w.message for w in plan.warnings if w.field == field]
+    assert not any("${job}" in message for message in mine)  # the template itself is never "a job"
+    assert mine == ['"http_server_request_duration_seconds_sum" is served by job uws-api, not by job="uws-rum"']

@@ -118,7 +118,10 @@ def test_calendars_carry_names_as_written(hostile: Built) -> None:
 def test_dashboards_carry_titles_descriptions_and_labels_as_written(hostile: Built) -> None:
     plan = hostile.plan
     boards = {json.loads(hostile.files[p])["title"]: json.loads(hostile.files[p]) for p in hostile.paths("grafana/dashboards/")}
-    assert set(boards) == set(strings(plan, "dashboards", "*", "title"))
+    # The plan's dashboards, and one per service titled with the service's title as written.
+    services = {f"{service.get('title', service['name'])} (service)" for service in plan.get("services", [])}
+    assert set(boards) == set(strings(plan, "dashboards", "*", "title")) | services
+    assert any("$HOME" in title and "{{ api }}" in title for title in services)
     ops = boards[plan["dashboards"][0]["title"]]
     assert ops["description"] == plan["dashboards"][0]["description"]
     titles = {panel.get("title") for panel in ops["panels"]}
