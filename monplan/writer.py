@@ -152,7 +152,7 @@ def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
         target = f"{base}/{rel}"
         folder = target.rpartition("/")[0]
         if folder not in folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folders(folder, private=bool(umask & 0o055))
             folders.add(folder)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
@@ -163,6 +163,20 @@ def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
                 os.fchmod(fd, 0o644)
         finally:
             os.close(fd)
+
+
+def _make_folders(folder: str, *, private: bool) -> None:
+    """The folder and its missing parents; readable by all (0755) even under a umask such
+    as 077, like the files in them: Prometheus, Grafana and Alertmanager often run as
+    other users than the one who builds."""
+    missing = []
+    parent = folder
+    while private and not os.path.isdir(parent):
+        missing.append(parent)
+        parent = os.path.dirname(parent)
+    os.makedirs(folder, exist_ok=True)
+    for created in missing:
+        os.chmod(created, 0o755)
 
 
 def _sync_tree(folder: Path) -> None:
@@ -245,7 +259,7 @@ def _stage(out: Path, files: dict[str, bytes], changes: Changes, staging: Path) 
     else:  # mkdtemp made it private; a new output folder gets the usual permissions
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)
+        os.chmod(staging, (0o777 & ~umask) | 0o755)
 
 
 def _swap_in(out: Path, staging: Path) -> bool:

@@ -161,7 +161,7 @@ def test_a_manifest_cannot_make_monplan_delete_outside_its_folder(tmp_path: Path
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
-def test_generated_files_are_readable_by_all_whatever_the_umask(umask: int, tmp_path: Path) -> None:
+def test_generated_files_and_folders_are_readable_by_all_whatever_the_umask(umask: int, tmp_path: Path) -> None:
     # Prometheus, Alertmanager and Grafana often run as other users than the one who builds.
     out = tmp_path / "out"
     previous = os.umask(umask)
@@ -172,6 +172,8 @@ def test_generated_files_are_readable_by_all_whatever_the_umask(umask: int, tmp_
         os.umask(previous)
     modes = {path.relative_to(out).as_posix(): path.stat().st_mode & 0o777 for path in out.rglob("*") if path.is_file()}
     assert modes == {"a/one.yml": 0o644, "two.yml": 0o644, "b/c/three.yml": 0o644, writer.MANIFEST: 0o644}
+    folders = [out, out / "a", out / "b", out / "b/c"]
+    assert all(folder.stat().st_mode & 0o755 == 0o755 for folder in folders), [oct(f.stat().st_mode) for f in folders]
     assert (out / "a/one.yml").read_bytes() == b"1 changed\n"
 
 
