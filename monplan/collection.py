@@ -81,8 +81,8 @@ def selectors(query: str) -> list[tuple[str, str | None]]:
     return found
 
 
-def _queries(spec: Spec) -> Iterator[tuple[Path, str]]:
-    """Every PromQL query of the plan with its path."""
+def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
+    """Every PromQL query of the plan with its path, and the service it is for (per-service rows)."""
     from monplan.services import substitute
 
     for i, section in enumerate(spec.sections):
@@ -93,23 +93,24 @@ def _queries(spec: Spec) -> Iterator[tuple[Path, str]]:
                 values = {} if service is None else {"service": service.name, **service.vars}
                 override = None if service is None else service.overrides.get(row.metric)
                 query = override.query if override is not None and override.query else row.query
-                yield ("sections", i, "metrics", j, "query"), substitute(query, values)[0]
+                name = None if service is None else service.name
+                yield ("sections", i, "metrics", j, "query"), substitute(query, values)[0], name
                 if row.baseline_query:
-                    yield ("sections", i, "metrics", j, "baseline_query"), substitute(row.baseline_query, values)[0]
+                    yield ("sections", i, "metrics", j, "baseline_query"), substitute(row.baseline_query, values)[0], name
 
-    def areas(items: list, path: Path) -> Iterator[tuple[Path, str]]:
+    def areas(items: list, path: Path) -> Iterator[tuple[Path, str, str | None]]:
         for i, area in enumerate(items):
             for j, item in enumerate(area.items):
                 for key in ("query", "baseline_query"):
                     if getattr(item, key):
-                        yield path + (i, "items", j, key), getattr(item, key)
+                        yield path + (i, "items", j, key), getattr(item, key), None
             yield from areas(area.areas, path + (i, "areas"))
 
     yield from areas(spec.focus_areas, ("focus_areas",))
     for i, board in enumerate(spec.dashboards):
         for j, view in enumerate(board.views):
             for k, panel in enumerate(view.panels):
-                yield ("dashboards", i, "views", j, "panels", k, "query"), panel.query
+                yield ("dashboards", i, "views", j, "panels", k, "query"), panel.query, None
 
 
 def _problem(name: str, job: str | None, known: list[Source], jobs: set[str]) -> str | None:
@@ -136,10 +137,12 @@ def source_warnings(spec: Spec, located: Located) -> list[Diagnostic]:
     known = sources(spec.collection)
     jobs = set(job_names(spec.collection))
     out = []
-    for path, query in _queries(spec):
+    for path, query, service in _queries(spec):
         for name, job in dict.fromkeys(selectors(query)):
             message = _problem(name, job, known, jobs)
             if message:
+                if service is not None:
+                    message = f"for service {service}: {message}"
                 line, column = located.where(path)
                 out.append(Diagnostic(located.file, line, column, message, format_path(path), "warning"))
-    return list(dict.fromkeys(out))  # services sharing a row share its warnings
+    return list(dict.fromkeys(out))

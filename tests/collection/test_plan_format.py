@@ -173,4 +173,4 @@ def test_a_per_service_query_is_checked_as_each_service_makes_it(tmp_path: Path)
     field = f"sections[{len(plan.spec.sections) - 1}].metrics[0].query"
     mine = [w.message for w in plan.warnings if w.field == field]
     assert not any("${job}" in message for message in mine)  # the template itself is never "a job"
-    assert mine == ['"http_server_request_duration_seconds_sum" is served by job uws-api, not by job="uws-rum"']
+    assert mine == ['for service rum: "http_server_request_duration_seconds_sum" is served by job uws-api, not by job="uws-rum"']
