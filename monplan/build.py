@@ -57,6 +57,10 @@ def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[
     result = BuildResult()
     print_ = cache.fingerprint(plan_path, extra=tuple(sorted(targets)))
     if use_cache and not targets and cache.unchanged(out, print_):
+        if not check:  # a build killed after its switch leaves the old tree beside an up-to-date one
+            from monplan.writer import clean_leftovers
+
+            clean_leftovers(out)
         result.cached = True
         return result
     with _no_cycle_collection():

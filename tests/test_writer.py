@@ -181,3 +181,19 @@ def test_a_large_file_is_written_whole(tmp_path: Path) -> None:
     data = bytes(range(256)) * (64 * 1024 + 7)  # 16 MiB and a bit: more than one write() may take
     writer.write(tmp_path / "out", {"big.json": data})
     assert (tmp_path / "out/big.json").read_bytes() == data
+
+
+def test_a_build_that_finds_the_tree_up_to_date_still_removes_what_a_killed_build_left(tmp_path: Path) -> None:
+    # A build killed after switching the trees, while deleting the old one, leaves an up-to-date
+    # output (recognised from the build record) and the retired tree beside it.
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan(20, "<99%"))
+    out = tmp_path / "generated"
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    leftover = tmp_path / ".monplan-retired-generated-killed"
+    (leftover / "prometheus").mkdir(parents=True)
+    (leftover / "prometheus" / "old.yml").write_text("old\n")
+    check = run_monplan("build", "--check", "--plan", str(plan), "--out", str(out))
+    assert check.returncode == 0 and leftover.exists()  # --check changes nothing on disk
+    assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated", "plan.yaml"]
