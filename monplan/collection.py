@@ -83,20 +83,24 @@ def selectors(query: str) -> list[tuple[str, str | None]]:
 
 def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
     """Every PromQL query of the plan with its path, and the service it is for (per-service rows)."""
-    from monplan.services import substitute
+    from monplan.services import override_for, substitute, variables
 
     for i, section in enumerate(spec.sections):
-        # A per-service row's query is a template: check what each service makes of it.
-        services = getattr(spec, "services", None) or [] if getattr(section, "per_service", False) else [None]
-        for j, row in enumerate(section.metrics):
-            for service in services:
-                values = {} if service is None else {"service": service.name, **service.vars}
-                override = None if service is None else service.overrides.get(row.metric)
-                query = override.query if override is not None and override.query else row.query
-                name = None if service is None else service.name
-                yield ("sections", i, "metrics", j, "query"), substitute(query, values)[0], name
+        path = ("sections", i, "metrics")
+        if not section.per_service:
+            for j, row in enumerate(section.metrics):
+                yield path + (j, "query"), row.query, None
                 if row.baseline_query:
-                    yield ("sections", i, "metrics", j, "baseline_query"), substitute(row.baseline_query, values)[0], name
+                    yield path + (j, "baseline_query"), row.baseline_query, None
+            continue
+        # A per-service row's query is a template: check what each service makes of it.
+        for j, row in enumerate(section.metrics):
+            for service in spec.services:
+                override, values = override_for(service, row), variables(service)
+                query = override.query if override is not None and override.query else row.query
+                yield path + (j, "query"), substitute(query, values)[0], service.name
+                if row.baseline_query:
+                    yield path + (j, "baseline_query"), substitute(row.baseline_query, values)[0], service.name
 
     def areas(items: list, path: Path) -> Iterator[tuple[Path, str, str | None]]:
         for i, area in enumerate(items):

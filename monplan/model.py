@@ -16,6 +16,11 @@ from monplan.thresholds import Kind, Threshold
 SEVERITIES = ("critical", "high", "medium")
 
 
+def of_service(series: str, service: str | None) -> str:
+    """A recorded series narrowed to one service's copy: per-service rows share their series names."""
+    return f'{series}{{service="{service}"}}' if service else series
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One alerting row of the plan (a table row, or a focus-area item with a threshold)."""
@@ -48,13 +53,11 @@ class Alert:
     @property
     def series(self) -> str:
         """The recorded series of this row, narrowed to its service when it has one."""
-        return f'{self.record}{{service="{self.service}"}}' if self.service else self.record
+        return of_service(self.record, self.service)
 
     @property
     def baseline_series(self) -> str | None:
-        if self.baseline_record is None:
-            return None
-        return f'{self.baseline_record}{{service="{self.service}"}}' if self.service else self.baseline_record
+        return None if self.baseline_record is None else of_service(self.baseline_record, self.service)
 
     @property
     def record_labels(self) -> dict[str, str]:
@@ -114,6 +117,11 @@ class Plan:
     # Derived data several generators share (dashboards, their groups...), computed once per
     # build; not part of the plan's identity.
     derived: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def source(self) -> str:
+        """The plan's file name, as the header of every generated file cites it."""
+        return self.file.rsplit("/", 1)[-1]
 
     @property
     def evaluation_interval(self) -> str:

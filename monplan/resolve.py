@@ -9,7 +9,7 @@ from typing import Iterator
 from monplan import durations, naming
 from monplan.gotemplate import expand_value
 from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
-from monplan.model import Alert, Panel, Plan
+from monplan.model import Alert, Panel, Plan, of_service
 from monplan.references import check_references
 from monplan.spec.loader import Located
 from monplan.spec.metrics import AlertFields, FocusArea
@@ -116,7 +116,7 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
 
     baseline_record = baseline_expr = None
     baseline_value: Decimal | None = None
-    selected = f'{record}{{service="{service.name}"}}' if service else record
+    selected = of_service(record, service.name if service else None)
     if threshold.kind is Kind.RELATIVE:
         baseline_value, baseline_expr = _baseline(row, path, selected, problem)
         if baseline_value is None:

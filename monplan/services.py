@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from monplan.diagnostics import Path
 from monplan.spec.metrics import MetricRow, Section
 from monplan.spec.plan import Plan as Spec
-from monplan.spec.services import Service
+from monplan.spec.services import Override, Service
 from monplan.spec.types import parse_promql
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -38,12 +38,18 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
     return _VARIABLE.sub(value, text), missing
 
 
-def _variables(service: Service) -> dict[str, str]:
+def variables(service: Service) -> dict[str, str]:
+    """What ${name} stands for in the service's copy of a row."""
     return {"service": service.name, **service.vars}
 
 
+def override_for(service: Service, row: MetricRow) -> Override | None:
+    """The service's override of a per-service row, keyed by the row's metric or alert name."""
+    return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
+
+
 def _expand_query(text: str, path: Path, service: Service, problem: Problem) -> str | None:
-    values = _variables(service)
+    values = variables(service)
     query, missing = substitute(text, values)
     if missing:
         known = ", ".join(f"${{{name}}}" for name in values)
@@ -62,8 +68,7 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
     """The rows of a per-service section as `service` has them."""
     for index, template in enumerate(section.metrics):
         path = section_path + ("metrics", index)
-        override = service.overrides.get(template.metric) or (
-            service.overrides.get(template.alert) if template.alert else None)
+        override = override_for(service, template)
         update: dict[str, object] = {}
         if override is not None:
             if override.skip:

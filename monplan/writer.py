@@ -145,14 +145,13 @@ def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
     """Write staged files, mode 0644; durability comes from one sync of the whole tree
     (_sync_tree). Plain strings and os calls: a large plan stages tens of thousands of files."""
     base = os.fspath(root)
-    umask = os.umask(0)
-    os.umask(umask)
+    umask = _umask()
     folders: set[str] = set()
     for rel in paths:
         target = f"{base}/{rel}"
         folder = target.rpartition("/")[0]
         if folder not in folders:
-            _make_folders(folder, private=bool(umask & 0o055))
+            _make_folders(folder, umask)
             folders.add(folder)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
@@ -165,13 +164,20 @@ def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
             os.close(fd)
 
 
-def _make_folders(folder: str, *, private: bool) -> None:
+def _umask() -> int:
+    """The process's umask; reading it means setting it, so it is set straight back."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _make_folders(folder: str, umask: int) -> None:
     """The folder and its missing parents; readable by all (0755) even under a umask such
     as 077, like the files in them: Prometheus, Grafana and Alertmanager often run as
     other users than the one who builds."""
     missing = []
     parent = folder
-    while private and not os.path.isdir(parent):
+    while umask & 0o055 and not os.path.isdir(parent):
         missing.append(parent)
         parent = os.path.dirname(parent)
     os.makedirs(folder, exist_ok=True)
@@ -198,7 +204,7 @@ def _sync_tree(folder: Path) -> None:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_folders(os.fspath(target.parent), _umask())
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -257,9 +263,7 @@ def _stage(out: Path, files: dict[str, bytes], changes: Changes, staging: Path) 
     if out.is_dir():
         shutil.copystat(out, staging)
     else:  # mkdtemp made it private; a new output folder gets the usual permissions
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, (0o777 & ~umask) | 0o755)
+        os.chmod(staging, (0o777 & ~_umask()) | 0o755)
 
 
 def _swap_in(out: Path, staging: Path) -> bool:

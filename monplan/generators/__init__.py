@@ -11,12 +11,13 @@ from monplan.model import Plan
 # Module names under monplan.generators, in the order their files are listed.
 GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
                               "dashboards", "alertmanager", "oncall",
-                              "runbooks", "schedules", "kubernetes", "mimir")
+                              "runbooks", "schedules", "mimir")
 
 
-# Generators that describe the others' output: `generate(plan, files) -> {path: bytes}`,
-# run last with everything the others produced, so nothing is generated twice.
-INDEXES: tuple[str, ...] = ("readme",)
+# Generators that build on the others' output: `generate(plan, files) -> {path: bytes}`, run
+# last, in this order, with everything produced before them, so nothing is generated twice
+# (kubernetes wraps the dashboards' JSON in ConfigMaps; the README lists every file).
+INDEXES: tuple[str, ...] = ("kubernetes", "readme")
 
 # A large plan's generation is split over two processes: a forked worker runs the FORKED
 # generators whole and the first half of each SHARED one (a file per alert, so any half

@@ -261,6 +261,6 @@ def config(plan: Plan) -> dict[str, Any]:
 def generate(plan: Plan) -> dict[str, bytes]:
     if plan.spec.alert_routing is None:
         return {}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     what = f"Alertmanager routing of {plan.spec.system}: receivers per priority, inhibition, business hours"
     return {CONFIG_PATH: to_yaml(config(plan), header(source, what))}

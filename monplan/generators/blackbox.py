@@ -58,7 +58,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     if collection is None or collection.blackbox is None:
         return {}
     modules = {probe.module: module(probe) for probe in collection.blackbox.probes}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     lines = [f"{p.module}: {p.description or p.job} (job {p.job})" for p in collection.blackbox.probes]
     comment = header(source, "blackbox_exporter modules; run: prometheus-blackbox-exporter --config.file blackbox.yml")
     comment += "".join(f"# {one_line(line)}\n" for line in lines)

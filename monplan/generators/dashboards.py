@@ -85,7 +85,7 @@ def no_env_expansion(data: Any) -> Any:
 def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.grafana.build import dashboard  # grafanalib: only when building
 
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     every: list[Board] = boards(plan)
     prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
     import attr

@@ -8,7 +8,7 @@
 
 Nothing is derived twice: the rule groups are rules.rule_groups, the Alertmanager
 configuration is alertmanager.config and the dashboards are the dashboards generator's
-JSON, byte for byte.
+JSON, byte for byte (this generator runs after it, with its files).
 
 The Alertmanager configuration goes in a Secret rather than an AlertmanagerConfig: by default
 the operator adds a namespace matcher to an AlertmanagerConfig's routes and inhibit rules and
@@ -113,7 +113,7 @@ def _secret(plan: Plan, settings: PrometheusOperator) -> tuple[dict[str, Any], d
 
     name, receivers = prefix(plan, settings), receiver_secret(plan, settings)
     mounted, keys = mount_secret_files(config(plan), receivers)
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     payload = to_yaml(mounted, header(source, f"Alertmanager routing of {plan.spec.system}, secrets read from "
                                               f"the Secret {receivers} (mounted by the Prometheus Operator)"))
     secret = {"apiVersion": "v1", "kind": "Secret",
@@ -133,12 +133,10 @@ def _secret_comment(plan: Plan, settings: PrometheusOperator, secret: dict[str, 
     return "\n".join(lines) + "\n"
 
 
-def _dashboards(plan: Plan, settings: PrometheusOperator) -> list[tuple[str, str, dict[str, Any]]]:
-    from monplan.generators import generator
+def _dashboards(plan: Plan, settings: PrometheusOperator, files: dict[str, bytes]) -> list[tuple[str, str, dict[str, Any]]]:
     from monplan.grafana.boards import DASHBOARDS_DIR as GRAFANA_DIR, boards
 
     titles = {board.path: board.title for board in boards(plan)}
-    files = generator("dashboards")(plan)
     out = []
     for path in sorted(p for p in files if p.startswith(f"{GRAFANA_DIR}/") and p.endswith(".json")):
         rel = path.removeprefix(f"{GRAFANA_DIR}/").removesuffix(".json")
@@ -170,11 +168,12 @@ def distinct(entries: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, 
     return out
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
+def generate(plan: Plan, built: dict[str, bytes]) -> dict[str, bytes]:
+    """The manifests; `built` is the other generators' output, whose dashboards go in ConfigMaps."""
     settings = target(plan)
     if settings is None:
         return {}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     limit = kib(settings.max_object_bytes)
     files: dict[str, bytes] = {}
     for path, title, obj in distinct(rule_objects(plan, settings)):
@@ -184,7 +183,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
         secret, keys = _secret(plan, settings)
         what = f"Secret {secret['metadata']['name']}: the Alertmanager configuration of {plan.spec.system}"
         files[SECRET_PATH] = to_yaml(secret, header(source, what) + _secret_comment(plan, settings, secret, keys))
-    for path, title, config_map in distinct(_dashboards(plan, settings)):
+    for path, title, config_map in distinct(_dashboards(plan, settings, built)):
         what = f'ConfigMap {config_map["metadata"]["name"]}: Grafana dashboard "{title}" for the sidecar'
         files[path] = to_yaml(config_map, header(source, what))
     kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",

@@ -66,7 +66,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     settings = target(plan)
     if settings is None:
         return {}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     files = {}
     for namespace, (titles, groups) in namespaces(plan, settings).items():
         about = ", ".join(titles) if len(titles) <= 3 else f"{len(titles)} sections, focus areas and services"

@@ -155,6 +155,6 @@ def generate(plan: Plan) -> dict[str, bytes]:
     by_format: dict[str, list[LogSource]] = {}
     for src in collection.mtail.logs:
         by_format.setdefault(src.format, []).append(src)
-    source_file = plan.file.rsplit("/", 1)[-1]
+    source_file = plan.source
     return {f"{PROGRAMS_DIR}/{name}.mtail": program(name, sources, source_file).encode()
             for name, sources in sorted(by_format.items())}

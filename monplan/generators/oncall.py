@@ -141,7 +141,7 @@ def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
     spec = plan.spec
     chain = steps(spec)
     return render(
-        "ONCALL.md.j2", system=spec.system, source=plan.file.rsplit("/", 1)[-1], zone=str(oncall_zone(spec)),
+        "ONCALL.md.j2", system=spec.system, source=plan.source, zone=str(oncall_zone(spec)),
         handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, people={p.name: p for p in spec.people},
         chain=list(zip(chain, delays_minutes(chain))), routing=_routing_rows(plan),
         critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(spec)),
@@ -154,7 +154,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.ical import calendar, oncall_entries, shift_entries
 
     spec = plan.spec
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     files: dict[str, bytes] = {}
     windows = (shift_windows(spec) or []) if spec.oncall else []
     if windows:

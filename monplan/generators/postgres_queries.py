@@ -53,4 +53,4 @@ def generate(plan: Plan) -> dict[str, bytes]:
     collection = plan.spec.collection
     if collection is None or collection.postgres_exporter is None or not collection.postgres_exporter.queries:
         return {}
-    return {CONFIG_PATH: render(collection.postgres_exporter, plan.file.rsplit("/", 1)[-1])}
+    return {CONFIG_PATH: render(collection.postgres_exporter, plan.source)}

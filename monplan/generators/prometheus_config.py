@@ -101,6 +101,6 @@ def generate(plan: Plan) -> dict[str, bytes]:
         return {}
     # The rule files exactly as the rules generator names them, relative to this file.
     rule_files = sorted(path.removeprefix("prometheus/") for path in rule_file_paths(plan))
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     comment = header(source, "Prometheus server configuration; check: promtool check config prometheus/prometheus.yml")
     return {CONFIG_PATH: to_yaml(config(plan, rule_files), comment)}

@@ -153,7 +153,7 @@ def test_file_path(slug: str) -> str:
 
 def generate(plan: Plan) -> dict[str, bytes]:
     interval_ms = durations.parse_ms(plan.evaluation_interval)
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     files: dict[str, bytes] = {}
     for slug, title in plan.groups:
         alerts = plan.alerts_in(slug)

@@ -77,7 +77,7 @@ def rule_file_path(slug: str) -> str:
 
 def generate(plan: Plan) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     for slug, title in plan.groups:
         if not plan.alerts_in(slug):
             continue

@@ -71,7 +71,7 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
     chain = steps(spec)
     return {
         "alert": alert,
-        "source": plan.file.rsplit("/", 1)[-1],
+        "source": plan.source,
         "system": spec.system,
         # The summary annotation is a Go template; its literal text is what a reader sees.
         "summary": expand_value(annotations.get("summary", alert.metric), 0.0),

@@ -230,7 +230,7 @@ def _single(text: str) -> str:
 def generate(plan: Plan) -> dict[str, bytes]:
     if plan.spec.reporting is None:
         return {}
-    source = plan.file.rsplit("/", 1)[-1]
+    source = plan.source
     files = _systemd(plan, source)
     workflow = _github(plan, source)
     if workflow is not None:

@@ -76,12 +76,22 @@ def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
     return links
 
 
+def _alerts_by_row(plan: Plan) -> dict[tuple[str, str | None], list[Alert]]:
+    """The alerts of each (section or focus area, service): indexed once for all dashboards, as a
+    plan with services has a dashboard per service."""
+    index = plan.derived.get("alerts_by_row")
+    if index is None:
+        by_row: dict[tuple[str, str | None], list[Alert]] = {}
+        for alert in plan.alerts:
+            by_row.setdefault((alert.group, alert.service), []).append(alert)
+        index = plan.derived["alerts_by_row"] = by_row
+    return index  # type: ignore[return-value]
+
+
 def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
     """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out."""
     rows = []
-    alerts: dict[tuple[str, str | None], list[Alert]] = {}
-    for alert in plan.alerts:
-        alerts.setdefault((alert.group, alert.service), []).append(alert)
+    alerts = _alerts_by_row(plan)
     for title in board.groups:
         panels = [alert_panel(a, ctx) for a in alerts.get((title, board.service), [])]
         panels += [focus_panel(p, ctx) for p in plan.panels if p.group == title]
