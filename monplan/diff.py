@@ -106,28 +106,45 @@ def compare(old: Plan, new: Plan, old_files: dict[str, bytes], new_files: dict[s
 
 
 def plan_at(against: str, plan_path: Path, workdir: Path) -> Path:
-    """The plan to compare with: DIR/<plan name>, or the plan's path at git revision REF."""
+    """The plan to compare with: DIR/<plan name>, or the plan's path at git revision REF.
+    Raises DiffError with one line saying what is wrong and what to pass instead."""
+    if against.startswith("-"):
+        # git would read it as one of its options (`git show --output=FILE` writes a file)
+        raise DiffError(f"--against {against}: a git revision or folder cannot start with '-'; "
+                        "pass --against DIR (a folder holding the other plan) or a revision such as HEAD~1")
     folder = Path(against)
     if folder.is_dir():
         candidate = folder / plan_path.name
         if not candidate.is_file():
-            raise DiffError(f"{candidate}: no plan there to compare with")
+            raise DiffError(f"{candidate}: no plan there to compare with; pass --against DIR with the "
+                            f"folder holding the other {plan_path.name}")
         return candidate
-    repo = _git(["rev-parse", "--show-toplevel"], plan_path.resolve().parent).strip()
+    where = plan_path.resolve().parent
+    if not where.is_dir():
+        raise DiffError(f"{plan_path}: no such file or folder; pass the plan with --plan PATH")
+    repo = _git(["rev-parse", "--show-toplevel"], where,
+                f"{where} is not in a git repository, so there is no revision {against} to compare with; "
+                "pass --against DIR with a folder holding the other plan").strip()
+    _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{against}^{{commit}}"], Path(repo),
+         f"--against {against}: no such folder, and no such git revision in {repo}; "
+         "pass --against DIR (a folder holding the other plan) or a revision such as HEAD~1")
     relative = plan_path.resolve().relative_to(repo)
-    text = _git(["show", f"{against}:{relative.as_posix()}"], Path(repo))
+    text = _git(["show", f"{against}:{relative.as_posix()}"], Path(repo),
+                f"{relative.as_posix()} is not in git at {against} (a new plan?); "
+                "pass --against DIR with a folder holding the other plan")
     target = workdir / plan_path.name
     target.write_text(text, encoding="utf-8")
     return target
 
 
-def _git(args: list[str], cwd: Path) -> str:
+def _git(args: list[str], cwd: Path, failure: str) -> str:
+    """git's output; DiffError(failure) when it fails (its own words are multi-line and about git)."""
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError:
         raise DiffError("git is not installed; pass --against DIR with a folder holding the other plan") from None
     if proc.returncode != 0:
-        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
+        raise DiffError(failure)
     return proc.stdout
 
 

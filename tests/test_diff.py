@@ -73,10 +73,46 @@ def test_diff_against_a_folder_and_routing_changes(tmp_path: Path) -> None:
     assert "~ alert B: receivers 'emergency-channel' -> 'emergency-channel (business hours)'" in result.stdout
 
 
-def test_an_unknown_revision_is_a_clear_error(repo: Path) -> None:
-    result = run_monplan("diff", "--against", "no-such-ref", cwd=repo)
-    assert result.returncode == 1
-    assert "error: git show no-such-ref:plan.yaml" in result.stderr and "Traceback" not in result.stderr
+def _one_line_usage_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The documented shape of a wrong --against: exit 2, one line on stderr, nothing on stdout."""
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_an_unknown_revision_or_missing_folder_is_a_usage_error_suggesting_a_folder(repo: Path) -> None:
+    for against in ("no-such-ref", "../old-plans", "old/plans"):
+        line = _one_line_usage_error(run_monplan("diff", "--against", against, cwd=repo))
+        assert line.startswith(f"error: --against {against}: no such folder, and no such git revision")
+        assert "--against DIR" in line
+
+
+def test_outside_a_git_repository_diff_explains_and_suggests_against_dir(tmp_path: Path) -> None:
+    shutil.copy(SOURCE, tmp_path / "plan.yaml")
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}  # tmp may sit inside someone's repository
+    line = _one_line_usage_error(run_monplan("diff", cwd=tmp_path, env=env))
+    assert "is not in a git repository" in line and "pass --against DIR" in line
+
+
+def test_a_plan_not_yet_committed_is_explained(repo: Path) -> None:
+    shutil.copy(SOURCE, repo / "new.yaml")
+    line = _one_line_usage_error(run_monplan("diff", "--plan", "new.yaml", cwd=repo))
+    assert "new.yaml is not in git at HEAD" in line and "--against DIR" in line
+
+
+def test_a_folder_without_the_plan_is_explained(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    line = _one_line_usage_error(run_monplan("diff", "--against", str(tmp_path / "empty"), cwd=repo))
+    assert "no plan there to compare with" in line
+
+
+@pytest.mark.parametrize("against", ["--output=/tmp/monplan-diff-owned", "-p", "--help"])
+def test_against_values_starting_with_a_dash_are_refused_before_git_sees_them(repo: Path, against: str) -> None:
+    line = _one_line_usage_error(run_monplan("diff", f"--against={against}", cwd=repo))
+    assert "cannot start with '-'" in line
+    assert not Path("/tmp/monplan-diff-owned").exists()
 
 
 def test_a_broken_plan_reports_its_lines(repo: Path) -> None:

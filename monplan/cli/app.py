@@ -4,16 +4,56 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from monplan import __version__
 from monplan.cli import output
 from monplan.targets import TARGETS
 
+def _quiet(value: bool) -> None:
+    if value:
+        output.configure(quiet=True, verbose=output.verbose())
+
+
+def _verbose(value: bool) -> None:
+    if value:
+        output.configure(quiet=output.quiet(), verbose=True)
+
+
+def _after_the_command() -> list[Any]:
+    """-q and -v as options of a command, built by typer itself (typer vendors click in
+    some versions and depends on it in others); they set the output mode, no parameter."""
+    flags = typer.Typer(add_completion=False)
+
+    @flags.command()
+    def _flags(quiet: bool = typer.Option(False, "--quiet", "-q", callback=_quiet, help="Print errors only."),
+               verbose: bool = typer.Option(False, "--verbose", "-v", callback=_verbose,
+                                            help="Print warnings and details.")) -> None:
+        pass
+
+    params = list(typer.main.get_command(flags).params)
+    for param in params:
+        param.expose_value = False
+    return params
+
+
+class _Commands(TyperGroup):
+    """The group of commands, each of which also takes -q/-v after its name
+    (`monplan build -v`), as people type them; before the name works as well."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(p.name == "quiet" for p in command.params):
+            command.params += _after_the_command()
+        return command
+
+
 app = typer.Typer(
     name="monplan",
+    cls=_Commands,
     help="Compile a written monitoring plan (plan.yaml) into Prometheus rules with unit tests, "
     "Alertmanager routing, on-call files, exporter configs and Grafana dashboards.",
     no_args_is_help=True,

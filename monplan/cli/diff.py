@@ -23,7 +23,7 @@ class Format(str, Enum):
 @app.command()
 def diff(
     plan: Path = PlanOption,
-    against: str = typer.Option("HEAD", "--against", help="A git revision (the plan at that commit) or a folder holding the other plan.yaml."),
+    against: str = typer.Option("HEAD", "--against", help="A git revision (the plan at that commit) or a folder holding the other plan.yaml; outside a git repository, a folder."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or markdown for a pull-request comment."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are differences."),
 ) -> None:
@@ -36,9 +36,9 @@ def diff(
     except PlanError as err:
         output.diagnostics(err.diagnostics)
         raise typer.Exit(1) from None
-    except DiffError as err:
-        output.console(stderr=True).print(f"error: {err}")
-        raise typer.Exit(1) from None
+    except DiffError as err:  # what to compare with is wrong: a usage error
+        output.console(stderr=True).print(f"error: {output.shown(err)}")
+        raise typer.Exit(2) from None
     text = markdown(result) if fmt is Format.markdown else plain(result)
     typer.echo(text, nl=False)
     if exit_code and not result.empty:
