@@ -26,3 +26,81 @@ def test_quiet_and_verbose_work_before_and_after_the_command(where: str, tmp_pat
     assert "warning:" in err and "Built 24 alerts" in out
     out, err = build("--verbose")
     assert "warning:" in err
+
+
+def _alerts_of_plan_yaml() -> list[dict[str, object]]:
+    result = run_monplan("list", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("columns", ["80", "120", "250", "400"])
+def test_list_fits_the_width_and_never_cuts_a_name_or_url(columns: str) -> None:
+    alerts = _alerts_of_plan_yaml()
+    result = run_monplan("list", env={"COLUMNS": columns})  # piped, as in CI logs
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    url_lines = [line for line in lines if "https://" in line]
+    # every line fits, except one that holds a whole URL and nothing cut
+    assert all(len(line) <= int(columns) for line in lines if line not in url_lines)
+    words = result.stdout.split()
+    for alert in alerts:
+        assert alert["alert"] in words  # whole, never folded or cut with an ellipsis
+        runbook = str(alert["runbook"])
+        assert runbook in words or any(line.startswith("Runbooks: ") and
+                                       runbook == line.split()[1].replace("<alert>", str(alert["alert"]))
+                                       for line in url_lines)
+    for line in url_lines:  # a URL is one word, never wrapped onto the next line
+        assert line.split()[-1].startswith("https://") or line.split()[-1].endswith(".md")
+    first = next(a for a in alerts if a["alert"] == "APIEndpointAvailability")
+    row = next(line for line in lines if "APIEndpointAvailability" in line)
+    assert "<99.9%" in row and "critical" in row
+    # the receivers are on the alert's row, or said once for its priority
+    assert first["receivers"] in row or f"critical alerts go to {first['receivers']}" in lines
+
+
+def test_list_json_and_csv_carry_every_alert_and_field(tmp_path: Path) -> None:
+    import csv
+
+    from monplan.build import load_plan
+    from monplan.diff import receivers
+
+    plan = load_plan(ROOT / "plan.yaml")
+    alerts = _alerts_of_plan_yaml()
+    assert [a["alert"] for a in alerts] == [a.name for a in plan.alerts]
+    for row, alert in zip(alerts, plan.alerts):
+        assert (row["threshold"], row["priority"], row["for"], row["section"], row["line"]) == (
+            alert.threshold.text, alert.priority, alert.for_, alert.group, alert.line)
+        assert row["receivers"] == receivers(plan, alert.priority) and row["runbook"] == alert.runbook_url
+    out = tmp_path / "reports" / "alerts.csv"
+    result = run_monplan("list", "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["alert"] for r in rows] == [a["alert"] for a in alerts]
+    assert rows[0]["receivers"] == alerts[0]["receivers"]  # a comma inside a cell stays one cell
+
+
+def test_list_of_a_per_service_plan_names_each_service() -> None:
+    result = run_monplan("list", "--plan", str(CASES / "valid" / "services" / "plan.yaml"), env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert "Latency (checkout)" in result.stdout
+
+
+def test_explain_takes_any_case_suggests_near_names_and_writes_a_file(tmp_path: Path) -> None:
+    exact = run_monplan("explain", "HTTP5xxErrors")
+    lower = run_monplan("explain", "http5xxerrors")
+    assert lower.returncode == 0, lower.stderr
+    assert lower.stdout == exact.stdout
+    near = run_monplan("explain", "http5xxerror")
+    assert near.returncode == 1 and "did you mean HTTP5xxErrors" in near.stderr
+    nothing = run_monplan("explain", "Zebra")
+    assert nothing.returncode == 1 and "monplan list" in nothing.stderr
+    out = tmp_path / "explained.txt"
+    written = run_monplan("explain", "HTTP5XXERRORS", "--out", str(out))
+    assert written.returncode == 0, written.stderr
+    assert out.read_text() == exact.stdout
+    assert "\x1b[" not in out.read_text()  # plain text, no colour codes

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
+from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from monplan.cli import output
 from monplan.cli.app import PlanOption, app
+
+if TYPE_CHECKING:
+    from monplan.model import Plan
 
 
 def _load(plan: Path):
@@ -21,27 +28,149 @@ def _load(plan: Path):
         raise typer.Exit(1) from None
 
 
-@app.command("list")
-def list_alerts(plan: Path = PlanOption) -> None:
-    """A table of every alert: section, threshold, priority, receivers, runbook."""
-    from rich.table import Table
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
+
+_COLUMNS = ("alert", "section", "threshold", "priority", "for", "receivers", "runbook")
+
+
+def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
     from monplan.diff import receivers
 
+    return [{"alert": a.name, "service": a.service, "metric": a.metric, "section": a.group,
+             "threshold": a.threshold.text, "priority": a.priority, "for": a.for_,
+             "receivers": receivers(compiled, a.priority), "runbook": a.runbook_url or "",
+             "line": a.line} for a in compiled.alerts]
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    text = row[column] if column != "alert" or not row["service"] else f"{row['alert']} ({row['service']})"
+    return output.visible(str(text))
+
+
+def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int) -> str:
+    """The alerts as text at most `width` columns wide, cut nowhere: names and URLs never wrap
+    (a wrapped URL cannot be clicked or copied). The widest layout that fits wins: every column;
+    without the runbook column (one line under the table says where every runbook is); or,
+    narrowest (80 columns), grouped by section with each priority's receivers named once."""
+    from rich import box
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(width=width, color_system=None, highlight=False, soft_wrap=False, record=True,
+                      file=io.StringIO())
+    title = f"{len(rows)} alert{'s' if len(rows) != 1 else ''} in {output.visible(str(plan))}"
+    runbooks = ""
+    if compiled.spec.runbooks is not None:
+        runbooks = f"Runbooks: {output.visible(str(compiled.spec.runbooks.base_url).rstrip('/'))}/<alert>.md\n"
+    for columns in (_COLUMNS, _COLUMNS[:-1]):
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=None)
+        for column in columns:
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            table.add_row(*(Text(_cell(row, c)) for c in columns))  # Text: never read as markup
+        if Measurement.get(console, console.options.update(max_width=1_000_000), table).maximum <= width:
+            console.print(table)
+            lines = [line.rstrip() for line in console.export_text().splitlines()]
+            body = "\n".join(lines).strip("\n")
+            return f"{title}\n\n{body}\n" + ("" if columns == _COLUMNS else runbooks)
+    return _by_section(compiled, title, rows) + runbooks
+
+
+def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]]) -> str:
+    """The narrow layout: a block per section of alert, threshold, priority and `for`; receivers
+    depend only on the priority, so they are said once per priority below."""
+    from monplan.diff import receivers
+
+    columns = ("alert", "threshold", "priority", "for")
+    widths = {c: max([len(c)] + [len(_cell(row, c)) for row in rows]) for c in columns}
+
+    def line(cells: list[str]) -> str:
+        return ("  " + "  ".join(cell.ljust(widths[c]) for c, cell in zip(columns, cells))).rstrip()
+
+    out = [title]
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        sections.setdefault(row["section"], []).append(row)
+    for section, members in sections.items():
+        out += ["", output.visible(section), line(list(columns))]
+        out += [line([_cell(row, c) for c in columns]) for row in members]
+    out.append("")
+    for priority in dict.fromkeys(row["priority"] for row in rows):
+        out.append(f"{priority} alerts go to {output.visible(receivers(compiled, priority))}")
+    return "\n".join(out) + "\n"
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["alert"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _write(out: Path | None, text: str, what: str) -> None:
+    """Standard output, or the file --out names, replaced in one step (never half written)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    import os
+    import tempfile
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
+                                         delete=False) as handle:
+            handle.write(text)
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, out)
+    except OSError as err:
+        output.console(stderr=True).print(f"{output.shown(out)}: error: cannot write: {err.strerror}")
+        raise typer.Exit(1) from None
+    output.say(f"Wrote {what} to {output.shown(out)}.")
+
+
+@app.command("list")
+def list_alerts(
+    plan: Path = PlanOption,
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table for people (fits the terminal, "
+                                   "80 columns when piped), json or csv for programs and spreadsheets."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write; default: standard output."),
+) -> None:
+    """A table of every alert: section, threshold, priority, receivers, runbook."""
     compiled = _load(plan)
-    table = Table(title=f"{len(compiled.alerts)} alerts in {output.shown(plan)}")
-    for column in ("alert", "section", "threshold", "priority", "for", "receivers", "runbook"):
-        table.add_column(column, overflow="fold")
-    for alert in compiled.alerts:
-        table.add_row(*(output.shown(cell) for cell in (
-            alert.name, alert.group, alert.threshold.text, alert.priority, alert.for_,
-            receivers(compiled, alert.priority), alert.runbook_url or "")))
-    output.console().print(table)
+    rows = _alert_rows(compiled)
+    if fmt is ListFormat.json:
+        text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    elif fmt is ListFormat.csv:
+        text = _csv(rows)
+    else:
+        # a file gets what a pipe gets: 80 columns unless COLUMNS says otherwise
+        width = output.console().width if out is None else output.console(stderr=True).width
+        text = _table(compiled, plan, rows, width)
+    _write(out, text, f"{len(rows)} alerts")
+
+
+def _find(compiled: "Plan", name: str) -> str | None:
+    """The alert's exact name: as given, or the one alert whose name matches it in any case."""
+    names = {a.name for a in compiled.alerts}
+    if name in names:
+        return name
+    folded = [n for n in sorted(names) if n.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 @app.command()
-def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpointAvailability."),
-            plan: Path = PlanOption) -> None:
+def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpointAvailability (any case)."),
+            plan: Path = PlanOption,
+            out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write; default: standard output.")) -> None:
     """Everything about one alert: its plan row and line, rule, tests, route, panels, target objects, runbook."""
     import difflib
 
@@ -52,14 +181,22 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     from monplan.render import to_yaml
 
     compiled = _load(plan)
-    found = run_explain(compiled, render(compiled), plan.read_text(encoding="utf-8"), name)
+    exact = _find(compiled, name)
+    found = None if exact is None else run_explain(compiled, render(compiled), plan.read_text(encoding="utf-8"), exact)
     if found is None:
-        names = [a.name for a in compiled.alerts]
-        close = difflib.get_close_matches(name, names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        names = sorted({a.name for a in compiled.alerts})
+        by_fold = {n.casefold(): n for n in names}
+        close = [by_fold[n] for n in difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.6)]
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `monplan list` shows every alert"
         output.console(stderr=True).print(f"error: no alert named {escape(name)} in {escape(plan)}{escape(hint)}")
         raise typer.Exit(1)
-    say = output.console().print
+    if out is None:
+        console = output.console()
+    else:  # the file gets plain text, as a pipe does
+        from rich.console import Console
+
+        console = Console(file=io.StringIO(), color_system=None, highlight=False, soft_wrap=True, record=True)
+    say = console.print
     alert = found.alert
     say(f"[bold]{escape(alert.name)}[/bold]: {escape(alert.metric)} ({escape(alert.group)})")
     say(f"\n[bold]Plan row[/bold] {escape(plan)}:{alert.line}")
@@ -80,3 +217,5 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
             say(f"  - {escape(file)}: {escape(where)}")
     if found.runbook or alert.runbook_url:
         say(f"\n[bold]Runbook[/bold] {escape(found.runbook or '')} {escape(alert.runbook_url or '')}".rstrip())
+    if out is not None:
+        _write(out, console.export_text(), f"the explanation of {alert.name}")
