@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -13,7 +14,18 @@ class _Dumper(_Base):  # type: ignore[misc,valid-type]
     """Block style, keys in the order given, multi-line text as literal blocks."""
 
 
+# Characters a YAML reader may take for a line break (U+0085, U+2028, U+2029, CR), an
+# encoding mark (U+FEFF) or that it refuses (C0, DEL, C1, surrogates, U+FFFE/U+FFFF), besides
+# the tab. PyYAML writes U+2028/U+2029 raw inside plain, single-quoted and literal scalars,
+# where Go's YAML (promtool, amtool) ends the line: text after it became YAML structure.
+# Double quotes escape every one of them (\L, \P, \N, \r, \x.., \u....), read back
+# as one value by PyYAML and Go alike.
+NEEDS_ESCAPE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if NEEDS_ESCAPE.search(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         # Literal blocks cannot carry trailing spaces on a line; fall back to quoting then.
         if not any(line != line.rstrip() for line in value.split("\n")):

@@ -41,8 +41,9 @@ def _plain_ok(text: str) -> bool:
     return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
 
 
-# Special characters and line breaks: a one-line scalar holding any of them is left to PyYAML.
-_NOT_ONE_LINE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]|\ufeff")
+# Special characters and line breaks (U+2028/U+2029 too, which Go's YAML ends a line at):
+# a one-line scalar holding any of them is left to PyYAML, which double-quotes and escapes it.
+_NOT_ONE_LINE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd]|\ufeff")
 _CACHE: dict[str, str] = {}  # generated files repeat the same keys and values many times
 
 
