@@ -24,7 +24,9 @@ def load_plan(plan_path: Path) -> Plan:
     plan = resolve(spec, located)
     from monplan.collection import source_warnings  # queries whose metrics no collection source serves
 
-    warnings = list(warnings) + source_warnings(spec, located)
+    from monplan.resolve import first_day_warnings
+
+    warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located)
     return Plan(plan.spec, plan.file, plan.alerts, plan.panels, plan.groups, tuple(warnings))
 
 

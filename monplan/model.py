@@ -44,6 +44,10 @@ class Alert:
     baseline_record: str | None = None  # series holding the baseline, for 'of baseline' rows
     baseline_expr: str | None = None  # PromQL recorded as the baseline
     baseline_value: Decimal | None = None  # a numeric baseline from the plan
+    # The default baseline (a week earlier, else a day earlier, else baseline_start): set for
+    # rows whose baseline monplan chooses, None for a numeric baseline or a baseline_query.
+    baseline_default: bool = False
+    baseline_start: Decimal | None = None  # the default baseline's value before a day of history
     panel: str | None = None
     unit: str | None = None
     runbook_url: str | None = None

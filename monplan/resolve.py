@@ -17,7 +17,7 @@ from monplan.spec.plan import Plan as Spec
 from monplan.services import check_services, rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
-from monplan.thresholds import Kind, parse_threshold
+from monplan.thresholds import Kind, format_decimal, parse_threshold
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}
@@ -117,12 +117,21 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     baseline_record = baseline_expr = None
     baseline_value: Decimal | None = None
     selected = of_service(record, service.name if service else None)
+    baseline_start = None if row.baseline_start is None else Decimal(str(row.baseline_start))
     if threshold.kind is Kind.RELATIVE:
         baseline_value, baseline_expr = _baseline(row, path, selected, problem)
         if baseline_value is None:
             baseline_record = f"{prefix}:{stem}:baseline"
-    elif row.baseline_query is not None:
-        problem(path + ("baseline_query",), 'baseline_query applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+        if baseline_start is not None and (baseline_value is not None or row.baseline_query is not None):
+            given = "baseline_query" if row.baseline_query is not None else "a numeric baseline"
+            problem(path + ("baseline_start",), f"baseline_start applies only to the default baseline; this row has "
+                    f"{given}, which decides its baseline from the first hour: remove baseline_start", key=True)
+    else:
+        if row.baseline_query is not None:
+            problem(path + ("baseline_query",), 'baseline_query applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+        if baseline_start is not None:
+            problem(path + ("baseline_start",), 'baseline_start applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+    baseline_default = threshold.kind is Kind.RELATIVE and baseline_value is None and row.baseline_query is None
 
     component = row.component or section_component or naming.snake(group)
     labels = {key: go_literal(value) for key, value in spec.defaults.labels.items()}
@@ -153,13 +162,14 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
         query=row.query or "", record=record, for_=for_, labels=tuple(sorted(labels.items())),
         annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
         description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
-        baseline_value=baseline_value, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
+        baseline_value=baseline_value, baseline_default=baseline_default,
+        baseline_start=baseline_start if baseline_default else None, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
         origin="section" if path[0] == "sections" else "focus", service=service.name if service else None,
     )
 
 
 def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
-    """A numeric baseline, or the PromQL recorded as the baseline (default: one week earlier)."""
+    """A numeric baseline, or the PromQL recorded as the baseline (default: `default_baseline`)."""
     if row.baseline_query is not None:
         return None, row.baseline_query
     baseline = row.baseline
@@ -170,8 +180,23 @@ def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decim
             return Decimal(baseline.strip()), None
         except InvalidOperation:
             problem(path + ("baseline",), f'"{baseline}" cannot be compared with; an "of baseline" threshold needs '
-                    "a number, [BASELINE] (use the value one week earlier), or a baseline_query")
-    return None, f"{record} offset 1w"
+                    "a number, [BASELINE] (the value one week earlier, else one day earlier), or a baseline_query")
+    return None, default_baseline(record, row.baseline_start)
+
+
+def default_baseline(series: str, start: float | None) -> str:
+    """The value one week earlier, else one day earlier, else `start`: the rules alert from their
+    second day (from the first hour with a start), not only from their eighth.
+
+    `or` keeps each series of its left side and adds those of its right side whose labels
+    (the name aside) match none, so each series of the row falls back on its own. The start
+    is given to every series the row has now: `(x == bool x)` is 1 or 0 for any value, NaN
+    and infinities included, where `0 * x` would be NaN."""
+    chain = f"{series} offset 1w or {series} offset 1d"
+    if start is None:
+        return chain
+    number = format_decimal(Decimal(str(start)))
+    return f"{chain} or 0 * ({series} == bool {series}) + {number}"
 
 
 def _annotations(metric: str, tool: str | None, group: str, priority: str, threshold, runbook_url: str | None) -> dict[str, str]:
@@ -210,3 +235,22 @@ def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str,
         if alert.path not in skip:
             problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
     return clashing
+
+
+def first_day_warnings(alerts: tuple[Alert, ...], located: Located) -> list[Diagnostic]:
+    """Rows with the default baseline and no baseline_start: nothing to compare with until the
+    rules have run a day, so they cannot fire during the first day after deployment."""
+    by_path: dict[Path, list[str]] = {}
+    for alert in alerts:
+        if alert.baseline_default and alert.baseline_start is None:
+            by_path.setdefault(alert.path, []).append(alert.name)
+    warnings = []
+    for path, names in by_path.items():
+        line, column = located.where(path + ("threshold",))
+        named = ", ".join(dict.fromkeys(names))
+        warnings.append(Diagnostic(
+            located.file, line, column,
+            f"{named} has no baseline during its first day: it compares with the value one week earlier, else "
+            "one day earlier, and neither exists until the rules have run a day; set baseline_start: <number> "
+            "(the expected level) to alert from the first hour", format_path(path + ("threshold",)), severity="warning"))
+    return warnings

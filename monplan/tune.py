@@ -233,7 +233,7 @@ def _fixed_baseline(row: RowData, finding: Finding, budget: float) -> RowData | 
     count, _ = simulate(conditions(fixed), durations.parse_seconds(row.alert.for_), row.window.step)
     if count > budget:
         finding.notes.append(f"measured baseline {text} not suggested: compared with a fixed baseline it would have "
-                             f"fired {count} times; keep [BASELINE] (the value one week earlier)")
+                             f"fired {count} times; keep [BASELINE] (the value one week earlier, else one day earlier)")
         return None
     finding.suggestions.append(Suggestion("baseline", text, f"[BASELINE]: the median over the window; with it the "
                                           f"alert would have fired {count} times", count))

@@ -105,6 +105,19 @@ def test_validate_reports_placeholders_as_warnings_with_their_lines(tmp_path: Pa
     assert f"{plan}:7:15: warning: sections[0].metrics[0].tool: placeholder [TOOL_NAME] is still to be filled in" in result.stderr
 
 
+def test_a_default_baseline_without_start_is_said_to_stay_silent_on_its_first_day(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.read_text() + """\
+      - {metric: Orders, threshold: "<80% of baseline", priority: Medium, query: sum(up)}
+      - {metric: Carts, threshold: "<80% of baseline", baseline_start: 120, priority: Medium, query: sum(up)}
+""")
+    result = run_monplan("validate", "--no-tools", "--plan", str(plan))
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "first day" in line]
+    assert len(said) == 1 and "warning: sections[0].metrics[1].threshold: Orders has no baseline during its first day" in said[0]
+    assert "baseline_start" in said[0]
+
+
 def test_validate_json_is_machine_readable_and_lists_errors(tmp_path: Path) -> None:
     bad = CASES / "invalid" / "bad-thresholds" / "plan.yaml"
     result = run_monplan("validate", "--format", "json", "--plan", str(bad))

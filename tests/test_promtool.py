@@ -125,3 +125,47 @@ def test_generated_tests_fail_for_every_alert_whose_rule_is_mutated(plan: Path, 
     assert result.returncode != 0
     caught = set(re.findall(r"alertname: (\w+)", result.stdout + result.stderr))
     assert names - caught == set(), f"alerts whose tests did not notice the mutated {mutation}"
+
+
+# --- default baselines: the rules alert from their second day (first hour with a start) --
+
+def _baseline_rules_mutated(out: Path, tmp_path: Path, promtool: str, mutate: Callable[[str], str]) -> tuple[set[str], str]:
+    """Copies the built rules with every default-baseline recording rule's expression
+    mutated; returns the alerts that read a mutated baseline and promtool's output."""
+    (tmp_path / "prometheus" / "rules").mkdir(parents=True)
+    (tmp_path / "prometheus" / "tests").mkdir()
+    names = set()
+    for rule_file in sorted(out.glob("prometheus/rules/**/*.yml")):
+        document = yaml.safe_load(rule_file.read_text())
+        for group in document["groups"]:
+            mutated = set()
+            for rule in group["rules"]:
+                if rule.get("record", "").endswith(":baseline") and " offset 1w or " in rule["expr"]:
+                    rule["expr"] = mutate(rule["expr"])
+                    mutated.add(rule["record"])
+            names |= {rule["alert"] for rule in group["rules"]
+                      if "alert" in rule and any(record in rule["expr"] for record in mutated)}
+        (tmp_path / "prometheus" / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
+    for test_file in out.glob("prometheus/tests/**/*.yml"):
+        (tmp_path / "prometheus" / "tests" / test_file.name).write_bytes(test_file.read_bytes())
+    tests = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "prometheus" / "tests").glob("*.yml"))
+    result = promtool_run(promtool, tmp_path, "test", "rules", *tests)
+    return names, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("plan", [ROOT / "plan.yaml", CASES / "valid" / "threshold-forms" / "plan.yaml"], ids=_ids)
+def test_default_baselines_that_only_look_a_week_back_fail_the_day_two_test(plan: Path, built, promtool: str, tmp_path: Path) -> None:
+    """Each default-baseline row's test drops its value on day two; with the old baseline (the
+    value one week earlier only) nothing is compared on day two and the test must fail."""
+    names, output = _baseline_rules_mutated(built[plan], tmp_path, promtool, lambda expr: expr.split(" or ")[0])
+    assert names, "the plan has rows with the default baseline"
+    caught = set(re.findall(r"alertname: (\w+)", output))
+    assert names - caught == set(), "alerts whose day-two test did not notice a baseline that only looks a week back"
+
+
+def test_a_baseline_start_is_what_the_first_hours_compare_with(built, promtool: str, tmp_path: Path) -> None:
+    """Without its start, a row with baseline_start cannot fire in the first day: its test fails."""
+    plan = CASES / "valid" / "threshold-forms" / "plan.yaml"
+    names, output = _baseline_rules_mutated(built[plan], tmp_path, promtool, lambda expr: " or ".join(expr.split(" or ")[:2]))
+    started = {name for name in names if name == "CheckoutRate"}
+    assert started and started <= set(re.findall(r"alertname: (\w+)", output))

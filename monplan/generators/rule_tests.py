@@ -30,9 +30,10 @@ RECOVERED_AFTER = 4  # samples after it
 
 
 def limit_of(alert: Alert) -> Decimal:
-    """The number the recorded value is compared with in the test."""
+    """The number the recorded value is compared with in the test (which lasts minutes: a
+    default baseline with a start compares with its start, other baselines are fed as input)."""
     if alert.kind is Kind.RELATIVE:
-        base = alert.baseline_value if alert.baseline_record is None else BASELINE
+        base = alert.baseline_value if alert.baseline_record is None else (alert.baseline_start or BASELINE)
         assert base is not None
         return alert.threshold.value * base
     return alert.threshold.value
@@ -52,12 +53,28 @@ def breach_and_quiet(alert: Alert) -> tuple[Decimal, Decimal]:
         return Decimal(1), Decimal(0)
     limit = limit_of(alert)
     step = _half_unit(limit, alert.kind)
-    return {
+    op = alert.threshold.op
+    breach, quiet = {
         "<": (limit - step, limit),
         "<=": (limit, limit + step),
         ">": (limit + step, limit),
         ">=": (limit, limit - step),
-    }[alert.threshold.op]
+    }[op]
+    if alert.baseline_start is not None:
+        # Prometheus computes factor * start in float64, which may land either side of the
+        # exact product (0.1 * 3 is 0.30000000000000004): keep each value on its side of that.
+        computed = float(alert.threshold.value) * float(alert.baseline_start)
+        away = step if op in ("<", "<=") else -step
+        while _holds_float(quiet, op, computed):
+            quiet += away
+        while not _holds_float(breach, op, computed):
+            breach -= away
+    return breach, quiet
+
+
+def _holds_float(value: Decimal, op: str, limit: float) -> bool:
+    number = float(value)
+    return {"<": number < limit, "<=": number <= limit, ">": number > limit, ">=": number >= limit}[op]
 
 
 def _dur(ms: int) -> str:
@@ -123,7 +140,7 @@ def tests_for(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
     scenarios = [scenario(alert, interval_ms) for alert in alerts]
     described = "; ".join(f"{a.name} {a.threshold.text}" + (f" for {a.for_}" if a.for_ != "0s" else " at once")
                           for a in alerts)
-    return [
+    groups = [
         {"name": f"each alert fires once its value crosses the threshold and its for has passed, and resolves: {described}",
          "interval": _dur(interval_ms),
          "input_series": [s for one in scenarios for s in one.firing_series],
@@ -133,6 +150,59 @@ def tests_for(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
          "input_series": [s for one in scenarios for s in one.quiet_series],
          "alert_rule_test": _ordered([c for one in scenarios for c in one.quiet_checks])},
     ]
+    second_day = [one for one in (day_two_scenario(alert, interval_ms) for alert in alerts) if one]
+    if second_day:
+        names = ", ".join(one.name for one in second_day)
+        groups.append({
+            "name": f"default baselines from day two: the rules run a day at the normal level and the value then "
+                    f"crosses the threshold, compared with the value one day earlier; quiet until then: {names}",
+            "interval": _dur(interval_ms),
+            "input_series": [one.series for one in second_day],
+            "alert_rule_test": _ordered([c for one in second_day for c in one.checks])})
+    return groups
+
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class DayTwo:
+    """One default-baseline alert's part of the day-two group."""
+
+    name: str
+    series: dict[str, str]
+    checks: list[dict[str, Any]]
+
+
+def day_two_scenario(alert: Alert, interval_ms: int) -> DayTwo | None:
+    """For a row with the default baseline: only its recorded value is fed, at the normal level
+    (BASELINE) from the moment the rules start, and an hour into the second day it drops to zero
+    (or, for '>' rows, doubles past the threshold). The baseline the alert compares with then
+    comes from the rules themselves, the value one day earlier: the test fails if the rules can
+    only look one week back, as they once did."""
+    if not alert.baseline_default:
+        return None
+    op, limit = alert.threshold.op, alert.threshold.value * BASELINE
+    if op in ("<", "<="):
+        breach = Decimal(0) if limit > 0 else limit - 1
+    else:
+        breach = limit * 2 if limit > 0 else limit + 1
+    if _holds(BASELINE, op, limit) or not _holds(breach, op, limit):
+        return None  # the normal level itself breaches ("<120% of baseline"): nothing quiet to show
+    steps = math.ceil(durations.parse_ms(alert.for_) / interval_ms)
+    drop = math.ceil((DAY_MS + HOUR_MS) / interval_ms)  # sample index of the drop, on day two
+    values = f"{BASELINE}x{drop - 1} {format_decimal(breach)}x{steps + 2}"
+    checks: list[dict[str, Any]] = [{"eval_time": _dur((drop - 1) * interval_ms), "alertname": alert.name, "exp_alerts": []}]
+    if steps > 0:
+        checks.append({"eval_time": _dur((drop + steps - 1) * interval_ms), "alertname": alert.name, "exp_alerts": []})
+    checks.append({"eval_time": _dur((drop + steps) * interval_ms), "alertname": alert.name,
+                   "exp_alerts": [expected_alert(alert, breach)]})
+    return DayTwo(alert.name, {"series": alert.series, "values": values}, checks)
+
+
+def _holds(value: Decimal, op: str, limit: Decimal) -> bool:
+    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
 
 
 def _ordered(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -142,7 +212,7 @@ def _ordered(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _series_with(alert: Alert, values: str, samples: int) -> list[dict[str, str]]:
     series = [{"series": alert.series, "values": values}]
-    if alert.baseline_series:
+    if alert.baseline_series and alert.baseline_start is None:  # a start is what the rules compare with at first
         series.append({"series": alert.baseline_series, "values": f"{BASELINE}x{samples - 1}"})
     return series
 

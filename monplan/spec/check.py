@@ -113,7 +113,7 @@ def placeholder_warnings(located: Located) -> list[Diagnostic]:
             continue
         for match in PLACEHOLDER.finditer(text):
             if match.group() == "[BASELINE]":
-                message = "baseline not known yet ([BASELINE]): compared with the value one week earlier"
+                message = "baseline not known yet ([BASELINE]): compared with the value one week earlier, else one day earlier"
             else:
                 message = f"placeholder {match.group()} is still to be filled in"
             warnings.append(_at(located, path, message, severity="warning"))

@@ -29,6 +29,9 @@ class AlertFields(Spec):
         None, description='The Baseline column: a number, "[BASELINE]" (not known yet: use the value one week '
         "earlier), or text describing the expected level.")
     baseline_query: PromQL | None = Field(None, description="PromQL for the baseline of an 'of baseline' threshold.")
+    baseline_start: float | None = Field(
+        None, description="For an 'of baseline' row with the default baseline ([BASELINE] or none): the baseline "
+        "until there is a value one day earlier, so the row alerts from the first hour after deployment.")
     component: Text | None = Field(None, description="Component label; alerts of one component inhibit each other.")
     labels: Labels = Field(default_factory=dict, description="Extra labels on the alert.")
     annotations: dict[str, str] = Field(default_factory=dict, description="Extra annotations on the alert.")
