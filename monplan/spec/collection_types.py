@@ -4,7 +4,7 @@ each refusing a bad value with a message saying what is expected."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from pydantic import AfterValidator, Field
 
@@ -22,12 +22,6 @@ MODULE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # only fails when it runs, so monplan checks the name itself.
 PROBERS = ("http", "tcp", "icmp", "grpc")
 
-# What a read-only query may not contain (outside string literals and comments).
-_WRITES = re.compile(
-    r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do|lock|vacuum|analyze|"
-    r"cluster|reindex|refresh|set|reset|begin|commit|rollback|nextval|setval|pg_advisory_lock\w*|pg_terminate_backend|"
-    r"pg_cancel_backend|pg_reload_conf|pg_stat_statements_reset|pg_stat_reset\w*|dblink\w*|lo_\w+)\b", re.IGNORECASE)
-_SQL_STRIP = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
 # RE2 (the regexp engine of mtail and blackbox_exporter) has neither lookaround nor
 # backreferences; Python's re, which checks the pattern here, also knows atomic groups,
 # conditionals, comments and \Z, which RE2 refuses: the program would not compile.
@@ -71,18 +65,90 @@ def check_regex(value: str, *, groups: tuple[str, ...] = ()) -> str:
     return value
 
 
+# Functions a collection query may not call, however quoted or schema-qualified: they sleep,
+# signal or end other sessions, change settings, advance sequences, take advisory locks, read
+# or write server files and large objects, reach other databases (dblink), emit WAL or
+# notifications, or run a query given as a string (query_to_xml and kin), around PostgreSQL's
+# read-only transaction. Names are compared lower-cased; a trailing "*" is a prefix.
+DENIED_FUNCTIONS = (
+    "pg_sleep*", "pg_terminate_backend", "pg_cancel_backend", "pg_signal_backend", "pg_reload_conf",
+    "pg_rotate_logfile*", "pg_log_backend_memory_contexts", "pg_stat_reset*", "pg_stat_statements_reset",
+    "pg_stat_clear_snapshot", "set_config", "nextval", "setval", "pg_advisory*", "pg_try_advisory*",
+    "dblink*", "lo_*", "loread", "lowrite", "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_stat_file",
+    "pg_file_*", "pg_logdir_ls", "pg_notify", "pg_logical_*", "pg_create_*", "pg_drop_replication_slot",
+    "pg_replication_*", "pg_copy_*", "pg_switch_wal", "pg_switch_xlog", "pg_promote", "pg_wal_replay_*",
+    "pg_backup_*", "pg_start_backup", "pg_stop_backup", "pg_import_system_collations", "pg_current_xact_id",
+    "txid_current", "query_to_xml*", "cursor_to_xml*", "table_to_xml*", "schema_to_xml*", "database_to_xml*",
+    "pg_extension_config_dump", "pg_catalog_*", "pg_prewarm", "pg_partition_*", "pg_nextoid", "binary_upgrade_*",
+    "pgstattuple*", "pg_freespacemap*", "bt_*", "heap_page_*", "get_raw_page", "pg_truncate_visibility_map",
+)
+# Statement kinds that write, wherever they appear (a WITH ... AS (DELETE ...) included).
+_WRITING_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+
+
+def _denied(name: str) -> bool:
+    name = name.lower()
+    return any(name.startswith(d[:-1]) if d.endswith("*") else name == d for d in DENIED_FUNCTIONS)
+
+
+def _nodes(tree: object) -> Iterator[tuple[str, object]]:
+    """Every (node type or field name, value) pair of a parse tree in pglast's JSON form."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                yield key, value
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _ambiguous_backslash(sql: str) -> bool:
+    """A standard '...' string holding a backslash: its meaning (and where it ends) depends on
+    the server's standard_conforming_strings, so a check cannot know what the server reads."""
+    from pglast.parser import scan
+
+    raw = sql.encode("utf-8")
+    for token in scan(sql):
+        if token.name == "SCONST":
+            text = raw[token.start:token.end + 1]
+            if text[:1] in (b"'", b"n", b"N") and b"\\" in text:
+                return True
+    return False
+
+
 def check_read_only_sql(sql: str) -> str:
-    """One SELECT (or WITH ... SELECT) statement that reads and never writes or changes settings."""
-    text = _SQL_STRIP.sub(" ", sql).strip()
-    if not re.match(r"^(select|with)\b", text, re.IGNORECASE):
-        raise ValueError("a collection query must be a single SELECT (or WITH ... SELECT) statement")
-    if ";" in text.rstrip(";").rstrip() or text.count(";") > 1:
+    """One SELECT (or WITH ... SELECT) statement that reads and never writes, locks or changes
+    settings, checked on PostgreSQL's own parse tree (pglast is PostgreSQL's parser)."""
+    import json
+
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        statements = json.loads(parse_sql_json(sql))["stmts"]
+    except ParseError as err:
+        raise ValueError(f"the SQL does not parse as PostgreSQL: {err.args[0]}") from None
+    if len(statements) != 1:
         raise ValueError("a collection query must be one statement; remove the ';' between statements")
-    if re.search(r"\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b", text, re.IGNORECASE):
-        raise ValueError("SELECT ... FOR UPDATE/SHARE takes row locks; collection queries only read")
-    found = _WRITES.search(text)
-    if found:
-        raise ValueError(f'"{found.group()}" can change the database or the session; collection queries are read-only')
+    kind, select = next(iter(statements[0]["stmt"].items()))
+    if kind != "SelectStmt":
+        raise ValueError("a collection query must be a single SELECT (or WITH ... SELECT) statement")
+    if _ambiguous_backslash(sql):
+        raise ValueError("a '...' string with a backslash reads differently with standard_conforming_strings off; "
+                         "write it as E'...' (with \\\\ for a backslash)")
+    for key, value in _nodes(select):
+        if key in _WRITING_NODES:
+            raise ValueError(f"{key.removesuffix('Stmt').upper()} writes (in a WITH?); collection queries only read")
+        if key == "intoClause":
+            raise ValueError("SELECT ... INTO creates a table; collection queries only read")
+        if key == "lockingClause":
+            raise ValueError("SELECT ... FOR UPDATE/SHARE takes row locks; collection queries only read")
+        if key == "FuncCall" and isinstance(value, dict):
+            name = value["funcname"][-1]["String"]["sval"]
+            if _denied(name):
+                raise ValueError(f'"{name}" can change the database, the session or the server, or reach '
+                                 f"outside it; collection queries only read")
     return sql
 
 
