@@ -146,8 +146,23 @@ def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
             event.add("categories", list(entry.categories))
         event.add("transp", "OPAQUE" if entry.busy else "TRANSPARENT")
         cal.add_component(event)
+    text = cal.to_ical()
     if entries:
-        # The zone's rules from the year of the first event on; clients also know the TZID by name.
-        first = min(e.start for e in entries).date().replace(month=1, day=1)
-        cal.add_missing_timezones(first_date=first, last_date=first.replace(year=first.year + 10))
-    return cal.to_ical()
+        # The zones of the events as yearly rules (monplan/vtimezone.py: icalendar's own RDATE
+        # lists shift events by an hour in ical.js and dateutil), before the first event.
+        first_year = min(e.start for e in entries).year
+        zones = sorted({str(moment.tzinfo) for e in entries for moment in (e.start, e.end)
+                        if str(moment.tzinfo) not in ("UTC", "None")})
+        block = b"".join(_timezone_block(key, first_year) for key in zones)
+        at = text.find(b"BEGIN:VEVENT\r\n")
+        text = text[:at] + block + text[at:] if at >= 0 else text
+    return text
+
+
+def _timezone_block(key: str, first_year: int) -> bytes:
+    from icalendar import Timezone
+
+    from monplan.vtimezone import vtimezone_lines
+
+    # Through icalendar, so the file is in its canonical form (it round-trips byte for byte).
+    return Timezone.from_ical("\r\n".join(vtimezone_lines(key, first_year)) + "\r\n").to_ical()

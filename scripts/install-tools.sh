@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
 # Install the real tools the tests run, from Debian's packages, when any is missing.
 # promtool (prometheus), amtool (prometheus-alertmanager), blackbox exporter, mtail,
-# postgres_exporter and PostgreSQL (the collection tests run the generated queries on it).
+# postgres_exporter and PostgreSQL (the collection tests run the generated queries on it),
+# node and npm, then Mozilla's ical.js from npm into tests/calendars/js (its lock file):
+# tests/calendars read the generated calendars with it, as Thunderbird does.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+calendar_parser() {
+  if [ -f tests/calendars/js/node_modules/ical.js/package.json ] || ! command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  (cd tests/calendars/js && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "npm could not install ical.js into tests/calendars/js; its tests fail in CI, skip elsewhere" >&2
+}
+
 declare -A package=(
   [promtool]=prometheus
   [prometheus]=prometheus
@@ -13,6 +25,8 @@ declare -A package=(
   [prometheus-postgres-exporter]=prometheus-postgres-exporter
   [psql]=postgresql
   [systemd-analyze]=systemd
+  [node]=nodejs
+  [npm]=npm
 )
 missing=()
 for tool in "${!package[@]}"; do
@@ -21,12 +35,14 @@ done
 # PostgreSQL's server is not on PATH in Debian.
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
+  calendar_parser
   exit 0
 fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing tools; install as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
   echo "(tests that need them are skipped unless MONPLAN_REQUIRE_TOOLS=1)" >&2
+  calendar_parser
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -38,3 +54,4 @@ for service in prometheus prometheus-alertmanager prometheus-blackbox-exporter m
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done
+calendar_parser
