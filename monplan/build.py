@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.model import Plan
@@ -44,6 +44,7 @@ class BuildResult:
     problems: list[Diagnostic] = field(default_factory=list)
     unplanned_targets: list[str] = field(default_factory=list)  # added by the caller, not in the plan's targets:
     cached: bool = False  # recognised as up to date from the last build's record, without rendering
+    write_warnings: list[Diagnostic] = field(default_factory=list)  # how the output was written (e.g. file by file)
 
     @property
     def ok(self) -> bool:
@@ -51,9 +52,10 @@ class BuildResult:
 
 
 def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[str] = (),
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, on_wait: Callable[[], None] | None = None) -> BuildResult:
     """Compile the plan into `out`; with check=True only report what differs. `targets` adds
-    outputs (prometheus-operator, mimir) to those the plan's `targets:` turns on."""
+    outputs (prometheus-operator, mimir) to those the plan's `targets:` turns on. `on_wait`
+    is called if another build of the same folder is writing (this one then waits for it)."""
     from monplan import cache
 
     result = BuildResult()
@@ -66,7 +68,7 @@ def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[
         result.cached = True
         return result
     with _no_cycle_collection():
-        return _compile(plan_path, out, check, targets, print_, result)
+        return _compile(plan_path, out, check, targets, print_, result, on_wait)
 
 
 @contextmanager
@@ -84,7 +86,7 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], print_: str | None,
-             result: BuildResult) -> BuildResult:
+             result: BuildResult, on_wait: Callable[[], None] | None) -> BuildResult:
     from monplan import cache, writer
     from monplan.targets import not_in_plan, with_targets
 
@@ -98,10 +100,12 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
     result.files = render(result.plan)
     if check:
         result.changes = writer.compare(out, result.files)
-        if result.changes.clean and not result.changes.conflicts:
+        if result.changes.clean and not result.changes.conflicts and not result.changes.links:
             cache.remember(out, print_, result.files)
         return result
-    result.changes, result.problems = writer.write(out, result.files)
+    result.changes, found = writer.write(out, result.files, on_wait=on_wait)
+    result.problems = [d for d in found if d.severity == "error"]
+    result.write_warnings = [d for d in found if d.severity != "error"]
     if result.ok:
         cache.remember(out, print_, result.files)
     return result

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -59,9 +60,13 @@ def fingerprint(plan_path: Path, extra: tuple[str, ...] = ()) -> str | None:
 
 
 def _stat(path: Path) -> list[int] | None:
+    """A regular file's size, time and inode; None for anything else, a symbolic link included
+    (a build refuses to write through one, so a tree holding one is never "up to date")."""
     try:
-        info = path.stat()
+        info = os.lstat(path)
     except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
         return None
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
@@ -98,10 +103,12 @@ def unchanged(out: Path, print_: str | None) -> bool:
         return False
     if record.get("fingerprint") != print_ or record.get("out") != str(out.resolve()):
         return False
-    from monplan.writer import MANIFEST, read_manifest
+    from monplan.writer import MANIFEST, links_on_the_way, read_manifest
 
     entries: dict[str, list] = record.get("files", {})
     if read_manifest(out) != set(entries) - {MANIFEST}:
+        return False
+    if links_on_the_way(out, entries):  # a folder replaced by a link to the same files
         return False
     for rel, (size, mtime, inode, sha) in entries.items():
         stat = _stat(out / rel)

@@ -21,15 +21,17 @@ def available() -> bool:
 
 class Worker:
     def __init__(self, pid: int, read_fd: int) -> None:
-        self.pid, self.read_fd = pid, read_fd
+        self.pid: int | None = pid
+        self.read_fd: int | None = read_fd
 
     def result(self) -> Any | None:
         """The function's return value; None if the worker died without one (killed, out of
         memory), so the caller can do the work itself. An exception in the worker is
         raised here as a RuntimeError carrying the worker's traceback."""
-        with os.fdopen(self.read_fd, "rb") as pipe:
+        read_fd, self.read_fd = self.read_fd, None  # the file object below owns and closes it
+        with os.fdopen(read_fd, "rb") as pipe:
             data = pipe.read()
-        os.waitpid(self.pid, 0)
+        self._reap()
         if not data:
             return None
         kind, value = pickle.loads(data)
@@ -39,24 +41,47 @@ class Worker:
 
 
     def abandon(self) -> None:
-        """Stop the worker (its result is no longer wanted) and reap it."""
-        os.close(self.read_fd)
+        """Stop the worker (its result is no longer wanted) and reap it; also after `result`
+        was cut short (a stop signal while reading)."""
+        if self.read_fd is not None:
+            os.close(self.read_fd)
+            self.read_fd = None
+        if self.pid is None:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(self.pid, 0)
+        self._reap()
+
+    def _reap(self) -> None:
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            os.waitpid(pid, 0)
 
 
 def start(work: Callable[[], Any]) -> Worker:
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    # A Ctrl-C reaches the whole process group: the worker then just ends (the parent, which
+    # got it too, cleans up and reports it), so it must not run the parent's handler, which
+    # unwinds the stack. Held back across the fork until the worker has its own handlers.
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     if pid != 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(write_fd)
         return Worker(pid, read_fd)
     # The worker: never return into the caller's stack, whatever happens.
     status = 1
     try:
+        for number in stop_signals:
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(read_fd)
         try:
             payload = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)

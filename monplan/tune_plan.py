@@ -86,17 +86,24 @@ def apply(doc: Any, findings: list[Finding], evidence: str) -> list[str]:
 
 def write_plan(source: Path, target: Path, findings: list[Finding], evidence: str) -> tuple[list[str], list[Diagnostic]]:
     """Write the plan with the suggestions to `target`; checks that the copy still compiles."""
+    from monplan import outfile
+
     if target.resolve() == source.resolve():
         return [], [Diagnostic(str(target), 0, 0, "--write-plan must name a new file: review the copy, then replace "
                                "the plan with it")]
+    why = outfile.refusal(target, source, "--write-plan")
+    if why is not None:
+        return [], [Diagnostic(str(target), 0, 0, why)]
     text = source.read_text(encoding="utf-8")
     yaml = _yaml(text)
     doc = yaml.load(text)
     changed = apply(doc, findings, evidence)
     buffer = io.StringIO()
     yaml.dump(doc, buffer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        outfile.write(target, buffer.getvalue())
+    except OSError as err:
+        return changed, [Diagnostic(str(target), 0, 0, f"cannot write the copy: {err.strerror}")]
     from monplan.build import load_plan
 
     try:

@@ -190,7 +190,7 @@ def test_a_build_that_finds_the_tree_up_to_date_still_removes_what_a_killed_buil
     plan.write_text(_plan(20, "<99%"))
     out = tmp_path / "generated"
     assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
-    leftover = tmp_path / ".monplan-retired-generated-killed"
+    leftover = tmp_path / ".monplan-retired-generated-x7k2q9ab"  # as a killed build names it
     (leftover / "prometheus").mkdir(parents=True)
     (leftover / "prometheus" / "old.yml").write_text("old\n")
     check = run_monplan("build", "--check", "--plan", str(plan), "--out", str(out))

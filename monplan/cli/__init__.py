@@ -17,4 +17,17 @@ from monplan.cli import oncall as _oncall  # noqa: F401
 
 
 def main() -> None:
-    app()
+    import sys
+
+    from monplan import _signals
+
+    _signals.raise_from_now_on()
+    try:
+        app()
+    except _signals.Interrupted as stop:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        sys.stderr.write(_signals.message(stop.signum, stop.done) + "\n")
+        raise SystemExit(_signals.exit_code(stop.signum)) from None

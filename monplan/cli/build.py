@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from monplan.cli import output
 from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
+
+if TYPE_CHECKING:
+    from monplan.build import BuildResult
 
 
 @app.command()
@@ -23,12 +27,14 @@ def build(
 
     targets = [t.value for t in target]
     # -v shows the plan's warnings, so it always compiles the plan
-    result = run_build(plan, out, check=check, targets=targets, use_cache=not output.verbose())
+    result = run_build(plan, out, check=check, targets=targets, use_cache=not output.verbose(),
+                       on_wait=lambda: _say_waiting(out))
     if not result.ok:
         output.diagnostics(result.problems)
         count = len([d for d in result.problems if d.severity == "error"])
-        output.console(stderr=True).print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.")
+        output.console(stderr=True).print(f"{count} problem{'s' if count != 1 else ''}; {_what_was_written(out, result)}.")
         raise typer.Exit(1)
+    output.diagnostics(result.write_warnings)
     if result.cached:
         output.say(f"{out} is up to date with {plan}: nothing changed since the last build.")
         return
@@ -38,13 +44,15 @@ def build(
     _note_targets(plan, result.unplanned_targets)
     changes = result.changes
     if check:
-        if changes.conflicts or not changes.clean:
+        if changes.conflicts or changes.links or not changes.clean:
             for rel in changes.stale:
                 kind = "missing" if rel in changes.added else "stale" if rel in changes.changed else "no longer produced"
                 output.console(stderr=True).print(f"{out / rel}: {kind}")
             for rel in changes.conflicts:
                 output.console(stderr=True).print(f"{out / rel}: differs and is not owned by monplan")
-            total = len(changes.stale) + len(changes.conflicts)
+            for rel in changes.links:
+                output.console(stderr=True).print(f"{out / rel}: is a symbolic link; a build refuses to write through it")
+            total = len(changes.stale) + len(changes.conflicts) + len(changes.links)
             output.console(stderr=True).print(
                 f"{out} is out of date: {total} file{'s' if total != 1 else ''} differ from what {plan} builds; "
                 "run `monplan build`.")
@@ -56,6 +64,20 @@ def build(
     output.say(
         f"Built {len(result.plan.alerts)} alert{'s' if len(result.plan.alerts) != 1 else ''} from {plan} into {out}: {len(changes.added)} added, "
         f"{len(changes.changed)} changed, {len(changes.removed)} removed, {changes.unchanged} unchanged{note}.")
+
+
+def _say_waiting(out: Path) -> None:
+    if not output.quiet():
+        output.console(stderr=True).print(f"waiting for another monplan build into {output.shown(out)} to finish...")
+
+
+def _what_was_written(out: Path, result: "BuildResult") -> str:
+    """The end of a failed build's summary: what it did to the output, honestly."""
+    from monplan.writer import state_of
+
+    if result.changes.written == "nothing":
+        return "nothing was written"
+    return output.shown(state_of(out, result.changes.written))
 
 
 def _note_targets(plan: Path, extra: list[str]) -> None:

@@ -40,6 +40,8 @@ def report(
     incidents) for a day or a week, from Prometheus' data."""
     from monplan.report.run import make_report
 
+    if out is not None:  # before the queries: a wrong --out costs nothing
+        _refuse_out(out, plan)
     outcome = make_report(plan, prometheus, period.value, at, fmt.value, timeout)
     if outcome.text is None:
         output.diagnostics(outcome.problems)
@@ -48,6 +50,24 @@ def report(
     if out is None:
         typer.echo(outcome.text, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(outcome.text, encoding="utf-8")
+    from monplan import outfile
+
+    _refuse_out(out, plan)  # again: the queries took a while
+    try:
+        outfile.write(out, outcome.text)
+    except OSError as err:
+        output.console(stderr=True).print(f"{output.shown(out)}: error: cannot write the report: {err.strerror}; "
+                                          "nothing was written")
+        raise typer.Exit(1) from None
     output.say(f"Wrote the {period.value} report to {out}.")
+
+
+def _refuse_out(out: Path, plan: Path) -> None:
+    """Never the plan, nor a file that is not a report monplan wrote."""
+    from monplan import outfile
+    from monplan.report.render import is_report
+
+    why = outfile.refusal(out, plan, "--out", is_report)
+    if why is not None:
+        output.console(stderr=True).print(f"{output.shown(out)}: error: {why}; nothing was written")
+        raise typer.Exit(1)

@@ -41,6 +41,13 @@ def tune(
     threshold or `for` where it was noisy or never close; the measured baseline of [BASELINE] rows."""
     from monplan.tune_run import as_dict, run_tune
 
+    if write_plan is not None:  # before the queries: a wrong --write-plan costs nothing
+        from monplan import outfile
+
+        why = outfile.refusal(write_plan, plan, "--write-plan")
+        if why is not None:
+            output.console(stderr=True).print(f"{output.shown(write_plan)}: error: {why}; nothing was written")
+            raise typer.Exit(1)
     result = run_tune(plan, prometheus, since, at, write_plan, noisy_per_day, timeout)
     if not result.findings:
         output.diagnostics(result.problems)

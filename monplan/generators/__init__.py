@@ -64,20 +64,24 @@ def generate_all(plan: Plan) -> dict[str, bytes]:
     """Every generator's files, sorted by path; the same bytes however the work is split."""
     from monplan import forked
 
-    worker = forked.start(lambda: _worker_share(plan)) if _parallel(plan) else None
+    parallel = _parallel(plan)
+    worker = forked.start(lambda: _worker_share(plan)) if parallel else None
+    produced = None
     try:
         if worker is None:
             files = _run(plan, GENERATORS)
         else:
             files = _run(plan, (name for name in GENERATORS if name not in FORKED + SHARED))
             _merge(files, _run(plan, SHARED, (1, 2)))
-    except BaseException:
+            produced = worker.result()
+    except BaseException:  # an error or a stop signal: the worker's result is not wanted
         if worker is not None:
-            worker.abandon()
+            worker.abandon()  # also reaps a worker whose result was cut short
         raise
-    if worker is not None:
-        produced = worker.result()
-        _merge(files, produced if produced is not None else _worker_share(plan))
+    if produced is not None:
+        _merge(files, produced)
+    elif parallel:  # the worker died without a result: do its share here
+        _merge(files, _worker_share(plan))
     for name in INDEXES:
         _merge(files, importlib.import_module(f"monplan.generators.{name}").generate(plan, files))
     return dict(sorted(files.items()))

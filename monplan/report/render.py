@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,20 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {"system": report.system, "period": report.period, "start": fmt.iso(report.window.start, tz),
             "end": fmt.iso(report.window.end, tz), "step_seconds": report.window.step,
             "prometheus": report.prometheus, "items": parts}
+
+
+_JSON_KEYS = {"system", "period", "start", "end", "step_seconds", "prometheus", "items"}
+_TITLE = re.compile(r"^(?:# |<h1>)(?:Daily|Weekly) report: ", re.MULTILINE)
+_PERIOD = re.compile(r"^(?:<p>)?Period: .* Data: Prometheus at ", re.MULTILINE)
+
+
+def is_report(data: bytes) -> bool:
+    """Whether a file is a report monplan wrote (in any format), so `report --out` may replace it."""
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(document, dict) and set(document) == _JSON_KEYS
+    return bool(_TITLE.search(text)) and bool(_PERIOD.search(text))
