@@ -85,6 +85,7 @@ def write(target: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), 0o644)  # readable by all, whatever the umask, like the build's files
         os.replace(tmp, real)
     except BaseException:
         try:

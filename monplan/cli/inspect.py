@@ -116,21 +116,20 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _write(out: Path | None, text: str, what: str) -> None:
-    """Standard output, or the file --out names, replaced in one step (never half written)."""
+def _write(out: Path | None, text: str, what: str, plan: Path) -> None:
+    """Standard output, or the file --out names, replaced in one step (never half written);
+    never the plan nor a file monplan did not write (monplan.outfile)."""
     if out is None:
         typer.echo(text, nl=False)
         return
-    import os
-    import tempfile
+    from monplan import outfile
 
+    why = outfile.refusal(out, plan, "--out")
+    if why is not None:
+        output.console(stderr=True).print(f"{output.shown(out)}: error: {why}; nothing was written")
+        raise typer.Exit(1)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
-                                         delete=False) as handle:
-            handle.write(text)
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, out)
+        outfile.write(out, text)
     except OSError as err:
         output.console(stderr=True).print(f"{output.shown(out)}: error: cannot write: {err.strerror}")
         raise typer.Exit(1) from None
@@ -155,7 +154,7 @@ def list_alerts(
         # a file gets what a pipe gets: 80 columns unless COLUMNS says otherwise
         width = output.console().width if out is None else output.console(stderr=True).width
         text = _table(compiled, plan, rows, width)
-    _write(out, text, f"{len(rows)} alerts")
+    _write(out, text, f"{len(rows)} alerts", plan)
 
 
 def _find(compiled: "Plan", name: str) -> str | None:
@@ -218,4 +217,4 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     if found.runbook or alert.runbook_url:
         say(f"\n[bold]Runbook[/bold] {escape(found.runbook or '')} {escape(alert.runbook_url or '')}".rstrip())
     if out is not None:
-        _write(out, console.export_text(), f"the explanation of {alert.name}")
+        _write(out, console.export_text(), f"the explanation of {alert.name}", plan)

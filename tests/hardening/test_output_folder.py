@@ -384,3 +384,29 @@ def test_a_build_that_wrote_files_one_by_one_never_says_nothing_was_written(
     assert "No space left on device" in result.output
     assert "nothing was written" not in result.output and "is unchanged" not in result.output
     assert "partly updated" in result.output
+
+
+# --- commands that write one file ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [("list",), ("list", "--format", "json"), ("explain", "CheckoutAvailability")],
+                         ids=["list", "list-json", "explain"])
+def test_a_file_out_never_overwrites_the_plan_or_a_file_monplan_did_not_write(
+        command: tuple[str, ...], tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.read_text())
+    mine = tmp_path / "notes.md"
+    mine.write_text("my notes\n")
+    link = tmp_path / "plan-link.yaml"
+    link.symlink_to(plan)
+    for target in (plan, mine, link, tmp_path):
+        before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+        result = run_monplan(*command, "--plan", str(plan), "--out", str(target))
+        assert result.returncode == 1, (target, result.stdout)
+        assert "--out must name a" in result.stderr and "nothing was written" in result.stderr
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    own = tmp_path / "alerts.out"
+    for _ in range(2):  # monplan's own file, from the run before, may be replaced
+        result = run_monplan(*command, "--plan", str(plan), "--out", str(own))
+        assert result.returncode == 0, result.stderr
+    assert own.stat().st_mode & 0o777 == 0o644
