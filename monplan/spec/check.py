@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan
-from monplan.spec.types import PLACEHOLDER
+from monplan.spec.types import PLACEHOLDER, QUERY_TODO_MESSAGE
 
 _SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials|dsn)$", re.IGNORECASE)
 _SECRET_VALUES = (
@@ -273,6 +273,16 @@ def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, o
     return msg[0].lower() + msg[1:] if msg else kind
 
 
+def _todo_message(data: Any, path: Path) -> str:
+    """The TODO query's row named, so the list of errors is the list of rows still to fill."""
+    row = _value_at(data, path[:-1])
+    name = row.get("metric") or row.get("item") if isinstance(row, dict) else None
+    group = _value_at(data, path[:2]) if len(path) > 2 else None
+    title = group.get("title") if isinstance(group, dict) else None
+    where = f' of "{title}"' if isinstance(title, str) else ""
+    return (f'"{name}"{where}: {QUERY_TODO_MESSAGE}' if isinstance(name, str) else QUERY_TODO_MESSAGE)
+
+
 def _explained_by_unknown(missing: Path, unknown: set[Path]) -> bool:
     """A missing field whose near-miss spelling (or secret twin) was given: the unknown-field error says it all."""
     if not missing:
@@ -307,6 +317,8 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
         # A mapping key that is wrong (response_procedures.urgent) is the value to quote, not what it holds.
         original = error.get("input") if "[key]" in error["loc"] else _value_at(located.data, present)
         message = _message(error, model, field, original if kind != "missing" else None)
+        if message == QUERY_TODO_MESSAGE:
+            message = _todo_message(located.data, present)
         grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
     out = []
     for (path, on_key), messages in grouped.items():

@@ -1,0 +1,1 @@
+"""`monplan import`: a Markdown monitoring plan read into plan.yaml."""

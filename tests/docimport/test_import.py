@@ -1,0 +1,221 @@
+"""`monplan import`: Markdown monitoring plans of several styles read into plan.yaml, checked by building them.
+
+documents/seed.md is a verbatim copy of the seed plan (../shared/seed/) that the repository's
+plan.yaml expresses; the other documents are written the way other teams write plans.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_monplan
+from monplan.build import load_plan
+from monplan.docimport.cells import read_priority, read_threshold
+from monplan.thresholds import parse_threshold
+
+DOCUMENTS = Path(__file__).parent / "documents"
+DEPLOYED = "2026-11-25T09:00:00+01:00"
+
+
+def imported(tmp_path: Path, document: Path, name: str = "plan.yaml") -> tuple[Path, str]:
+    out = tmp_path / name
+    result = run_monplan("import", str(document), "--out", str(out), "--deployed", DEPLOYED)
+    assert result.returncode == 0, result.stderr
+    return out, result.stderr
+
+
+def table_alerts(plan_path: Path) -> list[tuple[str, str, str, str, str]]:
+    plan = load_plan(plan_path)
+    return [(a.group, a.metric, a.name, a.threshold.text, a.priority) for a in plan.alerts if a.origin == "section"]
+
+
+def test_the_seed_copy_is_the_seed() -> None:
+    found = [folder / "shared" / "seed" / "post-deployment-monitoring-plan.md" for folder in ROOT.parents]
+    seed = next((path for path in found if path.exists()), None)
+    if seed is None:
+        pytest.skip("the shared seed is not beside this checkout")
+    assert (DOCUMENTS / "seed.md").read_bytes() == seed.read_bytes()
+
+
+def test_seed_imports_to_the_same_table_alerts_as_plan_yaml(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "seed.md")
+    alerts = table_alerts(out)
+    assert len(alerts) == 19
+    assert alerts == table_alerts(ROOT / "plan.yaml")
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 0, built.stderr
+    listed = run_monplan("list", "--plan", str(out))
+    assert listed.returncode == 0 and all(name in listed.stdout for _g, _m, name, _t, _p in alerts)
+
+
+def test_seed_import_keeps_the_rest_of_the_document(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "seed.md")
+    got, want = load_plan(out).spec, load_plan(ROOT / "plan.yaml").spec
+    assert got.system == want.system and got.overview == " ".join(want.overview.split())
+    assert [(p.period, p.description, p.from_, p.until) for p in got.monitoring_duration] == \
+        [(p.period, p.description, p.from_, p.until) for p in want.monitoring_duration]
+    assert got.monitoring_schedule == want.monitoring_schedule
+    assert got.response_procedures == want.response_procedures
+    assert [(a.title, a.items_heading, [i.item for i in a.items], a.methods, [(s.title, [i.item for i in s.items])
+             for s in a.areas]) for a in got.focus_areas] == \
+        [(a.title, a.items_heading, [i.item for i in a.items], a.methods, [(s.title, [i.item for i in s.items])
+          for s in a.areas]) for a in want.focus_areas]
+    assert [(t.category, t.covers) for t in got.tools] == [(t.category, t.covers) for t in want.tools]
+    assert [t.name for t in got.tools] == ["[TOOL_NAME]"] * 4  # the document's placeholders, kept
+    assert [(s.day, s.days) for s in got.oncall.rotation] == [(s.day, s.days) for s in want.oncall.rotation]
+    assert {s.primary for s in got.oncall.rotation} == {"[NAME]"}
+    assert [(level.level, level.rotation) for level in got.escalation_path] == \
+        [(level.level, level.rotation) for level in want.escalation_path]
+    assert [(c.item, c.kind) for c in got.reporting.daily_report.contents] == \
+        [(c.item, c.kind) for c in want.reporting.daily_report.contents]
+    review, wanted = got.reporting.weekly_review, want.reporting.weekly_review
+    assert (review.day, review.time, review.participants, review.agenda) == \
+        ("[DAY]", "[TIME]", wanted.participants, wanted.agenda)
+    assert got.refinement == want.refinement
+    assert [b.title for b in got.dashboards] == [b.title for b in want.dashboards]
+
+
+def test_seed_import_explains_its_placeholders_and_marks_every_suggestion(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "seed.md")
+    text = out.read_text()
+    for placeholder in ("[BASELINE]", "[NAME]", "[LINK]", "[TOOL_NAME]", "[DAY]", "[TIME]"):
+        assert re.search(rf"^# {re.escape(placeholder)}: \S", text, re.MULTILINE), placeholder
+    queries = [line for line in text.splitlines() if line.strip().startswith("query:")]
+    assert len(queries) == 19
+    assert all("# suggested by monplan import: check it" in line for line in queries)
+
+
+def test_other_styles_keep_every_row_and_report_what_they_cannot_read(tmp_path: Path) -> None:
+    out, notes = imported(tmp_path, DOCUMENTS / "wiki-export.md")
+    plan = out.read_text()
+    document = (DOCUMENTS / "wiki-export.md").read_text().splitlines()
+    rows = [line for line in document if line.startswith("| ") and re.search(r"P\d|Low", line)]
+    assert plan.count("- metric: ") == len(rows) == 7
+    # The unreadable threshold is kept verbatim, reported at its line of the document.
+    line = next(i for i, text in enumerate(document, start=1) if "Spike 3x normal" in text)
+    assert f"wiki-export.md:{line}: warning: cannot read the threshold \"Spike 3x normal\"" in notes
+    assert "threshold: Spike 3x normal" in plan
+    # A priority below Medium becomes Medium, said at its line.
+    low = next(i for i, text in enumerate(document, start=1) if "| Low |" in text or "Low |" in text)
+    assert f"wiki-export.md:{low}: warning: \"Checkout errors\": \"Low\" in the document" in notes
+    # build refuses it, listing every row still to fill and the unreadable threshold, each at its line.
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 1
+    todo = [line for line in built.stderr.splitlines() if "query is still TODO" in line]
+    assert [re.search(r'"([^"]+)" of', line)[1] for line in todo] == \
+        ["Failed payments", "Cache hit ratio", "Payment provider timeouts"]
+    lines = plan.splitlines()
+    for message in todo:
+        number = int(message.split(":")[1])
+        assert lines[number - 1].strip().startswith("query: TODO")
+    assert 'cannot read threshold "Spike 3x normal"' in built.stderr
+    assert not (tmp_path / "generated").exists()
+
+
+def test_other_styles_read_units_percentiles_and_priorities(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "wiki-export.md")
+    text = out.read_text().replace("Spike 3x normal", "'>3'").replace("query: TODO", "query: sum(up)")
+    out.write_text(text)
+    alerts = {metric: (threshold, priority) for _g, metric, _n, threshold, priority in table_alerts(out)}
+    assert alerts["Failed payments"] == (">=5", "high")
+    assert alerts["Checkout availability"] == ("<99.95%", "critical")
+    assert alerts["Checkout latency"] == (">300ms", "high")
+    assert alerts["Disk usage"] == (">85%", "medium")
+    spec = load_plan(out).spec
+    latency = next(row for row in spec.sections[0].metrics if row.metric == "Checkout latency")
+    assert latency.query.startswith("histogram_quantile(0.95,")  # p95 in the cell
+    assert latency.annotations == {"owner": "payments"}  # an extra column, kept
+    assert spec.timezone == "Europe/Lisbon" and spec.deployment.time.isoformat() == "2026-03-02T14:00:00+00:00"
+    assert [(s.day, s.primary, s.secondary, s.days) for s in spec.oncall.rotation] == \
+        [("Days 1-3", "Ana Lima", "Tom Berg", 3), ("Days 4-5", "[NAME]", "[NAME]", 2)]
+    assert spec.oncall.handoff == "10:00"
+    assert [(e.level, e.rotation, e.after) for e in spec.escalation_path] == \
+        [("On-call engineer", True, "0m"), ("Payments lead", False, "20m"), ("Head of engineering", False, "1h")]
+    assert [(p.period, p.from_, p.until) for p in spec.monitoring_duration] == \
+        [("Hypercare", "0h", "2d"), ("Watch", "2d", "14d"), ("Business as usual", "14d", None)]
+
+
+def test_a_query_column_is_used_as_written(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "sre-handbook.md")
+    text = out.read_text()
+    assert "query: 'histogram_quantile(0.99, sum by (le) (rate(search_request_seconds_bucket[5m])))'\n" in text
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert [re.search(r'"([^"]+)" of', line)[1] for line in built.stderr.splitlines() if "TODO" in line] == ["Index lag"]
+    out.write_text(text.replace("query: TODO", "query: max(indexer_lag_seconds)"))
+    spec = load_plan(out).spec
+    assert [(r.metric, r.threshold, r.priority, r.for_) for s in spec.sections for r in s.metrics] == [
+        ("search_p99", ">2s", "high", "10m"), ("Query errors", ">1%", "critical", None),
+        ("Index lag", ">5m", "medium", None), ("CPU Usage", ">75%", "high", "10m"),
+        ("Memory usage", ">=90%", "high", None), ("Database connections", ">80%", "medium", None)]
+    assert spec.sections[0].metrics[0].annotations == {"runbook": "https://wiki.example.com/rb/search-latency"}
+    assert [(a.during, a.activity, a.at, a.cadence) for p in spec.monitoring_schedule for a in p.activities] == [
+        ("days 1-7", "Daily standup review of dashboards", ["09:30"], None),
+        ("days 1-7", "Hourly checks of the error budget", [], "hourly"),
+        ("days 8-", "Weekly review of alerts", [], "weekly")]
+    assert set(spec.response_procedures) == {"critical", "high"}
+    assert [(e.level, e.people, e.after) for e in spec.escalation_path] == [
+        ("On-call engineer", ["[NAME]"], "0m"), ("Search team lead", ["Kim Park"], "15m"), ("VP Engineering", ["Lee Chan"], "45m")]
+    assert run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated")).returncode == 0
+
+
+def test_a_bare_table_is_a_plan(tmp_path: Path) -> None:
+    out, _ = imported(tmp_path, DOCUMENTS / "minimal.md")
+    assert [(m, t, p) for _g, m, _n, t, p in table_alerts(out)] == [
+        ("API availability", "<99.5%", "critical"), ("API response time", ">800ms avg", "medium"),
+        ("Failed logins", "Any", "high")]
+    assert run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated")).returncode == 0
+
+
+def test_out_never_overwrites_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "plan.yaml"
+    out.write_text("mine\n")
+    refused = run_monplan("import", str(DOCUMENTS / "minimal.md"), "--out", str(out))
+    assert refused.returncode == 1 and "already exists" in refused.stderr and "--force" in refused.stderr
+    assert out.read_text() == "mine\n"
+    forced = run_monplan("import", str(DOCUMENTS / "minimal.md"), "--out", str(out), "--force", "--deployed", DEPLOYED)
+    assert forced.returncode == 0 and "API availability" in out.read_text()
+
+
+def test_documents_it_cannot_use_write_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "plan.yaml"
+    missing = run_monplan("import", str(tmp_path / "nope.md"), "--out", str(out))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    prose = tmp_path / "prose.md"
+    prose.write_text("# Plan\n\nWe will watch things.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    refused = run_monplan("import", str(prose), "--out", str(out))
+    assert refused.returncode == 1
+    assert "prose.md:5: warning: the table (a, b) has no Metric and Threshold columns" in refused.stderr
+    assert "no table with Metric and Threshold columns" in refused.stderr
+    assert not out.exists()
+    assert "Traceback" not in missing.stderr + refused.stderr
+
+
+@pytest.mark.parametrize(("cell", "grammar"), [
+    ("<99.9%", "<99.9%"), ("≥ 99.9 %", ">=99.9%"), ("≤ 0.5", "<=0.5"), ("**> 500 ms**", ">500ms"),
+    ("p95 > 2 seconds", ">2s"), ("above 80 percent", ">80%"), ("> 70% for 10 minutes", ">70%"),
+    ("under 2 sec", "<2s"), ("⚠️ >5%", ">5%"), ("Any failure", "Any failure"), ("non-zero", "Any"),
+    ("> 1,000", ">1000"), ("<80% of baseline", "<80% of baseline"), ("more than 5 min", ">5m"),
+])
+def test_threshold_cells_in_other_words(cell: str, grammar: str) -> None:
+    from monplan.docimport.outline import parse
+
+    text = parse(f"| Metric | Threshold |\n|---|---|\n| x | {cell} |\n").blocks[0].rows[0][1].text
+    read = read_threshold(text)
+    assert read.text == grammar
+    parse_threshold(read.text)
+
+
+def test_threshold_cells_it_cannot_read() -> None:
+    for cell in ("Spike 3x normal", "99.9%", "when it looks wrong", "> 3 days"):
+        assert read_threshold(cell).text is None
+
+
+@pytest.mark.parametrize(("cell", "priority"), [
+    ("🔴 Critical", "Critical"), ("P1", "Critical"), ("Sev 2", "High"), ("**high**", "High"), ("P3", "Medium"),
+    ("Low", "Medium"), ("medium", "Medium"),
+])
+def test_priority_cells(cell: str, priority: str) -> None:
+    assert read_priority(cell)[0] == priority
