@@ -44,9 +44,8 @@ def _code_digest() -> str:
 
 
 def fingerprint(plan_path: Path, extra: tuple[str, ...] = ()) -> str | None:
-    try:
-        plan_bytes = plan_path.read_bytes()
-    except OSError:
+    plan_bytes = _plan_bytes(plan_path)
+    if plan_bytes is None:
         return None
     from importlib.metadata import PackageNotFoundError, version
 
@@ -57,6 +56,24 @@ def fingerprint(plan_path: Path, extra: tuple[str, ...] = ()) -> str | None:
         except PackageNotFoundError:
             parts.append(f"{library}=none")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _plan_bytes(plan_path: Path) -> bytes | None:
+    """The plan's bytes when it is a regular file within the plan size limit; otherwise None (no
+    caching): /dev/zero or a pipe would never end, and the loader refuses them with a message."""
+    import stat
+
+    from monplan.spec.loader import MAX_BYTES
+
+    try:
+        with open(plan_path, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+                return None
+            data = stream.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_BYTES else None
 
 
 def _stat(path: Path) -> list[int] | None:

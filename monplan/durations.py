@@ -11,6 +11,10 @@ _DURATION = re.compile(
     r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?$"
 )
 EXPECTED = 'expected a duration such as "30s", "5m", "1h30m" or "7d" (units ms, s, m, h, d, w, y)'
+# Prometheus and Alertmanager hold durations as Go's time.Duration, int64 nanoseconds: about
+# 292 years. Past it promtool says "duration out of range" and Alertmanager will not start.
+MAX_MS = (2**63 - 1) // 1_000_000
+_MAX_TEXT = 64  # characters; the longest useful spelling, 292y52w6d23h59m59s999ms, has 22
 
 
 class DurationError(ValueError):
@@ -23,10 +27,16 @@ def parse_ms(text: str) -> int:
         if text == "0":
             return 0
         raise DurationError(EXPECTED)
+    if len(text) > _MAX_TEXT:
+        raise DurationError(f'cannot read duration "{text[:20]}..." ({len(text):,} characters); {EXPECTED}')
     match = _DURATION.match(text.strip())
     if not match or not any(match.groupdict().values()):
         raise DurationError(f'cannot read duration "{text}"; {EXPECTED}')
-    return sum(int(match[unit] or 0) * size for unit, size in _UNITS)
+    ms = sum(int(match[unit] or 0) * size for unit, size in _UNITS)
+    if ms > MAX_MS:
+        raise DurationError(f'duration "{text}" is longer than Prometheus and Alertmanager accept '
+                            f"(Go's time.Duration: at most {format_ms(MAX_MS)}, about 292 years)")
+    return ms
 
 
 def parse_seconds(text: str) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from monplan.escalation import Step, on_call_names, steps
 from monplan.schedule import Window, local, oncall_zone, shift_windows, time_of_day, zone
 from monplan.spec.plan import Plan as Spec
+from monplan.spec.types import check_year
 
 
 class TimeError(ValueError):
@@ -34,6 +35,10 @@ def parse_moment(spec: Spec, text: str | None, now: dt.datetime | None = None) -
     except ValueError:
         raise TimeError(f'cannot read "{text}" as a time; expected e.g. "2026-11-28 03:00", '
                         '"2026-11-28T03:00+01:00" or "now"') from None
+    try:
+        check_year(moment)
+    except ValueError as err:
+        raise TimeError(str(err)) from None
     return local(moment, tz)
 
 

@@ -17,7 +17,7 @@ from monplan.spec.plan import Plan as Spec
 from monplan.services import check_services, rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
-from monplan.thresholds import Kind, format_decimal, parse_threshold
+from monplan.thresholds import Kind, float64_problem, format_decimal, parse_threshold
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}
@@ -173,15 +173,32 @@ def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decim
     if row.baseline_query is not None:
         return None, row.baseline_query
     baseline = row.baseline
+    number: Decimal | None = None
     if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
-        return Decimal(str(baseline)), None
-    if isinstance(baseline, str) and not PLACEHOLDER.fullmatch(baseline.strip()):
+        number = Decimal(str(baseline))
+    elif isinstance(baseline, str) and not PLACEHOLDER.fullmatch(baseline.strip()):
         try:
-            return Decimal(baseline.strip()), None
+            number = Decimal(baseline.strip()) if len(baseline) <= 400 else None
         except InvalidOperation:
-            problem(path + ("baseline",), f'"{baseline}" cannot be compared with; an "of baseline" threshold needs '
-                    "a number, [BASELINE] (the value one week earlier, else one day earlier), or a baseline_query")
-    return None, default_baseline(record, row.baseline_start)
+            pass
+        if number is None:
+            problem(path + ("baseline",), f'"{clipped(baseline)}" cannot be compared with; an "of baseline" threshold '
+                    "needs a number, [BASELINE] (the value one week earlier, else one day earlier), or a baseline_query")
+    if number is None:
+        return None, default_baseline(record, row.baseline_start)
+    # The alert compares with factor * baseline; both, and the product, must be numbers Prometheus holds.
+    trouble = float64_problem(number)
+    if trouble is None:  # within 1e300, so the product cannot overflow Decimal
+        limit = parse_threshold(row.threshold or "").value * number
+        trouble = float64_problem(limit) and f"times the threshold's factor ({clipped(str(limit))}) {float64_problem(limit)}"
+    if trouble:
+        problem(path + ("baseline",), f"the baseline {trouble}")
+        return None, default_baseline(record, row.baseline_start)
+    return number, None
+
+
+def clipped(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def default_baseline(series: str, start: float | None) -> str:

@@ -56,6 +56,27 @@ EXPECTED = (
 )
 
 
+# PromQL, promtool's test series and Grafana read numbers as float64: within this range and
+# precision a number is exact enough that the generated unit tests can put a value on either
+# side of it (15 significant digits, plus one for the step, still differ in float64).
+MAX_DIGITS = 15
+
+
+def float64_problem(value: Decimal) -> str | None:
+    """Why Prometheus cannot hold `value` as exactly as the plan writes it, or None."""
+    if not value.is_finite():
+        return "is not a finite number"
+    if value == 0:
+        return None
+    # adjusted() and as_tuple() need no decimal context, so 1e999999999 cannot overflow here.
+    if not -300 <= value.adjusted() < 300:
+        return "is outside what Prometheus' float64 numbers hold exactly (1e-300 to 1e300)"
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(significant) > MAX_DIGITS:
+        return f"has more than {MAX_DIGITS} significant digits, more than Prometheus' float64 numbers hold exactly"
+    return None
+
+
 def format_decimal(value: Decimal) -> str:
     """Plain decimal text without exponent or trailing zeros: 0.999, 2, 0.0005."""
     text = format(value.normalize(), "f")
@@ -152,7 +173,7 @@ def parse_threshold(text: str) -> Threshold:
         return Threshold(cell, ">", Decimal(0), Kind.ANY, description=match["rest"].strip())
     match = _COMPARISON.match(cell)
     if not match:
-        raise ThresholdError(f'cannot read threshold "{text}"; {EXPECTED}')
+        raise ThresholdError(f'cannot read threshold "{_clipped(text)}"; {EXPECTED}')
     try:
         number = Decimal(match["number"])
     except InvalidOperation as err:  # pragma: no cover - the regex admits only digits
@@ -180,4 +201,11 @@ def parse_threshold(text: str) -> Threshold:
         kind, value = Kind.SECONDS, number * _UNIT_SECONDS[unit]
     else:
         kind, value = Kind.NUMBER, number
+    problem = float64_problem(value)
+    if problem:
+        raise ThresholdError(f'the number in "{_clipped(text)}" {problem}')
     return Threshold(cell, match["op"], value, kind, sustained, description)
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -31,8 +31,10 @@ def console(stderr: bool = False) -> "Console":
     if key not in _consoles:
         from rich.console import Console
 
-        # rich honours NO_COLOR and turns colour off when the stream is not a terminal.
-        _consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+        # rich honours NO_COLOR and turns colour off when the stream is not a terminal. emoji=False:
+        # rich would print "plan.yaml:100:7" as "plan.yaml💯7" (":100:" is an emoji code), and plan
+        # text such as ":fire:" would change as it is printed.
+        _consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     return _consoles[key]
 
 

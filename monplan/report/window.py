@@ -71,9 +71,11 @@ def parse_at(text: str | None, tz: ZoneInfo, report_time: str | None, now: float
         return now
     text = text.strip()
     try:
-        return float(text)
+        stamp = float(text)
     except ValueError:
         pass
+    else:
+        return _in_range(stamp, text)
     try:
         if _DATE.match(text):
             hour, minute = (report_time or "00:00").split(":") if report_time and ":" in report_time else ("0", "0")
@@ -85,7 +87,19 @@ def parse_at(text: str | None, tz: ZoneInfo, report_time: str | None, now: float
                          'time that day) or 2026-12-02T08:00 (in the plan\'s time zone unless an offset is given)') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
+    return _in_range(moment.timestamp(), text)
+
+
+def _in_range(stamp: float, text: str) -> float:
+    """Unix seconds within the years a plan's dates may take (nan, inf and year 9999 are not)."""
+    from monplan.spec.types import FIRST_YEAR, LAST_YEAR
+
+    first = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    last = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    if not first <= stamp < last:  # also false for nan
+        raise ValueError(f'"{text}" is not a time between {FIRST_YEAR} and {LAST_YEAR}; expected "now", unix '
+                         "seconds or a date such as 2026-12-02")
+    return stamp
 
 
 def parse_since(text: str) -> float:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from monplan.spec.safe import EmailAddress, GroupLabel, HostPort, Mailbox, ReceiverName, SecretFile, Url
-from monplan.spec.types import Duration, LabelName, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday
+from monplan.spec.types import (
+    Duration, LabelName, PlanDate, PlanDateTime, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday,
+)
 
 SecretPath = SecretFile  # an absolute path, never a placeholder (monplan/spec/safe.py)
 
@@ -172,13 +173,13 @@ class Shift(Spec):
     primary: Text
     secondary: Text
     days: int = Field(1, ge=1, le=31, description="Length of the shift in calendar days.")
-    start: dt.datetime | None = Field(None, description="Local start; default: when the previous shift ends.")
+    start: PlanDateTime | None = Field(None, description="Local start; default: when the previous shift ends.")
 
 
 class OnCall(Spec):
     timezone: TimeZone | None = Field(None, description="Default: the plan's timezone.")
     handoff: TimeOfDay = Field("09:00", description="Local time at which shifts change.")
-    start: dt.date | None = Field(None, description="Date of the first shift; default: the deployment date.")
+    start: PlanDate | None = Field(None, description="Date of the first shift; default: the deployment date.")
     rotation: list[Shift] = Field(min_length=1)
 
 
@@ -193,7 +194,7 @@ class EscalationLevel(Spec):
 
 
 class Deployment(Spec):
-    time: dt.datetime = Field(description="When the release went to production, with its UTC offset.")
+    time: PlanDateTime = Field(description="When the release went to production, with its UTC offset.")
     timezone: TimeZone | None = None
     team: list[Text] = Field(default_factory=list, description="The deployment team (critical-period watch).")
 

@@ -7,6 +7,8 @@ Aliases are counted at their expanded size, so an alias bomb is refused, not eva
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -20,6 +22,7 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_200_000  # a 50,000-row plan has about 600,000
 MAX_DEPTH = 64
 MAX_SCALAR = 100_000  # characters in one value; no field of a plan needs more
+MAX_NUMBER_CHARS = 40  # a plan's numbers are counts, sizes and baselines; float64 holds about 17 digits
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -174,17 +177,30 @@ class _Builder:
             return None
         if tag == _BOOL:
             return value.lower() == "true"
+        if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_CHARS:
+            # int() of thousands of digits raises (Python's limit) or takes quadratic time.
+            self.problem(event.start_mark, f"this number is {len(value):,} characters long; numbers in a plan have "
+                         f"at most {MAX_NUMBER_CHARS} (quote it if it is text)")
+            return None
         if implicit and tag == _INT and not value.startswith(("0x", "0o")):
             return int(value)
         if implicit and tag == _FLOAT and value[-3:].lower() not in ("inf", "nan"):
-            return float(value)
-        try:
-            node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
-            return self._scalars.construct_object(node)
-        except (yaml.YAMLError, ValueError, TypeError) as err:
-            self.problem(event.start_mark, f"cannot read this value as {tag.rsplit(':', 1)[-1]}: "
-                         f"{getattr(err, 'problem', None) or err}")
+            number = float(value)
+        else:
+            try:
+                node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+                number = self._scalars.construct_object(node)
+            except (yaml.YAMLError, ValueError, TypeError) as err:
+                self.problem(event.start_mark, f"cannot read this value as {tag.rsplit(':', 1)[-1]}: "
+                             f"{getattr(err, 'problem', None) or err}")
+                return None
+        if isinstance(number, float) and not math.isfinite(number):
+            # .inf, .nan and 1e309 (past float64) are no measurement: Prometheus, Grafana and
+            # JSON would each read them differently, or not at all.
+            self.problem(event.start_mark, f'"{value}" is not a finite number; expected a number such as 0.5 or 1200 '
+                         "(within 1e300; quote it if it is text)")
             return None
+        return number
 
     def start(self, event: Any, is_map: bool) -> None:
         self._grow(1, event.start_mark)
@@ -266,6 +282,12 @@ def load_text(text: str, file: str) -> Located:
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             problem += "; tabs cannot indent YAML, use spaces"
         raise PlanError([Diagnostic(file, line, column, f"YAML syntax error: {problem}")]) from None
+    except yaml.reader.ReaderError as err:
+        # A character YAML does not allow (NUL, other control characters): located, and shown
+        # as an escape, never as itself.
+        line, column = _line_column(text, err.position)
+        raise PlanError([Diagnostic(file, line, column, f"character {_codepoint(err.character)} is not allowed in "
+                                    "YAML; remove it (write \\uXXXX escapes inside double quotes for text)")]) from None
     except yaml.YAMLError as err:
         raise PlanError([Diagnostic(file, 0, 0, f"YAML error: {err}")]) from None
     if builder.root is None and not builder.problems:
@@ -274,6 +296,17 @@ def load_text(text: str, file: str) -> Located:
         raise PlanError(builder.problems)
     located.data = builder.root
     return located
+
+
+def _codepoint(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"U+{code:04X}"
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line_start = text.rfind("\n", 0, position) + 1
+    return text.count("\n", 0, position) + 1, position - line_start + 1
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -285,18 +318,38 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 def load_file(path: FsPath) -> Located:
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:  # refuse before reading it into memory
-            raise PlanError([Diagnostic(name, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PlanError([Diagnostic(name, 0, 0, "no such file; pass the plan with --plan PATH")]) from None
-    except OSError as err:
-        raise PlanError([Diagnostic(name, 0, 0, f"cannot read the plan: {err.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise PlanError([Diagnostic(name, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])
+    raw = read_bounded(path, MAX_BYTES, "the plan")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise PlanError([Diagnostic(name, 0, 0, f"the plan is not UTF-8 text (byte {err.start})")]) from None
+        head = raw[:err.start]
+        line = head.count(b"\n") + 1
+        column = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise PlanError([Diagnostic(name, line, column, f"the plan is not UTF-8 text: byte 0x{raw[err.start]:02X} "
+                                    "cannot start or continue a UTF-8 character here; save the file as UTF-8")]) from None
     return load_text(text, name)
+
+
+def read_bounded(path: FsPath, limit: int, what: str) -> bytes:
+    """A file's bytes, never more than `limit`: the size on disk is not trusted (/dev/zero, a pipe
+    and /proc files report 0), so reading stops one byte past the limit. Raises PlanError."""
+    name = str(path)
+    too_big = PlanError([Diagnostic(name, 0, 0, f"{what} is larger than {_size(limit)}")])
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size > limit:  # refuse before reading it into memory
+                raise too_big
+            raw = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise PlanError([Diagnostic(name, 0, 0, "no such file; pass the plan with --plan PATH")]) from None
+    except IsADirectoryError:
+        raise PlanError([Diagnostic(name, 0, 0, f"this is a folder; expected {what} as a file")]) from None
+    except OSError as err:
+        raise PlanError([Diagnostic(name, 0, 0, f"cannot read {what}: {err.strerror or err}")]) from None
+    if len(raw) > limit:
+        raise too_big
+    return raw
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"

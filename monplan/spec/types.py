@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -115,6 +116,19 @@ def _non_empty(value: str) -> str:
     return value
 
 
+# Dates in a plan and in --at: the rotation, periods and reports add up to 292 years (the
+# longest duration) to them, and Python's dates end with the year 9999.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def check_year(value: Any) -> Any:
+    """A date or date-time within FIRST_YEAR..LAST_YEAR; raises ValueError."""
+    year = getattr(value, "year", None)
+    if isinstance(year, int) and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"the year {year} is outside {FIRST_YEAR} to {LAST_YEAR}; expected a date such as 2026-11-25")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_non_empty)]
 def _any_case(*words: str) -> str:
     """A JSON Schema pattern matching the words in any letter case (ECMA regexes lack (?i))."""
@@ -145,4 +159,6 @@ Weekday = Annotated[
     BeforeValidator(_lower),
     WithJsonSchema({"type": "string", "pattern": _any_case(*_DAYS), "description": "A day of the week, any case."}),
 ]
+PlanDateTime = Annotated[dt.datetime, AfterValidator(check_year)]
+PlanDate = Annotated[dt.date, AfterValidator(check_year)]
 GrafanaUnit = Annotated[str, Field(description="A Grafana unit id such as percentunit, s, short, reqps, bytes.")]
