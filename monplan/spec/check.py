@@ -16,19 +16,6 @@ from monplan.spec.plan import Plan
 from monplan.spec.types import PLACEHOLDER, QUERY_TODO_MESSAGE
 
 _SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials|dsn)$", re.IGNORECASE)
-_SECRET_VALUES = (
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE), "a URL with a password in it"),
-    (re.compile(r"hooks\.slack\.com/(services|workflows)/", re.IGNORECASE), "a Slack webhook URL"),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
-    (re.compile(r"discord(?:app)?\.com/api/webhooks/", re.IGNORECASE), "a Discord webhook URL"),
-    (re.compile(r"\.webhook\.office\.com/", re.IGNORECASE), "a Microsoft Teams webhook URL"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), "a GitHub token"),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"), "a GitLab token"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{16,}", re.IGNORECASE), "a bearer token"),
-    (re.compile(r"events\.pagerduty\.com/.*[?&](routing_key|token)=", re.IGNORECASE), "a PagerDuty key in a URL"),
-)
 
 
 def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
@@ -95,15 +82,20 @@ def _strings(located: Located) -> list[tuple[Path, str]]:
 
 
 def secret_problems(located: Located) -> list[Diagnostic]:
-    """Literal secrets anywhere in the plan; the message names the kind, never the value."""
-    found = []
-    for path, text in _strings(located):
-        for pattern, what in _SECRET_VALUES:
-            if pattern.search(text):
-                found.append(_at(located, path, f"this looks like {what}; secrets never go in the plan: "
-                                 "store it in a file and name the file (e.g. api_url_file, routing_key_file)"))
-                break
-    return found
+    """Literal secrets anywhere in the plan, in values and keys (monplan/spec/secrets.py); the
+    message names the kind and the *_file field to use, never the value."""
+    from monplan.spec.secrets import scan
+
+    shapes: dict[Path, bool] = {}
+
+    def free_form(path: Path) -> bool:
+        """A mapping whose keys the user chooses (labels, annotations, vars), not fields of a model."""
+        shape = tuple(0 if isinstance(part, int) else part for part in path)
+        if shape not in shapes:
+            shapes[shape] = bool(path) and _model_at(Plan, path) is None
+        return shapes[shape]
+
+    return [_at(located, path, message, key=key) for path, key, message in scan(located.data, free_form)]
 
 
 def placeholder_warnings(located: Located) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ from tests.conftest import CASES, ROOT, tree
 
 PLANS = [ROOT / "plan.yaml", *sorted(p / "plan.yaml" for p in (CASES / "valid").iterdir() if (p / "plan.yaml").exists())]
 SECRET_TEXT = [
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:[^/\s@\"'<>]+@"), "a URL with a password"),
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s@\"'<>?#]+@"), "a URL with credentials (any user information)"),
     (re.compile(r"hooks\.slack\.com/(services|workflows)/|discord(app)?\.com/api/webhooks/|\.webhook\.office\.com/"),
      "a chat webhook URL"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
@@ -31,8 +31,9 @@ SECRET_TEXT = [
     (re.compile(r"\b[sr]k_(live|test)_[A-Za-z0-9]{16,}"), "a Stripe key"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\."), "a JSON Web Token"),
     (re.compile(r"\bBearer[ \t]+[A-Za-z0-9._~+/-]{16,}", re.IGNORECASE), "a bearer token"),
-    (re.compile(r"[?&](access_token|api_?key|token|password|passwd|secret|routing_key|service_key|sig)=[^&\s\"'#]+",
-                re.IGNORECASE), "a credential in a URL's query"),
+    (re.compile(r"[?&#](access_token|refresh_token|id_token|api_?key|key|token|password|passwd|secret|client_secret|"
+                r"code|routing_key|service_key|sig|signature|x-amz-signature|x-amz-credential)=[^&\s\"'#]+",
+                re.IGNORECASE), "a credential in a URL's query or fragment"),
     (re.compile(r"\b(password|passwd|pwd)\s*=\s*[^\s'\";]+", re.IGNORECASE), "a password=... setting"),
 ]
 # Keys of YAML and JSON outputs that would hold a secret itself rather than name its file.
@@ -92,7 +93,8 @@ def test_the_scanner_finds_each_kind_of_secret() -> None:
     samples = ["https://bot:" + "s3cr3t@chat.example.com/", "https://hooks.slack.com/" + "services/T0/B0/x",
                "xoxb-" + "1234567890-abc", "-----BEGIN RSA " + "PRIVATE KEY-----", "AKIA" + "ABCDEFGHIJKLMNOP",
                "ghp_" + "a" * 36, "glpat-" + "b" * 20, "AIza" + "c" * 35, "sk_live_" + "d" * 24,
-               "eyJ" + "e" * 12 + ".eyJ" + "f" * 12 + ".sig", "Bearer " + "g" * 20, "https://x/?token=" + "abc",
+               "eyJ" + "e" * 12 + ".eyJ" + "f" * 12 + ".sig", "Bearer " + "g" * 20, "https://x/?token=" + "abc", "https://" + "tok3n@example.com/",
+               "https://x/cb#access_token=" + "abc",
                "host=db password=" + "hunter2"]
     assert [s for s in samples if not secrets_in(s)] == []
     assert list(secret_keys({"slack_configs": [{"api_url": "https://x", "api_url_file": "/etc/x"}]})) == [
