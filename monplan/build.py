@@ -23,10 +23,14 @@ def load_plan(plan_path: Path) -> Plan:
     spec, warnings = check_plan(located)
     plan = resolve(spec, located)
     from monplan.collection import source_warnings  # queries whose metrics no collection source serves
+    from monplan.units import check_units  # thresholds in another unit than their query measures
 
     from monplan.resolve import first_day_warnings
 
-    warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located)
+    unit_problems = check_units(plan, located)
+    if any(d.severity == "error" for d in unit_problems):
+        raise PlanError(sorted(unit_problems, key=lambda d: (d.line, d.column, d.message)))
+    warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located) + unit_problems
     return Plan(plan.spec, plan.file, plan.alerts, plan.panels, plan.groups, tuple(warnings))
 
 

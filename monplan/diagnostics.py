@@ -30,6 +30,7 @@ class Diagnostic:
     message: str
     field: str = ""
     severity: Severity = "error"
+    check: str = ""  # a stable id of the check that found it (units/mismatch, live/series-missing), if any
 
     def __str__(self) -> str:
         where = self.file
@@ -38,7 +39,8 @@ class Diagnostic:
             if self.column:
                 where += f":{self.column}"
         subject = f"{self.field}: " if self.field else ""
-        return f"{where}: {self.severity}: {subject}{self.message}"
+        tag = f" [{self.check}]" if self.check else ""
+        return f"{where}: {self.severity}: {subject}{self.message}{tag}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -48,6 +50,7 @@ class Diagnostic:
             "field": self.field,
             "severity": self.severity,
             "message": self.message,
+            **({"check": self.check} if self.check else {}),
         }
 
 

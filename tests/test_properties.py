@@ -33,6 +33,25 @@ WORDS = ["API", "Latency", "Errors", "Checkout", "CPU", "Queue", "Ünïcode", "{
          "$HOME", "back\\slash", "a: b", "#hash", "[LINK]", "5xx", "-dash", "ratio%"]
 QUERIES = ["avg(up)", "sum(rate(http_requests_total[5m]))", 'max by (instance) (node_load1{job="node"})',
            "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))", "1 - avg(rate(cpu_idle_seconds_total[5m]))"]
+# Queries of a unit a threshold may compare with (monplan refuses a "%" threshold on a latency);
+# queries of no known unit may compare with anything, and take the edge values (<0, >=0).
+UNKNOWN_UNIT = ['max by (instance) (node_load1{job="node"})', "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))"]
+BY_KIND = {"ratio": ["1 - avg(rate(cpu_idle_seconds_total[5m]))"],
+           "seconds": ["histogram_quantile(0.9, sum by (le) (rate(x_seconds_bucket[5m])))"],
+           "number": ["sum(rate(http_requests_total[5m]))"]}
+
+
+def queries_for(threshold) -> list[str]:
+    """A query in the threshold's unit (avg(up) only where a 0-1 ratio can cross it)."""
+    kind = threshold.kind.value
+    if kind in ("any", "relative"):
+        return QUERIES
+    if threshold.value == 0:
+        return UNKNOWN_UNIT
+    extra = ["avg(up)"] if kind == "ratio" and threshold.value < 1 else []
+    return BY_KIND[kind] + extra + UNKNOWN_UNIT
+
+
 DESCRIPTIONS = ["", " avg", " failure rate", " per query", " load time", " sustained"]
 
 
@@ -57,8 +76,9 @@ def rows(draw) -> dict:
         "metric": " ".join(words) + f" {draw(st.integers(0, 10**6))}",
         "threshold": draw(thresholds()),
         "priority": draw(st.sampled_from(["Critical", "high", "MEDIUM"])),
-        "query": draw(st.sampled_from(QUERIES)),
+        "query": "",
     }
+    row["query"] = draw(st.sampled_from(queries_for(parse_threshold(row["threshold"]))))
     if draw(st.booleans()):
         row["tool"] = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=2)))
     if draw(st.booleans()):

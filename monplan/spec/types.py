@@ -161,4 +161,15 @@ Weekday = Annotated[
 ]
 PlanDateTime = Annotated[dt.datetime, AfterValidator(check_year)]
 PlanDate = Annotated[dt.date, AfterValidator(check_year)]
-GrafanaUnit = Annotated[str, Field(description="A Grafana unit id such as percentunit, s, short, reqps, bytes.")]
+
+
+def _check_unit(value: str) -> str:
+    from monplan.units import grafana_unit
+
+    return grafana_unit(value)
+
+
+GrafanaUnit = Annotated[str, AfterValidator(_check_unit), Field(
+    description="A Grafana unit id such as percentunit (a 0-1 ratio), percent (0-100), s, ms, bytes, short, ops, "
+    "reqps, or a custom suffix:<text>; the words ratio, seconds, milliseconds and count stand for percentunit, s, "
+    "ms and short. On an alerting row it also says what the query measures, for the unit checks.")]
