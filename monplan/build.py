@@ -23,9 +23,8 @@ def load_plan(plan_path: Path) -> Plan:
     spec, warnings = check_plan(located)
     plan = resolve(spec, located)
     from monplan.collection import source_warnings  # queries whose metrics no collection source serves
-    from monplan.units import check_units  # thresholds in another unit than their query measures
-
     from monplan.resolve import first_day_warnings
+    from monplan.units import check_units  # thresholds in another unit than their query measures
 
     unit_problems = check_units(plan, located)
     if any(d.severity == "error" for d in unit_problems):
