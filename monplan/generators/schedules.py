@@ -72,19 +72,43 @@ def offset_text(offset: dt.timedelta) -> str:
     return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
-def _service(what: str, source: str, commands: list[str], *, specifiers: bool = False) -> bytes:
-    """A oneshot unit running `commands` in the plan's checkout; with `specifiers`, % in them is
-    systemd's (e.g. %i, the instance), else a literal % for the shell."""
+# The scripts hold no plan text: the plan's file name, the Prometheus URL and the time zone
+# reach them as positional arguments ("$1", "$2", "$3"; "$4" the refinement's lookback), so
+# no quote, $(...), backtick or line break in them is ever read by a shell.
+PLAN_ARG, URL_ARG, TZ_ARG, SINCE_ARG = '"$1"', '"$2"', '"$3"', '"$4"'
+
+
+def systemd_word(text: str) -> str:
+    """One argument of ExecStart= as systemd reads it back (systemd.service(5), "Command lines"):
+    double-quoted, with backslash and double quote escaped, control characters as C escapes,
+    % doubled (else a specifier such as %h) and $ doubled (else an environment variable)."""
+    out = []
+    for char in text:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char == "%":
+            out.append("%%")
+        elif char == "$":
+            out.append("$$")
+        elif not char.isprintable() or char in "\u2028\u2029":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _service(what: str, source: str, commands: list[str], url: str, tz: str, *, instance: bool = False) -> bytes:
+    """A oneshot unit running `commands` in the plan's checkout: `sh -c SCRIPT sh PLAN URL TZ`,
+    each a single argument, and with `instance` systemd's %i (the template's instance) as $4."""
     script = " && ".join(["mkdir -p reports", *commands])
-    if not specifiers:
-        script = script.replace("%", "%%")
+    args = " ".join(systemd_word(arg) for arg in ("sh", source, url, tz))
     text = (header(source, what) +
             f"# Install: copy the .service and .timer files to /etc/systemd/system/, point WorkingDirectory at the\n"
             f"# checkout holding the plan (monplan installed), then: systemctl enable --now <name>.timer\n"
             f"[Unit]\nDescription={_unit_text(what)}\nWants=network-online.target\nAfter=network-online.target\n\n"
             f"[Service]\nType=oneshot\nWorkingDirectory={WORKDIR}\n"
-            # systemd expands $ variables: $$ passes a $ to the shell.
-            f"ExecStart=/bin/sh -c '{script.replace('$', '$$')}'\n")
+            f"ExecStart=/bin/sh -c {systemd_word(script)} {args}{' %i' if instance else ''}\n")
     return text.encode()
 
 
@@ -109,15 +133,17 @@ def _timer(what: str, source: str, calendars: list[str], unit: str | None = None
     return "\n".join(lines).encode()
 
 
-def commands(plan: Plan, source: str, url: str | None = None) -> dict[str, list[str]]:
-    """The shell commands of each scheduled job; reports land in reports/ with their date."""
-    url = url or plan.spec.endpoints.prometheus_url
-    base = f'monplan report --plan "{source}" --prometheus "{url}"'
-    today = '$(TZ=' + plan.spec.timezone + ' date +%F)'
+def commands(plan_word: str = PLAN_ARG, url_word: str = URL_ARG, tz_word: str = TZ_ARG) -> dict[str, list[str]]:
+    """The shell commands of each scheduled job; reports land in reports/ with their date.
+    The plan's values are double-quoted parameter expansions (the systemd script's arguments,
+    the workflow's environment), never the script's text."""
+    PLAN_ARG, URL_ARG, TZ_ARG = plan_word, url_word, tz_word  # noqa: N806
+    base = f"monplan report --plan {PLAN_ARG} --prometheus {URL_ARG}"
+    today = f"$(TZ={TZ_ARG} date +%F)"
     return {
         "daily": [f'{base} --period day --format html --out "reports/daily-{today}.html"'],
         "weekly": [f'{base} --period week --format html --out "reports/weekly-{today}.html"',
-                   f'monplan tune --plan "{source}" --prometheus "{url}" --since 7d '
+                   f"monplan tune --plan {PLAN_ARG} --prometheus {URL_ARG} --since 7d "
                    f'--write-plan "reports/plan.tuned-{today}.yaml" > "reports/tune-{today}.txt"'],
     }
 
@@ -126,17 +152,18 @@ def _systemd(plan: Plan, source: str) -> dict[str, bytes]:
     spec = plan.spec
     assert spec.reporting is not None
     tz, files = spec.timezone, {}
-    jobs = commands(plan, source)
+    url = spec.endpoints.prometheus_url
+    jobs = commands()
     daily, weekly = spec.reporting.daily_report, spec.reporting.weekly_review
     path = f"{OUT}/systemd/monplan"
     if _known(daily.time):
         what = f"monplan daily report of {spec.system}"
-        files[f"{path}-daily-report.service"] = _service(what, source, jobs["daily"])
+        files[f"{path}-daily-report.service"] = _service(what, source, jobs["daily"], url, tz)
         files[f"{path}-daily-report.timer"] = _timer(what, source, [f"*-*-* {daily.time}:00 {tz}"])
     if _known(weekly.day) and _known(weekly.time):
         day, hour, minute = weekly_run(weekly.day, weekly.time)
         what = f"monplan weekly review data of {spec.system} (report and tuning, an hour before the meeting)"
-        files[f"{path}-weekly-review.service"] = _service(what, source, jobs["weekly"])
+        files[f"{path}-weekly-review.service"] = _service(what, source, jobs["weekly"], url, tz)
         files[f"{path}-weekly-review.timer"] = _timer(what, source, [f"{SYSTEMD_DAYS[day]} *-*-* {hour:02d}:{minute:02d}:00 {tz}"])
     files.update(_refinement(plan, source, path))
     return files
@@ -152,12 +179,12 @@ def _refinement(plan: Plan, source: str, path: str) -> dict[str, bytes]:
         reviews.setdefault(durations.parse_ms(text), text.strip())
     if not reviews:
         return {}
-    url = spec.endpoints.prometheus_url.replace("%", "%%")  # this unit keeps specifiers (%i): a URL's % is literal
     what = f"monplan refinement review of {spec.system}: tuning over the time since deployment"
-    # One template unit; each timer starts it with its lookback as the instance (%i).
+    # One template unit; each timer starts it with its lookback as the instance (%i, the script's $4).
     files = {f"{path}-refinement@.service": _service(what, source, [
-        f'monplan tune --plan "{source}" --prometheus "{url}" --since %i --write-plan "reports/plan.tuned-after-%i.yaml"'
-        ' > "reports/tune-after-%i.txt"'], specifiers=True)}
+        f"monplan tune --plan {PLAN_ARG} --prometheus {URL_ARG} --since {SINCE_ARG} "
+        f'--write-plan "reports/plan.tuned-after-{SINCE_ARG[1:-1]}.yaml" > "reports/tune-after-{SINCE_ARG[1:-1]}.txt"'],
+        spec.endpoints.prometheus_url, spec.timezone, instance=True)}
     tz = ZoneInfo(spec.timezone)
     for ms, review in reviews.items():
         moment = (spec.deployment.time + dt.timedelta(milliseconds=ms)).astimezone(tz)
@@ -185,7 +212,7 @@ def _github(plan: Plan, source: str) -> bytes | None:
                      [(utc_cron(day, hour, minute, o), offset_text(o)) for o in offsets]))
     if not jobs:
         return None
-    run = commands(plan, source, "$PROMETHEUS_URL")
+    run = commands('"$MONPLAN_PLAN"', '"${PROMETHEUS_URL:-$MONPLAN_PROMETHEUS_URL}"', '"$MONPLAN_TZ"')
     q = json.dumps  # JSON strings are YAML double-quoted scalars
     out = [header(source, f"GitHub Actions schedule of {spec.system}'s reports").rstrip("\n"),
            "# Copy to .github/workflows/. GitHub's cron is UTC: each job has a line per UTC offset of",
@@ -201,14 +228,17 @@ def _github(plan: Plan, source: str) -> bytes | None:
     for job, title, lines in jobs:
         due = " | ".join(f'"{cron}|{offset}"' for cron, offset in lines)
         script = run["daily" if job == "daily-report" else "weekly"]
+        # Plan values reach the scripts through env: only as "$VARIABLES", never in run: text.
         out += [f"  {job}:", "    runs-on: ${{ vars.MONPLAN_RUNNER || 'ubuntu-latest' }}", "    env:",
-                f"      PROMETHEUS_URL: ${{{{ vars.PROMETHEUS_URL || {_single(spec.endpoints.prometheus_url)} }}}}",
+                "      PROMETHEUS_URL: ${{ vars.PROMETHEUS_URL }}",
+                f"      MONPLAN_PROMETHEUS_URL: {q(_literal(spec.endpoints.prometheus_url))}",
+                f"      MONPLAN_PLAN: {q(_literal(source))}", f"      MONPLAN_TZ: {q(_literal(spec.timezone))}",
                 "    steps:",
                 "      - id: due", f"        name: Due now? ({title} {spec.timezone})", "        env:",
                 "          EVENT: ${{ github.event_name }}", "          SCHEDULE: ${{ github.event.schedule }}",
                 "          CHOICE: ${{ inputs.job }}", "        run: |",
                 f'          if [ "$EVENT" = workflow_dispatch ]; then due=$([ "$CHOICE" = {job} ] && echo true || echo false)',
-                f'          else case "$SCHEDULE|$(TZ={spec.timezone} date +%z)" in {due}) due=true ;; *) due=false ;; esac',
+                f'          else case "$SCHEDULE|$(TZ="$MONPLAN_TZ" date +%z)" in {due}) due=true ;; *) due=false ;; esac',
                 "          fi", '          echo "due=$due" >> "$GITHUB_OUTPUT"',
                 "      - if: steps.due.outputs.due == 'true'", "        uses: actions/checkout@v4",
                 "      - if: steps.due.outputs.due == 'true'", "        uses: actions/setup-python@v5",
@@ -222,9 +252,10 @@ def _github(plan: Plan, source: str) -> bytes | None:
     return ("\n".join(out) + "\n").encode()
 
 
-def _single(text: str) -> str:
-    """A string literal of GitHub's expression language."""
-    return "'" + text.replace("'", "''") + "'"
+def _literal(text: str) -> str:
+    """Text GitHub Actions leaves as it is: it evaluates ${{ ... }} in every value, and has no
+    escape but an expression whose value is the two characters' text."""
+    return text.replace("${{", "${{ '${{' }}")
 
 
 def generate(plan: Plan) -> dict[str, bytes]:

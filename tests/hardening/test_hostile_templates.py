@@ -12,6 +12,7 @@ import yaml
 
 from tests.conftest import require_tool
 from tests.hardening.conftest import Built, one_line, run
+from tests.systemd_exec import exec_start
 
 
 def _rules(hostile: Built) -> dict[str, dict]:
@@ -125,15 +126,13 @@ def test_systemd_shows_the_system_name_in_one_description_line_with_no_specifier
 
 
 def test_the_report_units_pass_the_prometheus_url_as_one_shell_word(hostile: Built, tmp_path: Path) -> None:
-    """ExecStart runs `sh -c '...'`: the URL must reach monplan as one argument, unexpanded."""
+    """ExecStart runs `sh -c SCRIPT sh PLAN URL TZ`: the URL must reach monplan as one argument, unexpanded."""
     url = hostile.plan["endpoints"]["prometheus_url"]
-    unit = hostile.text("schedules/systemd/monplan-daily-report.service")
-    command = next(line for line in unit.splitlines() if line.startswith("ExecStart=")).removeprefix("ExecStart=")
-    script = re.fullmatch(r"/bin/sh -c '(.*)'", command)[1].replace("$$", "$").replace("%%", "%")
+    argv = exec_start(hostile.text("schedules/systemd/monplan-daily-report.service"))
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "monplan").write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >> args.txt\n')
     (tmp_path / "bin" / "monplan").chmod(0o755)
-    result = run("/bin/sh", "-c", script, cwd=tmp_path, env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"})
+    result = run(*argv, cwd=tmp_path, env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     args = (tmp_path / "args.txt").read_text().splitlines()
     assert args[args.index("--prometheus") + 1] == url

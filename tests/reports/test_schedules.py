@@ -16,6 +16,7 @@ import yaml
 
 from conftest import require_tool
 from reports.conftest import PLAN, Server
+from systemd_exec import exec_start, github_value
 
 WORKFLOW = "schedules/github/monplan-reports.yml"
 SYSTEMD = "schedules/systemd/"
@@ -148,8 +149,8 @@ def test_the_scheduled_commands_write_their_reports(prometheus: Server, tmp_path
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "NO_COLOR": "1",
            "PYTHONPATH": str(PLAN.parent), "PROMETHEUS_URL": prometheus.url}
     for unit in ("monplan-daily-report.service", "monplan-weekly-review.service"):
-        [start] = re.findall(r"^ExecStart=/bin/sh -c '(.*)'$", files[SYSTEMD + unit].decode(), re.MULTILINE)
-        done = _shell(start.replace("$$", "$").replace("%%", "%"), tmp_path, env)  # as systemd unescapes them
+        argv = exec_start(files[SYSTEMD + unit].decode())  # as systemd reads the line
+        done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stderr
     reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert [re.sub(r"\d{4}-\d\d-\d\d", "DATE", name) for name in reports] == [
@@ -162,6 +163,8 @@ def test_the_scheduled_commands_write_their_reports(prometheus: Server, tmp_path
         ci.mkdir()
         (ci / "plan.yaml").write_bytes((tmp_path / "plan.yaml").read_bytes())
         steps = workflow["jobs"][job]["steps"]
+        env = {**env, **{name: github_value(value, {"PROMETHEUS_URL": prometheus.url})
+                         for name, value in workflow["jobs"][job]["env"].items()}}
         output = ci / "github-output"
         for choice, due in ((job, "true"), ("other", "false")):
             guard = _shell(steps[0]["run"], ci, {**env, "EVENT": "workflow_dispatch", "CHOICE": choice,
