@@ -266,6 +266,28 @@ def test_two_builds_into_one_folder_at_once_end_in_one_complete_tree(tmp_path: P
     assert _leftovers(tmp_path, out) == []
 
 
+def test_a_build_waits_its_turn_says_so_and_can_be_stopped_while_waiting(tmp_path: Path) -> None:
+    """Another build holds the folder (its lock: an flock on the output's parent folder)."""
+    import fcntl
+
+    out = tmp_path / "out"
+    holder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        proc = _spawn("build", "--plan", str(MINIMAL), "--out", str(out))
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # blocks until the build says something on stderr, or ends
+        assert first.startswith(f"waiting for another monplan build into {out}"), first
+        assert not out.exists() and _leftovers(tmp_path) == []
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        os.close(holder)
+    assert proc.returncode == 128 + signal.SIGTERM, rest
+    assert _console_lines(rest) == [f"monplan: stopped by SIGTERM; {out} is unchanged."]
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
 def test_a_build_removes_only_its_own_output_s_leftovers(tmp_path: Path) -> None:
     gen = tmp_path / "gen"
     # a live build of gen-prod: its staging folder must survive a build of gen
