@@ -57,8 +57,15 @@ def _series(item: dict[str, Any], points: list[list[Any]]) -> Series:
     return Series(labels, tuple(parsed))
 
 
-def parse_result(data: dict[str, Any]) -> list[Series]:
-    """Series of any result type: vector, matrix or scalar."""
+def parse_result(data: Any) -> list[Series]:
+    """Series of any result type: vector, matrix or scalar; an answer of another shape is a PrometheusError."""
+    try:
+        return _parse_result(data)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        raise PrometheusError("Prometheus answered a query result monplan cannot read") from None
+
+
+def _parse_result(data: Any) -> list[Series]:
     kind, result = data.get("resultType"), data.get("result")
     if kind == "matrix":
         return [_series(item, item.get("values", [])) for item in result]
@@ -90,11 +97,31 @@ class Prometheus:
         params = {"query": expr, "start": _stamp(start), "end": _stamp(end), "step": _stamp(step)}
         return parse_result(self._call("/api/v1/query_range", params))
 
-    def _call(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        # POST keeps long PromQL out of the URL; both endpoints accept form-encoded bodies.
-        body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(self.url + path, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+    def label_names(self, selector: str, start: float, end: float) -> list[str]:
+        """The label names of the series `selector` matches between start and end."""
+        data = self._call("/api/v1/labels", {"match[]": selector, "start": _stamp(start), "end": _stamp(end)})
+        if not isinstance(data, list) or not all(isinstance(name, str) for name in data):
+            raise PrometheusError(f"{self.url}/api/v1/labels answered something that is not a list of label names")
+        return data
+
+    def metadata(self, metric: str) -> list[str]:
+        """The types (counter, gauge, histogram, ...) the scraped targets give `metric`; empty when none says."""
+        data = self._call("/api/v1/metadata", {"metric": metric}, method="GET")
+        if not isinstance(data, dict):
+            raise PrometheusError(f"{self.url}/api/v1/metadata answered something that is not metadata")
+        entries = data.get(metric, [])
+        return sorted({entry.get("type", "") for entry in entries if isinstance(entry, dict)} - {""}) \
+            if isinstance(entries, list) else []
+
+    def _call(self, path: str, params: dict[str, str], method: str = "POST") -> Any:
+        # POST keeps long PromQL out of the URL; the query endpoints accept form-encoded bodies.
+        encoded = urllib.parse.urlencode(params)
+        if method == "GET":
+            request = urllib.request.Request(f"{self.url}{path}?{encoded}", method="GET",
+                                             headers={"Accept": "application/json"})
+        else:
+            request = urllib.request.Request(self.url + path, data=encoded.encode(), method="POST", headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return _payload(self.url, path, response.read())
@@ -112,7 +139,7 @@ class Prometheus:
             raise Unreachable(f"cannot reach Prometheus at {self.url}: {err}") from None
 
 
-def _payload(url: str, path: str, raw: bytes, *, status: int = 200, query: str | None = None) -> dict[str, Any]:
+def _payload(url: str, path: str, raw: bytes, *, status: int = 200, query: str | None = None) -> Any:
     try:
         payload = json.loads(raw)
     except ValueError:

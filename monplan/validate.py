@@ -49,9 +49,20 @@ CHECKERS: tuple[tuple[str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """Live checks against a Prometheus server (`--prometheus`); url None means endpoints.prometheus_url."""
+
+    url: str | None = None
+    since: str = "7d"
+    at: str | None = None
+    deadline: float = 120.0
+
+
 def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Sequence[str] = (),
-             progress: Progress | None = None) -> ValidationReport:
-    """Check the plan, then (run_tools) run every checker on what it builds; `targets` as for build."""
+             progress: Progress | None = None, live: LiveOptions | None = None) -> ValidationReport:
+    """Check the plan, then (run_tools) run every checker on what it builds; `targets` as for build;
+    with `live`, check every row against a running Prometheus."""
     import importlib
 
     from monplan.build import load_plan, render
@@ -65,6 +76,13 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
         return report
     report.alerts = len(plan.alerts)
     report.diagnostics = list(plan.warnings)
+    if live is not None:
+        from monplan.live import run_live
+
+        if progress:
+            progress("live checks against Prometheus", 0, len(CHECKERS) + 1)
+        report.diagnostics.extend(run_live(plan, plan_path, live.url, since=live.since, at=live.at,
+                                           deadline=live.deadline))
     if not run_tools:
         return report
     step = progress or (lambda what, done, total: None)

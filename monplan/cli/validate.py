@@ -6,7 +6,7 @@ import json
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 
@@ -29,16 +29,26 @@ def validate(
     fmt: Format = typer.Option(Format.text, "--format", help="text for people, json for machines."),
     offline: bool = typer.Option(False, "--no-tools", help="Check the plan only; do not run promtool and the other checkers."),
     target: list[Target] = TargetOption,
+    prometheus: Optional[str] = typer.Option(
+        None, "--prometheus", metavar="URL", help="Also check every row against this live Prometheus "
+        "(series, labels, counters, units, how the alerts would have fired)."),
+    live: bool = typer.Option(False, "--live", help="Run the live checks against endpoints.prometheus_url."),
+    since: str = typer.Option("7d", "--since", help="How far back the live checks look (24h, 7d, ...)."),
+    at: Optional[str] = typer.Option(None, "--at", help="When the live checks look from: now, an ISO time or unix seconds."),
+    deadline: float = typer.Option(120.0, "--deadline", min=1, help="Seconds the live checks may take in all."),
 ) -> None:
-    """Check the plan, then run promtool (and the other checkers that are installed) on its output."""
+    """Check the plan, then run promtool (and the other checkers that are installed) on its output;
+    with --prometheus (or --live), check every row on a live Prometheus too."""
+    from monplan.validate import LiveOptions
     from monplan.validate import validate as run_validate
 
     targets = [t.value for t in target]
+    options = LiveOptions(prometheus, since, at, deadline) if prometheus or live else None
     if fmt is Format.json or offline:
-        report = run_validate(plan, out, run_tools=not offline, targets=targets)
+        report = run_validate(plan, out, run_tools=not offline, targets=targets, live=options)
     else:
         with _progress() as step:
-            report = run_validate(plan, out, run_tools=True, targets=targets, progress=step)
+            report = run_validate(plan, out, run_tools=True, targets=targets, progress=step, live=options)
     if fmt is Format.json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         raise typer.Exit(0 if report.ok else 1)
