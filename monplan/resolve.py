@@ -22,11 +22,15 @@ from monplan.thresholds import Kind, float64_problem, format_decimal, parse_thre
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}
 _HUMANIZE = {Kind.RATIO: "humanizePercentage", Kind.SECONDS: "humanizeDuration"}
-_GO_TEMPLATE_DELIMS = re.compile(r"\{\{|\}\}")
+# A run of braces holding a delimiter. The whole run is one Go string literal: escaping only
+# the "{{" of "{{{" or the "}}" of "{}}" left a brace beside the inserted {{ ... }}, which
+# then opened (or closed) an action of its own ({}} -> {{{ "}}" }}, a broken template).
+_GO_TEMPLATE_DELIMS = re.compile(r"[{}]*(?:\{\{|\}\})[{}]*")
 
 
 def go_literal(text: str) -> str:
-    """Text that Prometheus' Go templating prints as written: '{{' becomes {{ "{{" }}."""
+    """Text that Go's text/template (Prometheus, Alertmanager) prints as written: every run of
+    braces with a '{{' or '}}' in it becomes an action printing it, as {{ "{{" }}."""
     return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "%s" }}' % m.group(), text)
 
 
