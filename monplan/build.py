@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ def load_plan(plan_path: Path) -> Plan:
     if any(d.severity == "error" for d in unit_problems):
         raise PlanError(sorted(unit_problems, key=lambda d: (d.line, d.column, d.message)))
     warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located) + unit_problems
-    return Plan(plan.spec, plan.file, plan.alerts, plan.panels, plan.groups, tuple(warnings))
+    return dataclasses.replace(plan, warnings=tuple(warnings), derived={})
 
 
 def render(plan: Plan) -> dict[str, bytes]:

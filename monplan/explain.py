@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from monplan.diff import receivers
-from monplan.model import Alert, Plan
+from monplan.model import Alert, Plan, Watch
 
 
 @dataclass
 class Explanation:
-    alert: Alert
+    alert: Alert | Watch  # the alert, or the missing-data alert, explained
     plan_lines: list[str]
     rule_file: str = ""
     rules: list[dict[str, Any]] = field(default_factory=list)
@@ -24,6 +25,9 @@ class Explanation:
     panels: list[tuple[str, str]] = field(default_factory=list)  # (dashboard file, panel title)
     runbook: str = ""
     targets: list[tuple[str, str]] = field(default_factory=list)  # (file, the object or group holding its rules)
+    watch: Watch | None = None  # set when a NoData or target alert is explained
+    about: str = ""  # what a watch reports, in words
+    inhibited_by: list[str] = field(default_factory=list)  # alerts whose firing holds this one back
 
 
 def _row_text(plan_text: str, line: int) -> list[str]:
@@ -82,12 +86,31 @@ def _target_objects(path: str, data: bytes, names: set[str]) -> list[str]:
     return found
 
 
+def _watch_about(plan: Plan, watch: Watch) -> tuple[str, list[str]]:
+    """What a watch reports, and the target alerts that inhibit it (for NoData alerts)."""
+    from monplan.watches import NO_DATA, condition
+
+    if watch.kind != NO_DATA:
+        return f"scrape job {watch.job}: {condition(watch)}", []
+    held = [t.name for t in plan.target_watches if t.job in watch.jobs]
+    return f"{watch.subject}: {condition(watch)}, so {watch.row} cannot fire", held
+
+
 def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> Explanation | None:
-    alert = plan.alert(name)
-    if alert is None:
+    alert: Alert | Watch | None = plan.alert(name)
+    watch = plan.watch(name) if alert is None else None
+    if alert is None and watch is None:
         return None
-    result = Explanation(alert, _row_text(plan_text, alert.line), receivers=receivers(plan, alert.priority))
-    names = {n for n in (alert.name, alert.record, alert.baseline_record) if n}
+    if watch is not None:
+        about, held = _watch_about(plan, watch)
+        result = Explanation(watch, _row_text(plan_text, watch.line), receivers=receivers(plan, watch.priority),
+                             watch=watch, about=about, inhibited_by=held)
+        names = {watch.name}
+    else:
+        assert isinstance(alert, Alert)
+        result = Explanation(alert, _row_text(plan_text, alert.line), receivers=receivers(plan, alert.priority))
+        names = {n for n in (alert.name, alert.record, alert.baseline_record) if n}
+    name = result.alert.name
     for path, data in sorted(files.items()):
         if path.startswith("prometheus/rules/"):
             for group in yaml.safe_load(data).get("groups", []):
@@ -96,12 +119,24 @@ def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> E
                     result.rule_file, result.rules = path, rules
         elif path.startswith("prometheus/tests/"):
             for test in yaml.safe_load(data).get("tests", []):
-                if any(check.get("alertname") == alert.name for check in test.get("alert_rule_test", [])):
+                if any(check.get("alertname") == name for check in test.get("alert_rule_test", [])):
                     result.test_file = path
                     result.tests.append(test.get("name", ""))
-        elif path == f"runbooks/{alert.name}.md":
+        elif path == f"runbooks/{name}.md":
             result.runbook = path
         elif path.startswith(("kubernetes/prometheus-rules/", "mimir/rules/")):
             result.targets += [(path, where) for where in _target_objects(path, data, names)]
-    result.panels = _panels(files, alert)
+    result.panels = _panels(files, result.alert) if watch is None else _watch_panels(files, name)
     return result
+
+
+def _watch_panels(files: dict[str, bytes], name: str) -> list[tuple[str, str]]:
+    """The panels listing a watch among the alerts they show firing."""
+    found = []
+    for path, data in files.items():
+        if path.startswith("grafana/dashboards/") and path.endswith(".json"):
+            for panel in _walk_panels(json.loads(data).get("panels", [])):
+                exprs = " ".join(str(t.get("expr", "")) for t in panel.get("targets", []))
+                if "ALERTS{" in exprs and re.search(rf"[=~|\"]{name}[|\"]", exprs):
+                    found.append((path, panel.get("title", "")))
+    return found

@@ -22,6 +22,39 @@ def of_service(series: str, service: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Watch:
+    """An alert about the data itself rather than its value: a row's recorded series absent
+    (`<AlertName>NoData`), or a collection job's targets down or missing (`<Job>TargetDown`,
+    `<Job>TargetMissing`). It has no threshold and no recorded series of its own."""
+
+    name: str
+    kind: str  # "no_data" | "target_down" | "target_missing"
+    expr: str
+    for_: str
+    priority: str
+    labels: tuple[tuple[str, str], ...]  # sorted, includes severity and alert_kind
+    annotations: tuple[tuple[str, str], ...]  # sorted
+    group: str  # the row's section or focus area; "Collection" for a job's alerts
+    group_slug: str  # the rule and test file it lands in
+    subject: str  # the row's metric, or the job
+    path: Path  # the row, or the job, in the plan
+    line: int
+    runbook_url: str | None = None
+    series: str | None = None  # the row's recorded series (NoData)
+    row: str | None = None  # the row's alert name (NoData)
+    job: str | None = None  # the scrape job (target alerts)
+    jobs: tuple[str, ...] = ()  # the scrape jobs a NoData alert's row reads, when known
+    service: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return self.priority
+
+    def label(self, name: str) -> str | None:
+        return dict(self.labels).get(name)
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """One alerting row of the plan (a table row, or a focus-area item with a threshold)."""
 
@@ -53,6 +86,7 @@ class Alert:
     runbook_url: str | None = None
     origin: str = "section"  # "section" or "focus"
     service: str | None = None  # set for rows of per_service sections
+    no_data: Watch | None = None  # the row's NoData alert, unless the plan turns it off
 
     @property
     def series(self) -> str:
@@ -118,6 +152,8 @@ class Plan:
     panels: tuple[Panel, ...]
     groups: tuple[tuple[str, str], ...]  # (slug, title) of rule groups in plan order
     warnings: tuple[Diagnostic, ...] = field(default=())
+    target_watches: tuple[Watch, ...] = field(default=())  # TargetDown/TargetMissing per collection job
+    targets_group: tuple[str, str] | None = None  # (slug, title) of the rule file holding target_watches
     # Derived data several generators share (dashboards, their groups...), computed once per
     # build; not part of the plan's identity.
     derived: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -142,3 +178,25 @@ class Plan:
 
     def alert(self, name: str) -> Alert | None:
         return next((alert for alert in self.alerts if alert.name == name), None)
+
+    @property
+    def watches(self) -> tuple[Watch, ...]:
+        """Every NoData alert (rows in plan order), then the target alerts of the collection jobs."""
+        return tuple(a.no_data for a in self.alerts if a.no_data is not None) + self.target_watches
+
+    def watch(self, name: str) -> Watch | None:
+        return next((w for w in self.watches if w.name == name), None)
+
+    def watches_in(self, slug: str) -> list[Watch]:
+        """The watches whose rules live in the rule file `slug`."""
+        if self.targets_group is not None and slug == self.targets_group[0]:
+            return list(self.target_watches)
+        return [a.no_data for a in self.alerts_in(slug) if a.no_data is not None]
+
+    def rule_files(self) -> list[tuple[str, str]]:
+        """(slug, title) of every rule file, in plan order: the row groups with alerts, then the
+        collection jobs' target alerts."""
+        out = [(slug, title) for slug, title in self.groups if self.alerts_in(slug)]
+        if self.targets_group is not None and self.target_watches:
+            out.append(self.targets_group)
+        return out

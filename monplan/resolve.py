@@ -18,6 +18,7 @@ from monplan.services import check_services, rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
 from monplan.thresholds import Kind, float64_problem, format_decimal, parse_threshold
+from monplan.watches import TARGETS_TITLE, check_names, jobs_reader, target_watches, with_no_data
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}
@@ -46,6 +47,7 @@ def resolve(spec: Spec, located: Located) -> Plan:
     panels: list[Panel] = []
     groups: list[tuple[str, str]] = []
     check_services(spec, problem)
+    jobs_of = jobs_reader(spec)
     for title, path, component, rows, service in _row_groups(spec, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
         if service is None and slug in dict(groups):
@@ -57,14 +59,28 @@ def resolve(spec: Spec, located: Located) -> Plan:
                 if row.query is not None:
                     panels.append(_panel(row, metric, title, row_path, located))
                 continue
-            alerts.append(_alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service))
+            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service)
+            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of))
 
     clashing = _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them", set())
     _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them", clashing)
+    targets_slug = _free_slug("collection", {slug for slug, _ in groups})
+    targets = target_watches(spec, located, targets_slug)
+    check_names(alerts, targets, problem)
     problems.extend(check_references(spec, located, alerts))
     if problems:
         raise PlanError(sorted(set(problems), key=lambda d: (d.line, d.column, d.message)))
-    return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups))
+    return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
+                targets_group=(targets_slug, TARGETS_TITLE) if targets else None)
+
+
+def _free_slug(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or wanted-2, -3... when a section or focus area already has that file name."""
+    slug, number = wanted, 1
+    while slug in taken:
+        number += 1
+        slug = f"{wanted}-{number}"
+    return slug
 
 
 def _row_groups(spec: Spec, problem) -> Iterator[tuple[str, Path, str | None, list, Service | None]]:

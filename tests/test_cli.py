@@ -157,9 +157,32 @@ def test_unknown_options_are_usage_errors_with_exit_code_2() -> None:
 def test_list_shows_every_alert_with_its_route(tmp_path: Path) -> None:
     result = run_monplan("list", env={"COLUMNS": "250"})
     assert result.returncode == 0, result.stderr
-    assert "24 alerts in plan.yaml" in result.stdout
-    row = next(line for line in result.stdout.splitlines() if "APIEndpointAvailability" in line)
+    assert "24 alerts and 42 missing-data alerts in plan.yaml" in result.stdout
+    lines = result.stdout.splitlines()
+    row = next(line for line in lines if "APIEndpointAvailability " in line)
     assert "<99.9%" in row and "critical" in row and "emergency-channel, team-pager" in row
+    no_data = next(line for line in lines[lines.index(row):] if "APIEndpointAvailabilityNoData" in line)
+    assert "no data for 15m" in no_data and "high" in no_data and "oncall-pager" in no_data
+    down = next(line for line in lines if "NodeTargetDown" in line)
+    assert "Collection: scrape targets" in down and "up == 0" in down
+
+
+def test_explain_a_no_data_alert_names_its_row_rule_tests_and_the_target_alerts_holding_it_back() -> None:
+    result = run_monplan("explain", "APIResponseTimeNoData", env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Plan row plan.yaml:" in out and "metric: API Response Time" in out
+    assert "expr: absent(monplan:api_response_time:seconds)" in out and "alert: APIResponseTime\n" not in out
+    assert "APIResponseTimeNoData after 15m" in out
+    assert "Route high -> oncall-pager" in out and "UwsApiTargetDown, UwsApiTargetMissing" in out
+    assert "runbooks/APIResponseTimeNoData.md" in out
+
+
+def test_explain_a_target_alert_names_its_job() -> None:
+    result = run_monplan("explain", "NodeTargetMissing", env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "Plan job plan.yaml:" in result.stdout and "job: node" in result.stdout
+    assert 'expr: absent(up{job="node"})' in result.stdout and "prometheus/tests/collection.yml" in result.stdout
 
 
 def test_explain_shows_the_plan_row_rule_tests_and_route(tmp_path: Path) -> None:

@@ -40,10 +40,26 @@ _COLUMNS = ("alert", "section", "threshold", "priority", "for", "receivers", "ru
 def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
     from monplan.diff import receivers
 
-    return [{"alert": a.name, "service": a.service, "metric": a.metric, "section": a.group,
-             "threshold": a.threshold.text, "priority": a.priority, "for": a.for_,
-             "receivers": receivers(compiled, a.priority), "runbook": a.runbook_url or "",
-             "line": a.line} for a in compiled.alerts]
+    rows = []
+    for a in compiled.alerts:
+        rows.append({"alert": a.name, "service": a.service, "metric": a.metric, "section": a.group,
+                     "threshold": a.threshold.text, "priority": a.priority, "for": a.for_,
+                     "receivers": receivers(compiled, a.priority), "runbook": a.runbook_url or "",
+                     "line": a.line, "kind": "row"})
+        if a.no_data is not None:  # each row's NoData alert right after it
+            rows.append(_watch_row(compiled, a.no_data))
+    return rows + [_watch_row(compiled, w) for w in compiled.target_watches]
+
+
+def _watch_row(compiled: "Plan", w: Any) -> dict[str, Any]:
+    """A missing-data alert as a row of the list; its threshold is its condition in words."""
+    from monplan.diff import receivers
+    from monplan.watches import condition
+
+    return {"alert": w.name, "service": w.service, "metric": w.subject, "section": w.group,
+            "threshold": condition(w), "priority": w.priority, "for": w.for_,
+            "receivers": receivers(compiled, w.priority), "runbook": w.runbook_url or "", "line": w.line,
+            "kind": w.kind}
 
 
 def _cell(row: dict[str, Any], column: str) -> str:
@@ -64,7 +80,10 @@ def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int)
 
     console = Console(width=width, color_system=None, highlight=False, soft_wrap=False, record=True,
                       file=io.StringIO())
-    title = f"{len(rows)} alert{'s' if len(rows) != 1 else ''} in {output.visible(str(plan))}"
+    watches = sum(1 for row in rows if row["kind"] != "row")
+    alerts = len(rows) - watches
+    title = (f"{alerts} alert{'s' if alerts != 1 else ''}" + (f" and {watches} missing-data alerts" if watches else "")
+             + f" in {output.visible(str(plan))}")
     runbooks = ""
     if compiled.spec.runbooks is not None:
         runbooks = f"Runbooks: {output.visible(str(compiled.spec.runbooks.base_url).rstrip('/'))}/<alert>.md\n"
@@ -159,7 +178,7 @@ def list_alerts(
 
 def _find(compiled: "Plan", name: str) -> str | None:
     """The alert's exact name: as given, or the one alert whose name matches it in any case."""
-    names = {a.name for a in compiled.alerts}
+    names = {a.name for a in compiled.alerts} | {w.name for w in compiled.watches}
     if name in names:
         return name
     folded = [n for n in sorted(names) if n.casefold() == name.casefold()]
@@ -183,7 +202,7 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     exact = _find(compiled, name)
     found = None if exact is None else run_explain(compiled, render(compiled), plan.read_text(encoding="utf-8"), exact)
     if found is None:
-        names = sorted({a.name for a in compiled.alerts})
+        names = sorted({a.name for a in compiled.alerts} | {w.name for w in compiled.watches})
         by_fold = {n.casefold(): n for n in names}
         close = [by_fold[n] for n in difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.6)]
         hint = f"; did you mean {', '.join(close)}?" if close else "; `monplan list` shows every alert"
@@ -197,8 +216,12 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
         console = Console(file=io.StringIO(), color_system=None, highlight=False, soft_wrap=True, record=True)
     say = console.print
     alert = found.alert
-    say(f"[bold]{escape(alert.name)}[/bold]: {escape(alert.metric)} ({escape(alert.group)})")
-    say(f"\n[bold]Plan row[/bold] {escape(plan)}:{alert.line}")
+    if found.watch is not None:
+        say(f"[bold]{escape(alert.name)}[/bold]: {escape(found.about)} ({escape(alert.group)})")
+    else:
+        say(f"[bold]{escape(alert.name)}[/bold]: {escape(alert.metric)} ({escape(alert.group)})")
+    place = "Plan job" if found.watch is not None and found.watch.job else "Plan row"
+    say(f"\n[bold]{place}[/bold] {escape(plan)}:{alert.line}")
     for line in found.plan_lines:
         say("  " + escape(line))
     say(f"\n[bold]Rules[/bold] {found.rule_file}")
@@ -207,6 +230,8 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     for test in found.tests:
         say(f"  - {escape(test)}")
     say(f"\n[bold]Route[/bold] {alert.priority} -> {escape(found.receivers)}")
+    if found.inhibited_by:
+        say(f"  held back while any of these fire: {escape(', '.join(found.inhibited_by))}")
     say("\n[bold]Panels[/bold]" + ("" if found.panels else " none"))
     for board, title in found.panels:
         say(f"  - {escape(board)}: {escape(title)}")

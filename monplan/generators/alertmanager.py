@@ -93,6 +93,11 @@ def route_cases(plan: Plan) -> list[RouteCase]:
         labels["alertname"] = alert.name
         cases.append(RouteCase(alert.name, alert.priority, tuple(sorted(labels.items())),
                                expected_receivers(plan, alert.priority), alert.line))
+    for watch in plan.watches:
+        labels = {key: expand_value(value, 0.0) for key, value in watch.labels}
+        labels["alertname"] = watch.name
+        cases.append(RouteCase(watch.name, watch.priority, tuple(sorted(labels.items())),
+                               expected_receivers(plan, watch.priority), watch.line))
     for priority in (*SEVERITIES, "unknown"):
         labels = {"alertname": f"MonplanRouteCheck{priority.capitalize()}", "severity": priority}
         cases.append(RouteCase(labels["alertname"], priority, tuple(sorted(labels.items())),
@@ -237,6 +242,23 @@ def receiver_config(receiver: Receiver) -> dict[str, Any]:
     return out
 
 
+def target_inhibitions(plan: Plan) -> list[dict[str, Any]]:
+    """A job's targets down or missing explain the NoData alerts of the rows reading it: while
+    its TargetDown or TargetMissing fires, they are held back (one rule per job read by a row)."""
+    from monplan.watches import JOBS_LABEL, KIND_LABEL, NO_DATA, TARGET_DOWN, TARGET_MISSING
+
+    read = {job for watch in plan.watches if watch.kind == NO_DATA for job in watch.jobs}
+    out = []
+    for job in dict.fromkeys(w.job for w in plan.target_watches if w.job in read):
+        # scrape_jobs is a comma-separated list. Job names are letters, digits, _ - and .
+        # (spec/collection_types.py); a dot is made literal with [.], which needs no backslash
+        # inside the matcher's quotes.
+        pattern = job.replace(".", "[.]")
+        out.append({"source_matchers": [f'{KIND_LABEL}=~"{TARGET_DOWN}|{TARGET_MISSING}"', f'job="{job}"'],
+                    "target_matchers": [f'{KIND_LABEL}="{NO_DATA}"', f'{JOBS_LABEL}=~"(.*,)?{pattern}(,.*)?"']})
+    return out
+
+
 def config(plan: Plan) -> dict[str, Any]:
     routing = plan.spec.alert_routing
     assert routing is not None
@@ -249,7 +271,7 @@ def config(plan: Plan) -> dict[str, Any]:
         # the same service and component would only add noise.
         "inhibit_rules": [{"source_matchers": ['severity="critical"'],
                            "target_matchers": ['severity=~"high|medium"'],
-                           "equal": list(routing.inhibit_equal)}],
+                           "equal": list(routing.inhibit_equal)}, *target_inhibitions(plan)],
         "receivers": [receiver_config(receiver) for receiver in routing.receivers],
     }
     intervals = _time_intervals(plan, routing)

@@ -91,9 +91,7 @@ def rule_objects(plan: Plan, settings: PrometheusOperator) -> list[tuple[str, st
     from monplan.generators.rules import rule_groups
 
     out = []
-    for slug, title in plan.groups:
-        if not plan.alerts_in(slug):
-            continue
+    for slug, title in plan.rule_files():
         base = object_name(prefix(plan, settings), slug)
 
         def named(index: int, base: str = base) -> str:

@@ -48,9 +48,7 @@ def namespaces(plan: Plan, settings: Mimir) -> dict[str, tuple[list[str], list[d
     base = base_namespace(plan, settings)
     out: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
     taken: dict[str, set[str]] = {}
-    for slug, title in plan.groups:
-        if not plan.alerts_in(slug):
-            continue
+    for slug, title in plan.rule_files():
         name = base if settings.namespaces == "one" else f"{base}-{slug.replace('/', '-')}"
         titles, groups = out.setdefault(name, ([], []))
         titles.append(title)

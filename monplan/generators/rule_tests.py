@@ -19,7 +19,7 @@ from typing import Any
 from monplan import durations
 from monplan.generators.rules import rule_file_path
 from monplan.gotemplate import expand_value
-from monplan.model import Alert, Plan
+from monplan.model import Alert, Plan, Watch
 from monplan.render import header, to_yaml
 from monplan.thresholds import Kind, format_decimal
 
@@ -217,6 +217,104 @@ def _series_with(alert: Alert, values: str, samples: int) -> list[dict[str, str]
     return series
 
 
+def _watch_expected(watch: Watch, series_labels: dict[str, str]) -> dict[str, Any]:
+    """What promtool sees of a firing watch: its rule labels over the labels of the series its
+    expression returns (absent() returns its selector's equality matchers; up == 0 the up series)."""
+    labels = {**series_labels, **{key: expand_value(text, 1.0, series_labels) for key, text in watch.labels}}
+    annotations = {key: expand_value(text, 1.0, series_labels) for key, text in watch.annotations}
+    return {"exp_labels": labels, "exp_annotations": annotations}
+
+
+def _absence_checks(watch: Watch, interval_ms: int, present: int, fired_labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Checks for a watch whose condition holds from sample `present` on: quiet while the series
+    is there (for longer than the watch's `for`), pending a step before its `for` has passed,
+    firing once it has, resolved when the series is back (sample `present + steps + 2`)."""
+    steps = math.ceil(durations.parse_ms(watch.for_) / interval_ms)
+    start = present * interval_ms
+    checks: list[dict[str, Any]] = [{"eval_time": _dur(start - interval_ms), "alertname": watch.name, "exp_alerts": []}]
+    if steps > 0:
+        checks.append({"eval_time": _dur(start + (steps - 1) * interval_ms), "alertname": watch.name, "exp_alerts": []})
+    checks.append({"eval_time": _dur(start + steps * interval_ms), "alertname": watch.name,
+                   "exp_alerts": [_watch_expected(watch, fired_labels)]})
+    checks.append({"eval_time": _dur(start + (steps + 2) * interval_ms), "alertname": watch.name, "exp_alerts": []})
+    return checks
+
+
+def _gone_then_back(value: str, present: int, steps: int) -> str:
+    """`present` samples of `value`, a stale marker (what Prometheus writes when a recording
+    rule's query or a target's scrape stops returning the series), nothing for the watch's
+    `for` and a step, then the value again."""
+    return f"{value}x{present - 1} stale _x{steps} {value}x1"
+
+
+def no_data_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
+    """One group proving each NoData alert of a rule file: quiet while the row's recorded series
+    exists, firing once it has been absent for the NoData alert's `for`, resolved when it is back."""
+    watched = [alert for alert in alerts if alert.no_data is not None]
+    if not watched:
+        return []
+    series, checks = [], []
+    for alert in watched:
+        watch = alert.no_data
+        assert watch is not None and watch.series is not None
+        steps = math.ceil(durations.parse_ms(watch.for_) / interval_ms)
+        present = steps + 2
+        _, quiet = breach_and_quiet(alert)
+        series.append({"series": watch.series, "values": _gone_then_back(format_decimal(quiet), present, steps)})
+        checks.extend(_absence_checks(watch, interval_ms, present, alert.record_labels))
+    names = "; ".join(dict.fromkeys(f"{w.name} after {w.for_}" for a in watched if (w := a.no_data)))
+    return [{"name": f"each NoData alert stays quiet while its row's series exists, fires once the series has been "
+                     f"absent for its for, and resolves when it is back: {names}",
+             "interval": _dur(interval_ms), "input_series": series, "alert_rule_test": _merged(checks)}]
+
+
+def target_tests(watches: list[Watch], interval_ms: int) -> list[dict[str, Any]]:
+    """Two groups for the collection jobs' alerts: TargetDown with a target answering up == 0,
+    TargetMissing with the job's up series gone (TargetDown must stay quiet then: no double page)."""
+    from monplan.watches import TARGET_DOWN, TARGET_MISSING
+
+    groups = []
+    for kind, title in ((TARGET_DOWN, "each TargetDown alert stays quiet while its job's target is up, fires once "
+                                      "up has been 0 for its for, and resolves when the target is back"),
+                        (TARGET_MISSING, "each TargetMissing alert stays quiet while its job has a target, fires once "
+                                         "the job has had no up series for its for, and resolves when it is back; "
+                                         "TargetDown stays quiet meanwhile")):
+        series, checks = [], []
+        for watch in (w for w in watches if w.kind == kind):
+            steps = math.ceil(durations.parse_ms(watch.for_) / interval_ms)
+            present = steps + 2
+            up = {"job": watch.job or "", "instance": "monplan-test-target:9100"}
+            selector = "up{" + ", ".join(f'{k}="{v}"' for k, v in up.items()) + "}"
+            if kind == TARGET_DOWN:
+                values = f"1x{present - 1} 0x{steps + 1} 1x1"
+                checks.extend(_absence_checks(watch, interval_ms, present, up))
+            else:
+                values = _gone_then_back("1", present, steps)
+                checks.extend(_absence_checks(watch, interval_ms, present, {"job": watch.job or ""}))
+                down = next((w for w in watches if w.kind == TARGET_DOWN and w.job == watch.job), None)
+                if down is not None:
+                    checks += [{"eval_time": _dur((present + k) * interval_ms), "alertname": down.name, "exp_alerts": []}
+                               for k in (0, steps)]
+            series.append({"series": selector, "values": values})
+        if series:
+            groups.append({"name": title, "interval": _dur(interval_ms), "input_series": series,
+                           "alert_rule_test": _merged(checks)})
+    return groups
+
+
+def _merged(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Checks by time and alert; the per-service copies of a row share an alert name, so their
+    expected alerts at one time are one check."""
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for check in checks:
+        key = (durations.parse_ms(check["eval_time"]), check["alertname"])
+        if key in out:
+            out[key]["exp_alerts"].extend(check["exp_alerts"])
+        else:
+            out[key] = {**check, "exp_alerts": list(check["exp_alerts"])}
+    return [out[key] for key in sorted(out)]
+
+
 def test_file_path(slug: str) -> str:
     return f"{TESTS_DIR}/{slug}.yml"
 
@@ -225,11 +323,12 @@ def generate(plan: Plan) -> dict[str, bytes]:
     interval_ms = durations.parse_ms(plan.evaluation_interval)
     source = plan.source
     files: dict[str, bytes] = {}
-    for slug, title in plan.groups:
+    for slug, title in plan.rule_files():
         alerts = plan.alerts_in(slug)
-        if not alerts:
-            continue
-        tests = tests_for(alerts, interval_ms)
+        if alerts:
+            tests = tests_for(alerts, interval_ms) + no_data_tests(alerts, interval_ms)
+        else:
+            tests = target_tests(plan.watches_in(slug), interval_ms)
         document = {
             "rule_files": [posixpath.relpath(rule_file_path(slug), posixpath.dirname(test_file_path(slug)))],
             "evaluation_interval": plan.evaluation_interval,

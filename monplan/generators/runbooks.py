@@ -14,10 +14,11 @@ from typing import Any
 
 from monplan.escalation import delays_minutes, steps
 from monplan.gotemplate import expand_value
-from monplan.model import Alert, Plan
+from monplan.model import Alert, Plan, Watch
 
 DIR = "runbooks"
 TEMPLATE = "runbook.md.j2"
+WATCH_TEMPLATE = "runbook_watch.md.j2"  # NoData, TargetDown and TargetMissing alerts
 
 
 def runbook_path(alert: Alert) -> str:
@@ -84,6 +85,20 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
     }
 
 
+def watch_context(plan: Plan, watch: Watch, copies: list[Watch]) -> dict[str, Any]:
+    row = plan.alert(watch.row) if watch.row else None
+    return {
+        "watch": watch,
+        "source": plan.source,
+        "system": plan.spec.system,
+        "query": row.query if row is not None else "",
+        "services": copies if watch.service is not None else [],
+        "inhibited_by": [t.name for t in plan.target_watches if t.job in watch.jobs],
+        "delivery": _delivery(plan, watch),  # type: ignore[arg-type]  # reads the priority only
+        "labels": [(k, expand_value(v, 0.0)) for k, v in watch.labels],
+    }
+
+
 def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     """One runbook per alert name; the copies of a per-service row share it, listed per service.
     With part=(k, n), only every n-th runbook from the k-th: n processes share the work."""
@@ -97,4 +112,9 @@ def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     for alerts in list(by_name.values())[index::count]:
         services = alerts if alerts[0].service is not None else []
         files[runbook_path(alerts[0])] = render(TEMPLATE, **context(plan, alerts[0]), services=services)
+    watches: dict[str, list[Watch]] = {}
+    for watch in plan.watches:
+        watches.setdefault(watch.name, []).append(watch)
+    for copies in list(watches.values())[index::count]:
+        files[f"{DIR}/{copies[0].name}.md"] = render(WATCH_TEMPLATE, **watch_context(plan, copies[0], copies))
     return files

@@ -124,7 +124,10 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
     """The dashboard's JSON model, as Grafana 10-12 save it."""
     variables = tuple(v.name for v in board.spec.variables) if board.spec else ()
     ctx = Context(datasource=DATASOURCE, variables=variables)
+    # The firing list shows the missing-data alerts too: a row whose data vanished shows no
+    # value at all, and its NoData alert (or its job's TargetDown) says why.
     names = list(dict.fromkeys(a.name for a in plan.alerts if board.service in (None, a.service)))
+    names += list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
     top = firing_panels(names, ctx) if names else []
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",

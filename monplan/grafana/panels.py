@@ -99,6 +99,9 @@ def _alert_description(alert: Alert) -> str:
     parts = [alert.description] if alert.description else []
     parts.append(f"Alert {alert.name} ({alert.priority.capitalize()}) fires {wait} when the value is "
                  f"{alert.threshold.text}.")
+    if alert.no_data is not None:
+        parts.append(f"No data here for {alert.no_data.for_} fires {alert.no_data.name} "
+                     f"({alert.no_data.priority.capitalize()}).")
     if alert.tool:
         parts.append(f"Tool: {alert.tool}.")
     return " ".join(parts)

@@ -38,6 +38,8 @@ class AlertFields(Spec):
     description: str | None = Field(None, description="What the metric means, shown in runbooks and dashboards.")
     panel: PanelKind | None = Field(None, description="Dashboard panel type; default by threshold kind.")
     unit: GrafanaUnit | None = Field(None, description="Dashboard unit; default by threshold kind.")
+    no_data: bool | None = Field(None, description="false: no <AlertName>NoData alert for this row; "
+                                 "default: defaults.no_data.enabled.")
 
 
 class MetricRow(AlertFields):

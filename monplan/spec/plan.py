@@ -20,6 +20,19 @@ from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
 
 
+class NoDataDefaults(Spec):
+    """The companion alerts that say a row has no data (a renamed job or metric would otherwise
+    silence its alert) and that a scrape job is down."""
+
+    enabled: bool = Field(True, description="Give every alerting row a <AlertName>NoData alert; "
+                          "a row's `no_data: false` (or `true`) overrides this.")
+    for_: PositiveDuration = Field("15m", alias="for", description="How long a row's recorded series must be "
+                                   "absent before its NoData alert fires.")
+    priority: Priority = Field("high", description="Severity of the NoData and target-down alerts.")
+    target_down_for: PositiveDuration = Field("5m", description="How long a scrape job's target must be down "
+                                              "(up == 0), or the job missing, before its alert fires.")
+
+
 class Defaults(Spec):
     for_: Duration = Field("5m", alias="for", description="How long rows wait before firing.")
     sustained_for: Duration = Field("15m", description='The wait of a "sustained" threshold.')
@@ -28,6 +41,8 @@ class Defaults(Spec):
                                description="Level part of recorded series names (level:metric:operations).")
     labels: Labels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
     rules_per_group: int = Field(20, ge=2, le=200, description="Most rules in one rule group.")
+    no_data: NoDataDefaults = Field(default_factory=NoDataDefaults, description=(
+        "Alerts for missing data: a NoData alert per row, a target-down alert per collection job."))
 
 
 class Period(Spec):

@@ -32,6 +32,8 @@ def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
         by_name[alert.record] = alert
         if alert.baseline_record:
             by_name[alert.baseline_record] = alert
+    for watch in plan.watches:
+        by_name[watch.name] = watch
     out: list[Diagnostic] = []
     for line in text.splitlines():
         line = line.strip()
@@ -97,7 +99,7 @@ def check(plan: Plan, files: dict[str, bytes]) -> list[CheckResult]:
             ok = proc.returncode == 0
             results.append(CheckResult(
                 "promtool test rules", f"{len(tests)} test files", "passed" if ok else "failed",
-                f"{sum(1 for a in plan.alerts)} alerts proven" if ok else "",
+                f"{len(plan.alerts)} alerts and {len(plan.watches)} missing-data alerts proven" if ok else "",
                 [] if ok else _trace(plan, _failures(output), "prometheus/tests")))
     return results
 
