@@ -39,15 +39,24 @@ def dashboards(built: dict[str, bytes]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def alert_rules(built: dict[str, bytes]) -> list[dict[str, Any]]:
-    """Every alerting rule of the generated rule files, with the recording rules of its file."""
+    """Every alerting rule of a row (not the missing-data alerts, which have no panel of their
+    own) of the generated rule files, with the recording rules of its file."""
     out = []
     for path, data in built.items():
         if not (path.startswith("prometheus/rules/") and path.endswith(".yml")):
             continue
         rules = [rule for group in yaml.safe_load(data)["groups"] for rule in group["rules"]]
         records = {rule["record"]: rule["expr"] for rule in rules if "record" in rule}
-        out += [{**rule, "records": records, "file": path} for rule in rules if "alert" in rule]
+        out += [{**rule, "records": records, "file": path} for rule in rules
+                if "alert" in rule and "alert_kind" not in rule["labels"]]
     return out
+
+
+@pytest.fixture(scope="session")
+def every_alert_name(built: dict[str, bytes]) -> set[str]:
+    """The names of every alerting rule generated, the missing-data alerts included."""
+    return {rule["alert"] for path, data in built.items() if path.startswith("prometheus/rules/")
+            for group in yaml.safe_load(data)["groups"] for rule in group["rules"] if "alert" in rule}
 
 
 def panels_of(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -30,7 +30,8 @@ def test_every_alert_rule_links_to_a_runbook_that_is_generated(repo_plan: Any, r
         if path.startswith("prometheus/rules/"):
             for group in yaml.safe_load(data)["groups"]:
                 linked += [(r["alert"], r["annotations"]["runbook_url"]) for r in group["rules"] if "alert" in r]
-    assert sorted(name for name, _ in linked) == sorted(a.name for a in repo_plan.alerts)
+    assert sorted(name for name, _ in linked) == sorted([a.name for a in repo_plan.alerts] +
+                                                        [w.name for w in repo_plan.watches])
     for name, url in linked:
         assert url == f"{base}/{name}.md"
         assert f"runbooks/{name}.md" in repo_files
@@ -115,6 +116,19 @@ def test_a_query_with_backticks_cannot_close_its_code_block_early(tmp_path: Path
 def test_runbooks_are_built_for_plans_without_routing_or_escalation(tmp_path: Path) -> None:
     text = PLAN.split("alert_routing:")[0]
     pages = runbooks_of(tmp_path, text)
-    assert sorted(pages) == sorted(f"runbooks/{n}.md" for n in
-                                   ("CheckoutAvailability", "CheckoutLatency", "CheckoutErrors", "SearchLatency"))
+    rows = ("CheckoutAvailability", "CheckoutLatency", "CheckoutErrors", "SearchLatency")
+    assert sorted(pages) == sorted(f"runbooks/{n}{kind}.md" for n in rows for kind in ("", "NoData"))
     assert "## Who is notified" not in pages["runbooks/CheckoutErrors.md"]
+
+
+def test_a_missing_data_runbook_says_what_is_missing_what_to_check_and_links_its_row(
+        repo_plan: Any, repo_files: dict[str, bytes]) -> None:
+    for watch in repo_plan.watches:
+        page = html(repo_files[f"runbooks/{watch.name}.md"].decode())
+        assert f"<h1>{watch.name}: runbook for " in page
+        assert watch.expr.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in page
+        assert "<h2>What to check</h2>" in page
+        if watch.kind == "no_data":
+            assert f'<a href="{watch.row}.md">{watch.row}</a>' in page  # the row's own runbook, beside it
+            holding = [t.name for t in repo_plan.target_watches if t.job in watch.jobs]
+            assert holding and all(name in page for name in holding)
