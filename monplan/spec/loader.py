@@ -271,17 +271,10 @@ def load_text(text: str, file: str) -> Located:
         builder.loader = _Loader("")
         builder.run(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = err.problem or str(err)
-        if err.context:
-            problem = f"{err.context}, {problem}"
-            start = err.context_mark
-            if start is not None and err.problem_mark is not None and start.line != err.problem_mark.line:
-                problem += f" (it began at line {start.line + 1}, column {start.column + 1})"
-        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
-            problem += "; tabs cannot indent YAML, use spaces"
-        raise PlanError([Diagnostic(file, line, column, f"YAML syntax error: {problem}")]) from None
+        from monplan.spec.yaml_errors import explain
+
+        (line, column), sentence = explain(err, text)
+        raise PlanError([Diagnostic(file, line, column, f"YAML syntax error: {sentence}")]) from None
     except yaml.reader.ReaderError as err:
         # A character YAML does not allow (NUL, other control characters): located, and shown
         # as an escape, never as itself.
@@ -307,13 +300,6 @@ def _line_column(text: str, position: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     line_start = text.rfind("\n", 0, position) + 1
     return text.count("\n", 0, position) + 1, position - line_start + 1
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
-    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
-        return lines[line][column]
-    return ""
 
 
 def load_file(path: FsPath) -> Located:
