@@ -104,3 +104,35 @@ def test_explain_takes_any_case_suggests_near_names_and_writes_a_file(tmp_path: 
     assert written.returncode == 0, written.stderr
     assert out.read_text() == exact.stdout
     assert "\x1b[" not in out.read_text()  # plain text, no colour codes
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    from monplan.build import load_plan
+    from monplan.diagnostics import PlanError
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    with pytest.raises(PlanError) as error:
+        load_plan(plan)
+    return [str(d).replace(str(plan), "plan.yaml") for d in error.value.diagnostics]
+
+
+UNKNOWN_RECEIVER = (CASES / "invalid" / "unknown-receiver" / "plan.yaml").read_text()
+
+
+def test_an_unknown_receiver_is_reported_with_the_rows_that_fail_to_validate(tmp_path: Path) -> None:
+    alone = _problems(tmp_path, UNKNOWN_RECEIVER)
+    text = UNKNOWN_RECEIVER.replace('threshold: "<99%"', 'threshold: "<<99"')
+    problems = _problems(tmp_path, text)
+    assert any("threshold: cannot read threshold" in p for p in problems)
+    assert set(alone) <= set(problems)  # the receiver and the missing medium route, as before
+    assert len(problems) == len(alone) + 1
+
+
+def test_a_value_that_failed_never_causes_an_invented_cross_reference_problem(tmp_path: Path) -> None:
+    # B is the only medium row: with its priority unreadable, no route is known to be missing
+    text = UNKNOWN_RECEIVER.replace("priority: Medium", "priority: Huge")
+    problems = _problems(tmp_path, text)
+    assert any('got "Huge"' in p for p in problems) and any("unknown receiver" in p for p in problems)
+    assert not any('priority "medium"' in p for p in problems)
+    assert not any('priority "critical"' in p for p in problems)

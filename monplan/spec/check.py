@@ -27,7 +27,10 @@ def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
     try:
         plan = Plan.model_validate(located.data)
     except ValidationError as err:
+        from monplan.spec.salvage import cross_reference_problems
+
         problems.extend(_from_validation(located, err))
+        problems.extend(cross_reference_problems(located))  # every problem in one run
     if problems or plan is None:
         # A field refused for its name ("api_url would hold a secret") need not be flagged again for its value.
         named = {d.field for d in problems if "would hold a secret" in d.message}
