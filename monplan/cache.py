@@ -36,7 +36,9 @@ def _code_digest() -> str:
     """Every source and template file of the installed monplan, by content."""
     root = Path(monplan.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
+    # rglob does not enter symlinked folders: in a checkout monplan/templates links ../templates
+    files = set(root.rglob("*")) | set((root / "templates").rglob("*"))
+    for path in sorted(files):
         if path.suffix in (".py", ".j2", ".yaml", ".json", ".md") and path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
