@@ -98,27 +98,35 @@ def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int)
             lines = [line.rstrip() for line in console.export_text().splitlines()]
             body = "\n".join(lines).strip("\n")
             return f"{title}\n\n{body}\n" + ("" if columns == _COLUMNS else runbooks)
-    return _by_section(compiled, title, rows) + runbooks
+    return _by_section(compiled, title, rows, width) + runbooks
 
 
-def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]]) -> str:
-    """The narrow layout: a block per section of alert, threshold, priority and `for`; receivers
-    depend only on the priority, so they are said once per priority below."""
+def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]], width: int) -> str:
+    """The narrow layout: a block per section of alert, priority, `for` and threshold (last,
+    wrapped at words to the width: it is text, never a name or URL); receivers depend only on
+    the priority, so they are said once per priority below."""
+    import textwrap
+
     from monplan.diff import receivers
 
-    columns = ("alert", "threshold", "priority", "for")
+    columns = ("alert", "priority", "for", "threshold")
     widths = {c: max([len(c)] + [len(_cell(row, c)) for row in rows]) for c in columns}
+    indent = 2 + sum(widths[c] + 2 for c in columns[:-1])
+    room = max(width - indent, 12)
 
-    def line(cells: list[str]) -> str:
-        return ("  " + "  ".join(cell.ljust(widths[c]) for c, cell in zip(columns, cells))).rstrip()
+    def lines(cells: list[str]) -> list[str]:
+        head = "  " + "".join(cell.ljust(widths[c] + 2) for c, cell in zip(columns[:-1], cells))
+        wrapped = textwrap.wrap(cells[-1], room, break_long_words=False, break_on_hyphens=False) or [""]
+        return [(head + wrapped[0]).rstrip()] + [" " * indent + more for more in wrapped[1:]]
 
     out = [title]
     sections: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         sections.setdefault(row["section"], []).append(row)
     for section, members in sections.items():
-        out += ["", output.visible(section), line(list(columns))]
-        out += [line([_cell(row, c) for c in columns]) for row in members]
+        out += ["", output.visible(section), *lines(list(columns))]
+        for row in members:
+            out += lines([_cell(row, c) for c in columns])
     out.append("")
     for priority in dict.fromkeys(row["priority"] for row in rows):
         out.append(f"{priority} alerts go to {output.visible(receivers(compiled, priority))}")
