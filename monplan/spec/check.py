@@ -101,6 +101,26 @@ def secret_problems(located: Located) -> list[Diagnostic]:
     return [_at(located, path, message, key=key) for path, key, message in scan(located.data, free_form)]
 
 
+def _baseline_comparison(data: Any, path: Path) -> str:
+    """What a [BASELINE] row really compares with: its baseline_query when it has one (that
+    wins), else the default, ending at its baseline_start when one is set."""
+    row: Any = data
+    for part in path[:-1]:
+        try:
+            row = row[part]
+        except (KeyError, IndexError, TypeError):
+            row = None
+            break
+    row = row if isinstance(row, dict) and path and path[-1] == "baseline" else {}
+    if row.get("baseline_query") is not None:
+        query = " ".join(str(row["baseline_query"]).split())
+        return f"compared with its baseline_query, {query if len(query) <= 60 else query[:57] + '...'}"
+    words = "compared with the value one week earlier, else one day earlier"
+    if row.get("baseline_start") is not None:
+        words += f", else baseline_start ({row['baseline_start']})"
+    return words
+
+
 def placeholder_warnings(located: Located) -> list[Diagnostic]:
     warnings = []
     for path, text in _strings(located):
@@ -108,7 +128,7 @@ def placeholder_warnings(located: Located) -> list[Diagnostic]:
             continue
         for match in PLACEHOLDER.finditer(text):
             if match.group() == "[BASELINE]":
-                message = "baseline not known yet ([BASELINE]): compared with the value one week earlier, else one day earlier"
+                message = f"baseline not known yet ([BASELINE]): {_baseline_comparison(located.data, path)}"
             else:
                 message = f"placeholder {match.group()} is still to be filled in"
             warnings.append(_at(located, path, message, severity="warning"))
