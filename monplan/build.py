@@ -31,7 +31,11 @@ def load_plan(plan_path: Path) -> Plan:
     if any(d.severity == "error" for d in unit_problems):
         raise PlanError(sorted(unit_problems, key=lambda d: (d.line, d.column, d.message)))
     warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located) + unit_problems
-    return dataclasses.replace(plan, warnings=tuple(warnings), derived={})
+    compiled = dataclasses.replace(plan, warnings=tuple(warnings), derived={})
+    from monplan.oncall_status import coverage_problems
+
+    compiled.derived["coverage"] = coverage_problems(spec, located)  # validate reports them
+    return compiled
 
 
 def render(plan: Plan) -> dict[str, bytes]:

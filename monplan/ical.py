@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monplan.escalation import steps
-from monplan.schedule import Window, shift_windows
+from monplan.schedule import Window, repeats, shift_windows
 from monplan.spec.delivery import Person
 from monplan.spec.plan import Plan as Spec
 
@@ -71,9 +71,14 @@ def shift_entries(spec: Spec) -> list[Entry]:
                 "shift", f"On call, {role}: {name} ({window.name})", window.start, window.end,
                 description=_shift_description(spec, window), categories=("On call", role.capitalize()),
                 attendees=_attendee(spec, name, "REQ-PARTICIPANT" if role == "primary" else "OPT-PARTICIPANT"),
-                busy=False,
+                busy=False, rrule=_weekly(spec),
             ))
     return entries
+
+
+def _weekly(spec: Spec) -> dict[str, Any] | None:
+    """A weekly rotation's shifts recur every week, at the same local times, with no end."""
+    return {"freq": "weekly"} if repeats(spec) else None
 
 
 def _attendee(spec: Spec, name: str, role: str) -> tuple[tuple[str, str, str], ...]:
@@ -82,8 +87,9 @@ def _attendee(spec: Spec, name: str, role: str) -> tuple[tuple[str, str, str], .
 
 
 def _shift_description(spec: Spec, window: Window) -> str:
+    again = ", then every week" if repeats(spec) else ""
     lines = [f"{window.name} of the {spec.system} on-call rotation, "
-             f"{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} ({window.start.tzinfo}).",
+             f"{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} ({window.start.tzinfo}){again}.",
              f"Primary: {_who(spec, window.primary)}", f"Secondary: {_who(spec, window.secondary)}"]
     if spec.escalation_path:
         lines.append(f"Escalation: {escalation_text(spec)}")
@@ -96,7 +102,8 @@ def oncall_entries(spec: Spec, role: str) -> list[Entry]:
     OnCall reads the title (and the description) as usernames, so nothing else is written.
     """
     windows = shift_windows(spec) if spec.oncall else None
-    return [Entry("shift", oncall_identity(spec, getattr(w, role)), w.start, w.end, busy=False) for w in windows or []]
+    return [Entry("shift", oncall_identity(spec, getattr(w, role)), w.start, w.end, busy=False, rrule=_weekly(spec))
+            for w in windows or []]
 
 
 def _uid(system: str, entry: Entry) -> str:

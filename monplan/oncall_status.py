@@ -55,9 +55,11 @@ def in_business_hours(spec: Spec, moment: dt.datetime) -> bool | None:
 def status(spec: Spec, moment: dt.datetime) -> Status:
     from monplan.schedule import period_window
 
+    from monplan.schedule import on_call_at
+
     windows = (shift_windows(spec) or []) if spec.oncall else []
     names = on_call_names(spec, moment) if spec.oncall else None
-    window = next((w for w in windows if w.start <= moment < w.end), None)
+    window = on_call_at(spec, moment) if spec.oncall else None  # a weekly rotation's shift of that week
     chain = [(step, step.who(names)) for step in steps(spec)]
     critical = None
     routing = spec.alert_routing
@@ -66,3 +68,39 @@ def status(spec: Spec, moment: dt.datetime) -> Status:
         if period is not None and period[1] is not None and period[0] <= moment < period[1]:
             critical = (period[0], period[1])
     return Status(moment, window, windows, chain, in_business_hours(spec, moment), critical)
+
+
+def coverage_problems(spec: Spec, located) -> list:
+    """`validate`'s findings on time nobody is on call, from the deployment on, at the rotation's line:
+    errors for holes before the first hand-off and in each week; with `repeat: none`, a
+    warning for the open end after the last shift, which the plan chose."""
+    from monplan.diagnostics import Diagnostic, format_path
+    from monplan.schedule import deployed_at, uncovered
+
+    if spec.oncall is None:
+        return []
+    path = ("oncall", "rotation")
+    line, column = located.where(path, key=True)
+    since = deployed_at(spec)
+    out = []
+    fmt = "%a %Y-%m-%d %H:%M"
+    for start, end in uncovered(spec, since):
+        zone = start.tzinfo
+        if end is None:
+            out.append(Diagnostic(located.file, line, column, f"nobody is on call from {start:{fmt}} ({zone}) on: "
+                                  "the rotation does not repeat (oncall.repeat: none); add shifts or set repeat: weekly",
+                                  format_path(path), severity="warning"))
+            continue
+        end = end.astimezone(zone)
+        if since is not None and start <= since.astimezone(zone) and end <= min_start(spec):
+            what = f"from the deployment at {start:{fmt}} to the first hand-off at {end:{fmt}} ({zone})"
+            fix = "start the first shift at the deployment (a shift's start:) or set oncall.handoff"
+        else:
+            what = f"every week from {start:{fmt}} to {end:{fmt}} ({zone})"
+            fix = "the rotation covers less than a week and repeat: weekly starts it again after 7 days: add shifts"
+        out.append(Diagnostic(located.file, line, column, f"nobody is on call {what}; {fix}", format_path(path)))
+    return out
+
+
+def min_start(spec: Spec) -> dt.datetime:
+    return (shift_windows(spec) or [])[0].start

@@ -162,6 +162,12 @@ def _rotation(spec: Spec, problem: _Collector) -> None:
     if windows is None:
         problem(("oncall",), "the rotation needs a start date: set oncall.start or deployment.time", key=True)
         return
+    from monplan.schedule import WEEK, plus_days, repeats
+
+    if repeats(spec) and windows[-1].end > plus_days(windows[0].start, WEEK):
+        problem(("oncall", "rotation"), f"the rotation runs from {windows[0].start:%a %Y-%m-%d %H:%M} to "
+                f"{windows[-1].end:%a %Y-%m-%d %H:%M}, longer than a week, and repeat: weekly starts it again every "
+                "week, so its shifts would overlap; shorten it to a week or set oncall.repeat: none", key=True)
     for index in range(1, len(windows)):
         previous, current = windows[index - 1], windows[index]
         if current.start == previous.end:

@@ -65,12 +65,63 @@ def shift_windows(spec: Spec) -> list[Window] | None:
     return windows
 
 
+WEEK = 7  # days after which a weekly rotation starts again
+
+
+def repeats(spec: Spec) -> bool:
+    return spec.oncall is not None and spec.oncall.repeat == "weekly"
+
+
+def _later(window: Window, days: int) -> Window:
+    return Window(window.name, plus_days(window.start, days), plus_days(window.end, days), window.primary, window.secondary)
+
+
+def shifts_between(spec: Spec, since: dt.datetime, until: dt.datetime) -> list[Window]:
+    """The shifts that overlap [since, until): the rotation's list, and with `repeat: weekly`
+    the same list again every week, at the same local times (across clock changes too)."""
+    cycle = (shift_windows(spec) or []) if spec.oncall else []
+    if not cycle:
+        return []
+    if not repeats(spec):
+        return [w for w in cycle if w.end > since and w.start < until]
+    weeks_before = (since.astimezone(cycle[0].start.tzinfo).date() - cycle[0].start.date()).days // WEEK
+    week = max(0, weeks_before - 1)
+    out: list[Window] = []
+    while True:
+        moved = [_later(w, WEEK * week) for w in cycle]
+        if moved[0].start >= until:
+            return out
+        out += [w for w in moved if w.end > since and w.start < until]
+        week += 1
+
+
 def on_call_at(spec: Spec, moment: dt.datetime) -> Window | None:
-    windows = shift_windows(spec) if spec.oncall else None
-    for window in windows or []:
-        if window.start <= moment.astimezone(window.start.tzinfo) < window.end:
+    for window in shifts_between(spec, moment, moment + dt.timedelta(seconds=1)):
+        if window.start <= moment < window.end:
             return window
     return None
+
+
+def uncovered(spec: Spec, since: dt.datetime | None) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """Times from `since` (the deployment; default the first hand-off) when nobody is on call:
+    before the first hand-off, each week's hole of a weekly rotation shorter than a week
+    (the first of them; they recur), and with `repeat: none` everything after the last shift
+    (end None)."""
+    cycle = (shift_windows(spec) or []) if spec.oncall else []
+    if not cycle:
+        return []
+    start = min(since, cycle[0].start) if since else cycle[0].start
+    horizon = plus_days(cycle[0].start, 2 * WEEK) if repeats(spec) else cycle[-1].end
+    gaps: list[tuple[dt.datetime, dt.datetime | None]] = []
+    cursor = start
+    for window in sorted(shifts_between(spec, start, horizon), key=lambda w: w.start):
+        if window.start > cursor:
+            gaps.append((cursor, window.start))
+        cursor = max(cursor, window.end)
+    if repeats(spec):
+        first_week_end = plus_days(cycle[0].start, WEEK)
+        return [gap for gap in gaps if gap[0] < first_week_end]
+    return gaps + [(cursor, None)]
 
 
 # --- monitoring periods and scheduled activities, counted from the deployment -------------

@@ -75,7 +75,7 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
         report.diagnostics = err.diagnostics
         return report
     report.alerts = len(plan.alerts)
-    report.diagnostics = list(plan.warnings)
+    report.diagnostics = list(plan.warnings) + list(plan.derived.get("coverage", ()))  # type: ignore[call-overload]
     if live is not None:
         from monplan.live import run_live
 

@@ -56,10 +56,16 @@ def oncall(
             table.add_row(role, escape(name), escape(contact))
         say(table)
     elif now.windows:
+        from monplan.schedule import repeats
+
         first, last = now.windows[0], now.windows[-1]
-        output.console(stderr=True).print(
-            f"Nobody is on call at {moment:{_FORMAT}}: the rotation runs from {first.start:{_FORMAT}} "
-            f"to {last.end:{_FORMAT}}.")
+        if moment < first.start:
+            why = f"the first hand-off is at {first.start:{_FORMAT}}"
+        elif repeats(spec):
+            why = "the weekly rotation leaves this time uncovered (`monplan validate` lists such times)"
+        else:
+            why = f"the rotation does not repeat (oncall.repeat: none) and ended at {last.end:{_FORMAT}}"
+        output.console(stderr=True).print(f"Nobody is on call at {moment:{_FORMAT}}: {escape(why)}.")
     chain = Table(title="Escalation", show_header=True)
     for column in ("#", "level", "who", "engaged"):
         chain.add_column(column)

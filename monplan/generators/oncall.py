@@ -15,7 +15,7 @@ from typing import Any
 from monplan.escalation import ROLES, Step, delays_minutes, steps
 from monplan.model import SEVERITIES, Plan
 from monplan.render import header, to_yaml
-from monplan.schedule import Window, oncall_zone, shift_windows
+from monplan.schedule import Window, oncall_zone, repeats, shift_windows
 from monplan.spec.plan import Plan as Spec
 
 DIR = "oncall"
@@ -48,17 +48,29 @@ def _user(spec: Spec, name: str) -> dict[str, Any]:
 
 
 def _layer(spec: Spec, window: Window, role: str) -> dict[str, Any]:
-    # One layer per shift, bounded by start and end: shifts of different lengths (the Weekend)
-    # map exactly, where one repeating layer could not.
-    length = int((window.end - window.start).total_seconds())
-    return {"name": window.name, "start": window.start.isoformat(), "end": window.end.isoformat(),
-            "rotation_virtual_start": window.start.isoformat(), "rotation_turn_length_seconds": length,
-            "users": [{"user": _user(spec, getattr(window, role))}]}
+    # One layer per shift: shifts of different lengths (the Weekend) map exactly, where one
+    # layer rotating through the people could not.
+    user = [{"user": _user(spec, getattr(window, role))}]
+    if not repeats(spec):  # bounded by the shift's start and end
+        length = int((window.end - window.start).total_seconds())
+        return {"name": window.name, "start": window.start.isoformat(), "end": window.end.isoformat(),
+                "rotation_virtual_start": window.start.isoformat(), "rotation_turn_length_seconds": length,
+                "users": user}
+    # Weekly: an open-ended layer whose one user's turn is a week, restricted to the shift's
+    # local start and length each week (PagerDuty counts days of the week from 1, Monday).
+    wall = window.end.replace(tzinfo=None) - window.start.replace(tzinfo=None)
+    return {"name": window.name, "start": window.start.isoformat(),
+            "rotation_virtual_start": window.start.isoformat(), "rotation_turn_length_seconds": 7 * 86_400,
+            "restrictions": [{"type": "weekly_restriction", "start_day_of_week": window.start.isoweekday(),
+                              "start_time_of_day": f"{window.start:%H:%M:%S}",
+                              "duration_seconds": int(wall.total_seconds())}],
+            "users": user}
 
 
 def _schedule(spec: Spec, windows: list[Window], role: str) -> dict[str, Any]:
     return {"type": "schedule", "name": schedule_name(spec, role), "time_zone": str(oncall_zone(spec)),
-            "description": f"The {role} of each shift of the {spec.system} on-call rotation.",
+            "description": f"The {role} of each shift of the {spec.system} on-call rotation"
+                           + (", every week." if repeats(spec) else "."),
             "schedule_layers": [_layer(spec, window, role) for window in windows]}
 
 
@@ -142,7 +154,7 @@ def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
     chain = steps(spec)
     return render(
         "ONCALL.md.j2", system=spec.system, source=plan.source, zone=str(oncall_zone(spec)),
-        handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, people={p.name: p for p in spec.people},
+        handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, weekly=repeats(spec), people={p.name: p for p in spec.people},
         chain=list(zip(chain, delays_minutes(chain))), routing=_routing_rows(plan),
         critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(spec)),
         files=[path.removeprefix(f"{DIR}/") for path in files],

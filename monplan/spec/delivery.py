@@ -181,6 +181,9 @@ class OnCall(Spec):
     handoff: TimeOfDay = Field("09:00", description="Local time at which shifts change.")
     start: PlanDate | None = Field(None, description="Date of the first shift; default: the deployment date.")
     rotation: list[Shift] = Field(min_length=1)
+    repeat: Literal["weekly", "none"] = Field(
+        "weekly", description="weekly: the rotation starts again every week at the same local times (it must fit "
+        "in a week); none: the list is all there is, and nobody is on call after its last shift.")
 
 
 class EscalationLevel(Spec):

@@ -43,11 +43,34 @@ def test_a_time_with_an_offset_is_converted_to_the_rotations_zone() -> None:
     assert f"Shift {shifts[-2][0]}:" in result.stdout
 
 
-def test_outside_the_rotation_oncall_says_nobody_is_on_call_and_fails() -> None:
-    last_end = expected_shifts(REPO_PLAN)[-1][4]
-    result = run_monplan("oncall", "--at", f"{last_end + dt.timedelta(days=3):%Y-%m-%d %H:%M}")
+def test_before_the_first_hand_off_oncall_says_nobody_is_on_call_and_fails() -> None:
+    first = expected_shifts(REPO_PLAN)[0][3]
+    result = run_monplan("oncall", "--at", f"{first - dt.timedelta(hours=1):%Y-%m-%d %H:%M}")
     assert result.returncode == 1
-    assert "Nobody is on call" in result.stderr
+    assert "Nobody is on call" in result.stderr and "first hand-off" in result.stderr
+
+
+@pytest.mark.parametrize("days", [30, 31, 365, 3 * 365 + 100])
+def test_a_weekly_rotation_names_the_shift_of_that_week_long_after_the_deployment(days: int) -> None:
+    """The repo plan's rotation repeats weekly: deployment + 30 days (and years later, across
+    clock changes) is the same shift as the same local time in the first week."""
+    shifts = expected_shifts(REPO_PLAN)
+    deployed = dt.datetime.fromisoformat("2026-11-25T09:00:00+01:00").astimezone(ZoneInfo("Europe/Berlin"))
+    moment = (deployed.replace(tzinfo=None) + dt.timedelta(days=days, hours=5)).replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    same_in_first_week = (moment.replace(tzinfo=None) - dt.timedelta(weeks=days // 7)).replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    day, primary, secondary, _, _ = next(s for s in shifts if s[3] <= same_in_first_week < s[4])
+    result = run_monplan("oncall", "--at", f"{moment:%Y-%m-%d %H:%M}")
+    assert result.returncode == 0, result.stderr
+    assert f"Shift {day}:" in result.stdout and primary in result.stdout and secondary in result.stdout
+
+
+def test_a_rotation_that_does_not_repeat_leaves_nobody_on_call_after_its_last_shift(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(REPO_PLAN.replace('handoff: "09:00"', 'handoff: "09:00"\n  repeat: none'))
+    last_end = expected_shifts(REPO_PLAN)[-1][4]
+    result = run_monplan("oncall", "--plan", str(plan), "--at", f"{last_end + dt.timedelta(days=3):%Y-%m-%d %H:%M}")
+    assert result.returncode == 1
+    assert "Nobody is on call" in result.stderr and "repeat: none" in result.stderr
 
 
 def test_a_time_oncall_cannot_read_is_a_usage_error() -> None:
@@ -79,3 +102,41 @@ def test_oncall_help_is_instant_it_imports_no_heavy_library() -> None:
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     heavy = ("icalendar", "jinja2", "yaml", "monplan.spec", "monplan.generators", "monplan.oncall_status")
     assert sorted(name for name in imported if name.startswith(heavy)) == []
+
+
+def _validate(tmp_path: Path, text: str) -> tuple[int, list[str]]:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    result = run_monplan("validate", "--no-tools", "--plan", str(plan))
+    return result.returncode, [line for line in result.stderr.splitlines() if "oncall.rotation" in line]
+
+
+def test_validate_passes_the_repo_plan_whose_weekly_rotation_covers_every_hour(tmp_path: Path) -> None:
+    code, said = _validate(tmp_path, REPO_PLAN)
+    assert code == 0 and said == []
+
+
+def test_validate_reports_the_weekly_hole_of_a_rotation_shorter_than_a_week(tmp_path: Path) -> None:
+    text = REPO_PLAN.replace("    - {day: Day 6, primary: Priya Raman, secondary: Jonas Weber}\n", "")
+    code, said = _validate(tmp_path, text)
+    assert code == 1
+    assert len(said) == 1 and "error" in said[0]
+    assert "nobody is on call every week from Tue 2026-12-01 09:00 to Wed 2026-12-02 09:00 (Europe/Berlin)" in said[0]
+
+
+def test_validate_reports_the_time_before_the_first_hand_off(tmp_path: Path) -> None:
+    code, said = _validate(tmp_path, REPO_PLAN.replace("time: 2026-11-25T09:00:00+01:00", "time: 2026-11-25T02:30:00+01:00"))
+    assert code == 1
+    assert len(said) == 1 and "from the deployment at Wed 2026-11-25 02:30 to the first hand-off at Wed 2026-11-25 09:00" in said[0]
+
+
+def test_validate_warns_that_a_fixed_list_ends(tmp_path: Path) -> None:
+    code, said = _validate(tmp_path, REPO_PLAN.replace('handoff: "09:00"', 'handoff: "09:00"\n  repeat: none'))
+    assert code == 0
+    assert len(said) == 1 and "warning" in said[0] and "nobody is on call from Wed 2026-12-02 09:00 (Europe/Berlin) on" in said[0]
+
+
+def test_a_weekly_rotation_longer_than_a_week_is_refused_at_its_line(tmp_path: Path) -> None:
+    code, said = _validate(tmp_path, REPO_PLAN.replace("{day: Day 7, primary: Lucas Martin, secondary: Sofia Rossi}",
+                                                      "{day: Day 7, primary: Lucas Martin, secondary: Sofia Rossi, days: 2}"))
+    assert code == 1 and len(said) == 1 and "longer than a week" in said[0] and "repeat: none" in said[0]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from icalendar import Calendar
 
+from tests.conftest import ROOT
 from tests.delivery.conftest import PLAN, compile_plan
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -144,8 +145,11 @@ def test_the_escalation_policy_has_pagerdutys_shape_with_ordered_levels_and_dela
     primary = policy["schedules"][0]["schedule_layers"]
     assert [(layer["name"], layer["users"][0]["user"]["summary"]) for layer in primary] == \
         [(shift[0], shift[1]) for shift in expected_shifts(PLAN)]
+    # The rotation repeats weekly: each layer is the person's turn every week, restricted to the shift.
     weekend = primary[-1]
-    assert weekend["rotation_turn_length_seconds"] == 2 * 86400
+    assert weekend["rotation_turn_length_seconds"] == 7 * 86400 and "end" not in weekend
+    assert weekend["restrictions"] == [{"type": "weekly_restriction", "start_day_of_week": 6,
+                                        "start_time_of_day": "09:00:00", "duration_seconds": 2 * 86400}]
     assert [level["level"] for level in policy["levels"]] == \
         ["On-Call Engineer (primary)", "On-Call Engineer (secondary)", "Team Lead"]
 
@@ -164,3 +168,43 @@ def test_a_plan_without_rotation_or_deployment_builds_no_calendars(tmp_path: Pat
     text = text.replace("  critical_period: {priorities: [critical, high], receivers: [deploy-watch]}\n", "")
     files = files_of(tmp_path, text + "escalation_path:\n  - {level: Team Lead, people: [Lead]}\n")
     assert sorted(files) == ["oncall/ONCALL.md", "oncall/escalation-policy.yaml"]
+
+
+def _restricted_user(layers: list[dict], moment: dt.datetime) -> list[str]:
+    """Who PagerDuty puts on call at `moment` from layers with weekly restrictions (local times)."""
+    found = []
+    for layer in layers:
+        if dt.datetime.fromisoformat(layer["start"]) > moment:
+            continue
+        for restriction in layer["restrictions"]:
+            hour, minute, _ = map(int, restriction["start_time_of_day"].split(":"))
+            local = moment.astimezone(BERLIN).replace(tzinfo=None)
+            monday = (local - dt.timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0)
+            for weeks in (-1, 0):
+                begin = monday + dt.timedelta(weeks=weeks, days=restriction["start_day_of_week"] - 1, hours=hour, minutes=minute)
+                if begin <= local < begin + dt.timedelta(seconds=restriction["duration_seconds"]):
+                    found.append(layer["users"][0]["user"]["summary"])
+    return found
+
+
+def test_a_weekly_rotations_pagerduty_layers_put_exactly_the_shifts_primary_on_call_every_hour_for_five_weeks(tmp_path: Path) -> None:
+    from monplan.schedule import on_call_at
+
+    text = (ROOT / "plan.yaml").read_text()
+    plan = compile_plan(tmp_path, text)
+    from monplan.generators.oncall import generate
+
+    layers = yaml.safe_load(generate(plan)["oncall/escalation-policy.yaml"])["schedules"][0]["schedule_layers"]
+    first = expected_shifts(text)[0][3]
+    for hour in range(0, 5 * 7 * 24, 1):
+        moment = (first.astimezone(dt.timezone.utc) + dt.timedelta(hours=hour, minutes=30)).astimezone(BERLIN)
+        window = on_call_at(plan.spec, moment)
+        assert window is not None, moment
+        assert _restricted_user(layers, moment) == [window.primary], moment
+
+
+def test_a_weekly_rotations_calendar_events_recur_every_week_and_a_fixed_list_does_not(tmp_path: Path) -> None:
+    weekly = events(files_of(tmp_path)["oncall/rotation.ics"])
+    assert weekly and all(e["RRULE"].to_ical() == b"FREQ=WEEKLY" for e in weekly)
+    fixed = events(files_of(tmp_path, PLAN.replace('handoff: "09:00"', 'handoff: "09:00"\n  repeat: none'))["oncall/rotation.ics"])
+    assert fixed and not any("RRULE" in e for e in fixed)
