@@ -3,7 +3,9 @@
 # promtool (prometheus), amtool (prometheus-alertmanager), blackbox exporter, mtail,
 # postgres_exporter and PostgreSQL (the collection tests run the generated queries on it),
 # node and npm, then Mozilla's ical.js from npm into tests/calendars/js (its lock file):
-# tests/calendars read the generated calendars with it, as Thunderbird does.
+# tests/calendars read the generated calendars with it, as Thunderbird does; and Grafana
+# 12.2's panel types (@grafana/schema) with typescript into tests/dashboards/js, which
+# tests/dashboards/test_grafana_types.py type-checks every generated panel against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,14 @@ calendar_parser() {
   fi
   (cd tests/calendars/js && npm ci --no-audit --no-fund --loglevel=error) ||
     echo "npm could not install ical.js into tests/calendars/js; its tests fail in CI, skip elsewhere" >&2
+}
+
+grafana_types() {
+  if [ -f tests/dashboards/js/node_modules/typescript/package.json ] || ! command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  (cd tests/dashboards/js && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "npm could not install @grafana/schema into tests/dashboards/js; its tests fail in CI, skip elsewhere" >&2
 }
 
 declare -A package=(
@@ -36,6 +46,7 @@ done
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   calendar_parser
+  grafana_types
   exit 0
 fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -43,6 +54,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "missing tools; install as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
   echo "(tests that need them are skipped unless MONPLAN_REQUIRE_TOOLS=1)" >&2
   calendar_parser
+  grafana_types
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -55,3 +67,4 @@ for service in prometheus prometheus-alertmanager prometheus-blackbox-exporter m
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done
 calendar_parser
+grafana_types

@@ -199,3 +199,33 @@ def test_the_default_baseline_warning_names_the_comparison_the_rules_make(tmp_pa
     orders, signups, logins = compiled.alerts
     assert orders.baseline_expr == "sum(rate(orders_total[1h] offset 1d))"
     assert signups.baseline_default and logins.baseline_default and not orders.baseline_default
+
+
+@pytest.mark.parametrize("chosen", [None, "ticket-system"])
+def test_alerts_of_no_or_unknown_severity_reach_the_default_receiver_in_alertmanager(chosen: str | None,
+                                                                                      tmp_path: Path) -> None:
+    """Proved by Alertmanager's own router (amtool config routes test) on the built config,
+    and said in ONCALL.md: the plan's default_receiver, else the first receiver of high."""
+    import subprocess
+
+    from conftest import require_tool
+
+    amtool = require_tool("amtool")
+    text = (ROOT / "plan.yaml").read_text()
+    if chosen:
+        text = text.replace("\nalert_routing:\n", f"\nalert_routing:\n  default_receiver: {chosen}\n", 1)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    out = tmp_path / "out"
+    assert run_monplan("build", "--plan", str(plan), "--out", str(out)).returncode == 0
+    expected = chosen or "oncall-pager"
+    config = out / "alertmanager" / "alertmanager.yml"
+    for labels in (["alertname=Custom", "severity=page"], ["alertname=Custom"], ["alertname=Custom", "severity=Critical"]):
+        routed = subprocess.run([amtool, "config", "routes", "test", f"--config.file={config}", *labels],
+                                capture_output=True, text=True, check=False)
+        assert routed.returncode == 0, routed.stderr
+        assert routed.stdout.strip() == expected, labels
+    oncall = (out / "oncall" / "ONCALL.md").read_text()
+    row = next(line for line in oncall.splitlines() if line.startswith("| No or unknown severity |"))
+    assert f"| {expected} (" in row
+    assert ("alert\\_routing.default\\_receiver)" in row) == bool(chosen)

@@ -109,7 +109,7 @@ def escalation_policy(spec: Spec) -> dict[str, Any]:
 
 
 def _routing_rows(plan: Plan) -> list[dict[str, str]]:
-    from monplan.generators.alertmanager import business_hours_text, critical_period_receivers
+    from monplan.generators.alertmanager import business_hours_text, critical_period_receivers, default_receiver
 
     routing = plan.spec.alert_routing
     if routing is None:
@@ -123,6 +123,11 @@ def _routing_rows(plan: Plan) -> list[dict[str, str]]:
         extra = critical_period_receivers(plan, priority)
         rows.append({"priority": priority.capitalize(), "receivers": ", ".join(route.receivers), "when": when,
                      "critical_period": ", ".join(extra)})
+    # Alertmanager's root route: an alert whose severity label is missing or none of the above
+    chosen = "alert_routing.default_receiver" if routing.default_receiver else \
+        "the first receiver of high; alert_routing.default_receiver chooses another"
+    rows.append({"priority": "No or unknown severity", "receivers": f"{default_receiver(routing)} ({chosen})",
+                 "when": "at any time", "critical_period": ""})
     return rows
 
 

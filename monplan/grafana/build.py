@@ -39,6 +39,12 @@ def _variables(plan: Plan, board: Board, datasource_uid: str, datasource_name: s
     return out
 
 
+def _prometheus_target(expr: str, step: str) -> dict[str, str]:
+    """A Prometheus annotation's query in the shape Grafana saves since 9.x (`target`, its
+    step as `interval`); Grafana migrates the legacy top-level `expr` and `step` on load."""
+    return {"expr": expr, "interval": step, "refId": "Anno"}
+
+
 def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
     """Grafana's own annotations, the plan's alerts while they fire, and the deployment."""
     out: list[dict[str, Any]] = [{
@@ -48,7 +54,7 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
     }]
     if names:
         out.append({"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
-                    "expr": firing_selector(names), "step": "1m", "titleFormat": "{{alertname}}",
+                    "target": _prometheus_target(firing_selector(names), "1m"), "titleFormat": "{{alertname}}",
                     "textFormat": "{{severity}}: {{component}}", "tagKeys": "severity,component"})
     deployment = plan.spec.deployment
     if deployment is not None:
@@ -56,7 +62,7 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
         # there (useValueForTime), whatever the step, and only one, as all samples agree.
         millis = int(deployment.time.timestamp() * 1000)
         out.append({"name": "Deployment", "datasource": DATASOURCE, "enable": True, "iconColor": "blue",
-                    "expr": f"vector({millis})", "step": "1h", "useValueForTime": True,
+                    "target": _prometheus_target(f"vector({millis})", "1h"), "useValueForTime": True,
                     "titleFormat": f"Deployment of {plan.spec.system}",
                     "textFormat": f"Deployed {deployment.time.isoformat()}"})
     return out

@@ -169,9 +169,8 @@ def _table(title: str, targets: list[g.Target], ctx: Context, *, description: st
         title=title, dataSource=ctx.datasource, targets=targets, description=description, unit=unit,
         transformations=transformations or [], maxDataPoints=None,
         extraJson={"options": {"frameIndex": 0, "showHeader": True, "cellHeight": "sm",
-                               "sortBy": sort_by or [],
-                               "footer": {"show": False, "reducer": ["sum"], "countRows": False}},
-                   "fieldConfig": {"defaults": {"custom": {"inspect": False},
+                               "sortBy": sort_by or []},  # no `footer`: Grafana 12.2 dropped it (off by default before)
+                   "fieldConfig": {"defaults": {"custom": {"inspect": False, "cellOptions": {"type": "auto"}},
                                                 "thresholds": {"mode": "absolute", "steps": [OK_STEP]}}}},
     )
 

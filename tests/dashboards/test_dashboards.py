@@ -115,7 +115,7 @@ def test_the_deployment_annotation_marks_the_plans_deployment_time(dashboards):
     for name, dashboard in dashboards.items():
         annotation = next(a for a in dashboard["annotations"]["list"] if a["name"] == "Deployment")
         assert annotation["useValueForTime"] is True
-        millis = int(re.fullmatch(r"vector\((\d+)\)", annotation["expr"])[1])
+        millis = int(re.fullmatch(r"vector\((\d+)\)", annotation["target"]["expr"])[1])
         assert datetime.fromtimestamp(millis / 1000, deployed.tzinfo) == deployed, name
 
 
@@ -123,8 +123,20 @@ def test_alerts_are_annotated_while_they_fire(dashboards, every_alert_name):
     names = every_alert_name
     for name, dashboard in dashboards.items():
         annotation = next(a for a in dashboard["annotations"]["list"] if a["name"] == "Firing alerts")
-        listed = set(re.search(r'alertname=~"([^"]*)"', annotation["expr"])[1].split("|"))
+        listed = set(re.search(r'alertname=~"([^"]*)"', annotation["target"]["expr"])[1].split("|"))
         assert listed == names, name
+
+
+def test_prometheus_annotations_have_the_current_shape_not_the_legacy_top_level_expr(dashboards):
+    """Grafana saves a Prometheus annotation's query in `target` (expr, refId, interval) since
+    9.x; the legacy top-level `expr`/`step` only works through its migration on load."""
+    for name, dashboard in dashboards.items():
+        prometheus = [a for a in dashboard["annotations"]["list"] if a["datasource"].get("type") == "prometheus"]
+        assert {a["name"] for a in prometheus} >= {"Deployment", "Firing alerts"}, name
+        for annotation in prometheus:
+            assert "expr" not in annotation and "step" not in annotation, name
+            assert annotation["target"]["expr"] and annotation["target"]["refId"] == "Anno", name
+            assert annotation["target"]["interval"] in ("1m", "1h"), name
 
 
 def test_the_firing_alerts_panels_cover_every_alert_of_the_plan(dashboards, every_alert_name):

@@ -33,8 +33,8 @@ def queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for target in panel.get("targets", []):
             yield f'panel {panel["id"]} "{panel["title"]}" {target["refId"]}', target["expr"]
     for annotation in dashboard["annotations"]["list"]:
-        if "expr" in annotation:
-            yield f'annotation "{annotation["name"]}"', annotation["expr"]
+        if "expr" in annotation.get("target", {}):
+            yield f'annotation "{annotation["name"]}"', annotation["target"]["expr"]
     for variable in dashboard["templating"]["list"]:
         match = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", variable.get("query", "") if variable["type"] == "query" else "")
         if match:  # what Grafana asks for the values: the series of the selector, by the label

@@ -51,6 +51,11 @@ def test_each_panel_options_and_custom_field_config_validate_against_its_panel_t
         assert (SCHEMAS / f'{panel["type"]}.jsonschema.json').exists(), f"{where}: no schema for this panel type"
         found += problems(definition(panel["type"], "Options"), panel.get("options", {}), f"{where} options")
         custom = panel.get("fieldConfig", {}).get("defaults", {}).get("custom")
+        if panel["type"] == "table" and custom:
+            # v0.0.18's cellOptions is a oneOf whose variants all take any display mode as their
+            # type, so every value matches several and none passes; Grafana 12.2's own types
+            # check it instead (test_grafana_types.py), where it is required
+            custom = {key: value for key, value in custom.items() if key != "cellOptions"}
         if "FieldConfig" in schema(panel["type"])["definitions"]:
             found += problems(definition(panel["type"], "FieldConfig"), custom or {}, f"{where} fieldConfig.defaults.custom")
         else:

@@ -54,7 +54,7 @@ def test_every_dashboard_query_of_the_hostile_plan_is_promql_prometheus_reads(ho
         board = json.loads(hostile.files[path])
         panels = [p for panel in board["panels"] for p in [panel, *panel.get("panels", [])]]
         exprs += [target["expr"] for panel in panels for target in panel.get("targets", [])]
-        exprs += [a["expr"] for a in board["annotations"]["list"] if "expr" in a]
+        exprs += [a["target"]["expr"] for a in board["annotations"]["list"] if "expr" in a.get("target", {})]
     view = next(e for e in exprs if "view_total" in e)
     # The variable filter was added to the view's query, and its macro and label value kept.
     assert 'instance=~"$instance"' in view and "[$__rate_interval]" in view and 'x="{{y}}"' in view
