@@ -266,7 +266,12 @@ def _check_unit(ctx: _Context, alert: "Alert") -> None:
     from monplan.thresholds import format_decimal
 
     shown = ", ".join(f"{v:.4g}" for v in sorted(values)[:3]) + (" ..." if len(values) > 3 else "")
-    if threshold.kind is Kind.RATIO and min(values) > 1:
+    from monplan.units import Unit, infer
+
+    dim = infer(alert.query)
+    # A share that may exceed 1 (exceptions per page view) is no percentage; other values above 1 are.
+    may_exceed = dim.unit is Unit.RATIO and not dim.bounded
+    if threshold.kind is Kind.RATIO and min(values) > 1 and not may_exceed:
         ctx.report(alert, "live/unit", f'the query returns {shown}, but "{threshold.text}" compares with a 0-1 '
                    f"fraction ({format_decimal(threshold.value)}): is the query in percent? divide it by 100, "
                    f'or write the threshold as "{threshold.op}{format_decimal(threshold.value * 100)}"')
