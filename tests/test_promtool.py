@@ -62,7 +62,7 @@ def test_every_alert_of_the_repo_plan_has_a_firing_and_a_quiet_test(built) -> No
     firing, quiet = set(), set()
     for f in out.glob("prometheus/tests/**/*.yml"):
         for test in yaml.safe_load(f.read_text())["tests"]:
-            for check in test["alert_rule_test"]:
+            for check in test.get("alert_rule_test", []):  # raw-series groups check values instead
                 (firing if check["exp_alerts"] else quiet).add(check["alertname"])
     assert alerts and firing == alerts and quiet == alerts
 
@@ -179,3 +179,51 @@ def test_a_baseline_start_is_what_the_first_hours_compare_with(built, promtool: 
     names, output = _baseline_rules_mutated(built[plan], tmp_path, promtool, lambda expr: " or ".join(expr.split(" or ")[:2]))
     started = {name for name in names if name == "CheckoutRate"}
     assert started and started <= set(re.findall(r"alertname: (\w+)", output))
+
+
+# --- the raw-series tests: a wrong query fails them -----------------------------------------
+
+QUERY_MUTATIONS: dict[str, Callable[[str], str]] = {
+    "numerator and denominator swapped": lambda q: re.sub(r"^(.*?) / (.*)$", r"\2 / \1", q, flags=re.S),
+    "a label value misspelt": lambda q: re.sub(r'="([^"]+)"', r'="\1x"', q, count=1),
+    "another metric": lambda q: _rename_first_metric(q),
+}
+
+
+def _rename_first_metric(query: str) -> str:
+    """Every use of the query's first raw metric renamed (an Any row's recorded query reads it thrice)."""
+    found = re.search(r"\b([a-z_]+_(total|bucket|success|sum))\b", query)
+    return query if found is None else re.sub(rf"\b{found.group(1)}\b", f"{found.group(1)}_old", query)
+
+
+@pytest.mark.parametrize("mutation", QUERY_MUTATIONS, ids=str)
+def test_generated_tests_fail_for_every_raw_tested_row_whose_query_is_mutated(mutation: str, built, promtool: str,
+                                                                           tmp_path: Path) -> None:
+    from monplan.build import load_plan
+    from monplan.query_shapes import recorded_only
+
+    out = built[ROOT / "plan.yaml"]
+    plan = load_plan(ROOT / "plan.yaml")
+    raw, _ = recorded_only(plan.alerts, 60.0)
+    records = {alert.record: alert.name for alert in raw}
+    mutated = tmp_path / "prometheus"
+    (mutated / "rules").mkdir(parents=True)
+    (mutated / "tests").mkdir()
+    changed = set()
+    for rule_file in sorted(out.glob("prometheus/rules/*.yml")):
+        document = yaml.safe_load(rule_file.read_text())
+        for group in document["groups"]:
+            for rule in group["rules"]:
+                if rule.get("record") in records:
+                    new = QUERY_MUTATIONS[mutation](rule["expr"])
+                    if new != rule["expr"]:
+                        rule["expr"] = new
+                        changed.add(rule["record"])
+        (mutated / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
+    for test_file in out.glob("prometheus/tests/*.yml"):
+        (mutated / "tests" / test_file.name).write_bytes(test_file.read_bytes())
+    assert changed, f"the {mutation} mutation applies to no row"
+    tests = sorted(str(p.relative_to(tmp_path)) for p in mutated.glob("tests/*.yml"))
+    result = promtool_run(promtool, tmp_path, "test", "rules", *tests)
+    caught = set(re.findall(r"abs\((monplan:[a-z0-9_:]+)", result.stdout + result.stderr))
+    assert changed - caught == set(), f"rows whose raw-series test did not notice the {mutation}"

@@ -315,6 +315,44 @@ def _merged(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [out[key] for key in sorted(out)]
 
 
+def _quoted(value: str) -> str:
+    """A label value inside double quotes in PromQL series notation."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def raw_query_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
+    """Groups proving that the queries of a known shape compute their value: the raw series the
+    query reads go in, the row's own recording rule computes the recorded value, and it must
+    equal what the shape says (within 1e-9, as rate() extrapolates in float64). Rows sharing a
+    metric go in different groups, where their series cannot mix (monplan/query_shapes.py)."""
+    from monplan.query_shapes import raw_case
+
+    groups: list[tuple[set[str], list[dict[str, str]], list[dict[str, Any]], list[str], int]] = []
+    for alert in alerts:
+        breach, _ = breach_and_quiet(alert)  # the same target as query_shapes.recorded_only
+        case = raw_case(alert.query, breach if alert.kind is not Kind.RELATIVE else Decimal("0.5"), interval_ms / 1000)
+        if case is None:
+            continue
+        steps = math.ceil(case.window_s * 1000 / interval_ms) + 3
+        metrics = {metric for metric, _, _ in case.series}
+        home = next((g for g in groups if not g[0] & metrics), None)
+        if home is None:
+            home = (set(), [], [], [], 0)
+            groups.append(home)
+        home[0].update(metrics)
+        for metric, labels, values in case.series:
+            selector = metric + "{" + ", ".join(f'{k}="{_quoted(v)}"' for k, v in labels.items()) + "}"
+            home[1].append({"series": selector, "values": f"{values}x{steps + 1}"})
+        tolerance = format_decimal(max(abs(case.value), Decimal(1)) * Decimal("1e-9"))
+        shown = "{" + ", ".join(f'{k}="{v}"' for k, v in alert.record_labels.items()) + "}"
+        home[2].append({"expr": f"abs({alert.series} - {format_decimal(case.value)}) <= bool {tolerance}",
+                        "eval_time": _dur(steps * interval_ms), "exp_samples": [{"labels": shown, "value": 1}]})
+        home[3].append(f"{alert.name} ({case.shape})")
+    return [{"name": "each query computes its value from the raw series it reads: " + "; ".join(names),
+             "interval": _dur(interval_ms), "input_series": series, "promql_expr_test": checks}
+            for _, series, checks, names, _ in groups]
+
+
 def test_file_path(slug: str) -> str:
     return f"{TESTS_DIR}/{slug}.yml"
 
@@ -326,7 +364,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     for slug, title in plan.rule_files():
         alerts = plan.alerts_in(slug)
         if alerts:
-            tests = tests_for(alerts, interval_ms) + no_data_tests(alerts, interval_ms)
+            tests = tests_for(alerts, interval_ms) + no_data_tests(alerts, interval_ms) + raw_query_tests(alerts, interval_ms)
         else:
             tests = target_tests(plan.watches_in(slug), interval_ms)
         document = {

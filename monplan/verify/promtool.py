@@ -101,7 +101,22 @@ def check(plan: Plan, files: dict[str, bytes]) -> list[CheckResult]:
                 "promtool test rules", f"{len(tests)} test files", "passed" if ok else "failed",
                 f"{len(plan.alerts)} alerts and {len(plan.watches)} missing-data alerts proven" if ok else "",
                 [] if ok else _trace(plan, _failures(output), "prometheus/tests")))
+            results.append(_query_coverage(plan))
     return results
+
+
+def _query_coverage(plan: Plan) -> CheckResult:
+    """Which rows' queries the tests feed raw series (a wrong query fails them), and which are
+    only checked against their recorded series (the comparison is proven, not the query)."""
+    from monplan import durations
+    from monplan.query_shapes import recorded_only
+
+    raw, recorded = recorded_only(plan.alerts, durations.parse_ms(plan.evaluation_interval) / 1000)
+    names = list(dict.fromkeys(a.name for a in recorded))
+    detail = f"{len(raw)} of {len(plan.alerts)} row queries tested on raw series"
+    if names:
+        detail += "; recorded series only: " + ", ".join(names)
+    return CheckResult("query tests", f"{len(plan.alerts)} rows", "passed", detail)
 
 
 def _rule_count(output: str) -> int:
