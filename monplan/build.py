@@ -106,6 +106,11 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
         result.problems = err.diagnostics
         return result
     result.files = render(result.plan)
+    from monplan.file_names import file_name_problems
+
+    result.problems = file_name_problems(result.files, plan_path)
+    if result.problems:  # a name no file system takes: refused at its plan value, nothing written
+        return result
     if check:
         result.changes = writer.compare(out, result.files)
         if result.changes.clean and not result.changes.conflicts and not result.changes.links:

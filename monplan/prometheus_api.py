@@ -7,9 +7,11 @@ not a Prometheus), so the CLI can print it as a diagnostic instead of a tracebac
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +20,8 @@ from typing import Any
 
 # Prometheus refuses range queries with more points per series than this.
 MAX_POINTS = 11_000
+# The largest answer read: a week of a few hundred series at 11,000 points is far below it.
+MAX_BODY = 256 * 1024 * 1024
 
 
 class PrometheusError(Exception):
@@ -48,12 +52,14 @@ class Series:
 
 
 def _series(item: dict[str, Any], points: list[list[Any]]) -> Series:
-    labels = tuple(sorted((k, v) for k, v in item.get("metric", {}).items() if k != "__name__"))
+    labels = tuple(sorted((str(k), str(v)) for k, v in item.get("metric", {}).items() if k != "__name__"))
     parsed = []
     for stamp, text in points:
-        value = float(text)
-        if not math.isnan(value):  # NaN (e.g. 0/0 without traffic) is no measurement, not a value
-            parsed.append((float(stamp), value))
+        value, at = float(text), float(stamp)
+        # NaN (0/0 without traffic) is no measurement, and neither is +Inf or -Inf (a quantile past
+        # the last bucket, a division by zero): no percentile, threshold or chart can use them.
+        if math.isfinite(value) and math.isfinite(at):
+            parsed.append((at, value))
     return Series(labels, tuple(parsed))
 
 
@@ -83,6 +89,8 @@ class Prometheus:
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise PrometheusError(f'"{url}" is not a Prometheus URL; expected http://host:port or https://host:port')
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise PrometheusError(f"--timeout {timeout:g} is no time to wait; expected seconds such as 30")
         self.url = url.rstrip("/")
         self.timeout = timeout
 
@@ -122,21 +130,48 @@ class Prometheus:
         else:
             request = urllib.request.Request(self.url + path, data=encoded.encode(), method="POST", headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return _payload(self.url, path, response.read())
+                return _payload(self.url, path, _read(response, deadline))
         except urllib.error.HTTPError as err:
             # 400 and 422 carry Prometheus' own JSON error ("parse error", "query timed out", ...).
             if err.code in (400, 422, 503):
-                return _payload(self.url, path, err.read(), status=err.code, query=params.get("query"))
+                return _payload(self.url, path, _read(err, deadline), status=err.code, query=params.get("query"))
             raise PrometheusError(f"{self.url} answered HTTP {err.code} to {path}; is it a Prometheus server?") from None
         except (socket.timeout, TimeoutError):
             raise Unreachable(f"Prometheus at {self.url} did not answer within {self.timeout:g}s") from None
+        except http.client.IncompleteRead:
+            raise PrometheusError(f"{self.url}{path} broke off its answer before the end; try again") from None
+        except http.client.HTTPException as err:
+            raise PrometheusError(f"{self.url}{path} did not answer HTTP ({type(err).__name__}); "
+                                  "is it a Prometheus server?") from None
         except urllib.error.URLError as err:
             reason = err.reason if not isinstance(err.reason, socket.timeout) else f"no answer within {self.timeout:g}s"
             raise Unreachable(f"cannot reach Prometheus at {self.url}: {reason}") from None
         except (ConnectionError, OSError) as err:
             raise Unreachable(f"cannot reach Prometheus at {self.url}: {err}") from None
+
+
+def _read(response: Any, deadline: float) -> bytes:
+    """The whole body, within the request's overall deadline and size limit: the socket timeout
+    alone restarts with every byte, so a server trickling a byte a second would never end."""
+    chunks, size = [], 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+        if sock is not None:
+            sock.settimeout(max(left, 0.001))
+        chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PrometheusError(f"the answer is larger than {MAX_BODY // (1024 * 1024)} MiB; "
+                                  "ask for a shorter period (--since) or check the query")
+        chunks.append(chunk)
 
 
 def _payload(url: str, path: str, raw: bytes, *, status: int = 200, query: str | None = None) -> Any:

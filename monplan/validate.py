@@ -88,10 +88,34 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
     step = progress or (lambda what, done, total: None)
     step("building the output", 0, len(CHECKERS) + 1)
     files = render(plan)
+    from monplan.file_names import file_name_problems
+
+    too_long = file_name_problems(files, plan_path)
+    if too_long:
+        report.diagnostics.extend(too_long)
+        return report
     for index, (module, what) in enumerate(CHECKERS, start=1):
         step(what, index, len(CHECKERS) + 1)
         report.checks.extend(importlib.import_module(f"monplan.verify.{module}").check(plan, files))
     step("done", len(CHECKERS) + 1, len(CHECKERS) + 1)
     for check in report.checks:
-        report.diagnostics.extend(check.diagnostics)
+        report.diagnostics.extend(_naming_the_check(check))
     return report
+
+
+def _naming_the_check(check: "CheckResult") -> list[Diagnostic]:
+    """A failed check's problems, each saying which check failed (the tool and what it read),
+    so that every line stands on its own with -q, in CI logs and in --format json."""
+    from dataclasses import replace
+
+    if not check.failed:
+        return list(check.diagnostics)
+    found = check.diagnostics or [Diagnostic(check.target, 0, 0, "failed")]
+    tool = check.tool.split()[0]
+    named = []
+    for diagnostic in found:
+        message = diagnostic.message
+        for prefix in (f"{check.tool}: ", f"{tool}: "):
+            message = message.removeprefix(prefix)
+        named.append(replace(diagnostic, message=f"check {check.tool} on {check.target} failed: {message}"))
+    return named

@@ -69,7 +69,10 @@ def validate(
     if report.ok:
         output.say(f"{plan} is valid: {report.alerts} alerts, {warnings} warning{'s' if warnings != 1 else ''}.")
     else:
-        output.console(stderr=True).print(f"{plan}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
+        failed = sorted({f"{check.tool} ({check.target})" for check in report.checks if check.failed})
+        which = f" Failed: {'; '.join(failed)}." if failed else " Failed: the plan's own checks (above)." if errors else ""
+        output.console(stderr=True).print(output.shown(
+            f"{plan}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.{which}"))
         raise typer.Exit(1)
 
 

@@ -25,7 +25,7 @@ PROBERS = ("http", "tcp", "icmp", "grpc")
 # RE2 (the regexp engine of mtail and blackbox_exporter) has neither lookaround nor
 # backreferences; Python's re, which checks the pattern here, also knows atomic groups,
 # conditionals, comments and \Z, which RE2 refuses: the program would not compile.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\(\?>|\(\?\(|\(\?#|(?<!\\)\\Z")
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\(\?>|\(\?\(|\(\?#|(?<!\\)\\Z|[*+?}][+]")
 
 
 def metric_name(value: str) -> str:
@@ -47,22 +47,55 @@ def host_ports(values: list[str]) -> list[str]:
 
 
 def check_regex(value: str, *, groups: tuple[str, ...] = ()) -> str:
-    """A regular expression mtail (RE2) can run, capturing the named groups it must."""
-    if _NOT_RE2.search(value):
-        raise ValueError("mtail and blackbox_exporter use RE2 regular expressions: no lookaround (?=, (?!, (?<=, "
-                         "backreferences \\1 or (?P=name), atomic groups (?>, conditionals (?(, comments (?# or \\Z "
-                         "(use $ for the end)")
+    """A regular expression mtail and blackbox_exporter (Go's regexp, RE2 syntax) can compile,
+    capturing the named groups it must. Checked with RE2 itself (google-re2): Python's re also
+    takes possessive quantifiers (a++), lookaround, backreferences, atomic groups and \\Z, which
+    would make the generated program fail to load."""
     bad = next((c for c in value if not c.isprintable()), None)
     if bad is not None:  # an mtail /regex/ literal ends at a line break
         raise ValueError(f"the pattern contains the control character {bad!r}; write it as an escape such as \\n or \\t")
-    try:
-        compiled = re.compile(value)
-    except re.error as err:
-        raise ValueError(f"the regular expression does not compile: {err}") from None
-    missing = [g for g in groups if g not in compiled.groupindex]
+    problem, names = _re2_compile(value)
+    if problem is None:
+        # RE2 (C++) accepts two spellings that Go's regexp in mtail (Go 1.19) does not.
+        if _GO_REFUSES.search(value):
+            problem = "(?<name>...) and \\C are not Go regexp syntax; write (?P<name>...)"
+    if problem is not None:
+        raise ValueError(f"mtail and blackbox_exporter cannot compile this regular expression (RE2 syntax): {problem}; "
+                         "RE2 has no lookaround (?=, (?!, (?<=, backreferences \\1, possessive quantifiers a++ or "
+                         "atomic groups (?>, and \\z (not \\Z) ends the text")
+    missing = [g for g in groups if g not in names]
     if missing:
         raise ValueError(f"the pattern must capture {', '.join(f'(?P<{g}>...)' for g in missing)}")
     return value
+
+
+_GO_REFUSES = re.compile(r"\(\?<(?![=!])|(?<!\\)(?:\\\\)*\\C")
+
+
+def _re2_compile(value: str) -> tuple[str | None, dict[str, int]]:
+    """RE2's verdict on a pattern (its error, or None) and its named groups."""
+    try:
+        import re2  # google-re2: RE2 itself, the engine whose syntax Go's regexp follows
+    except ImportError:  # pragma: no cover - a dependency; kept working without it
+        return _python_compile(value)
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print each refusal to stderr itself
+    try:
+        compiled = re2.compile(value, options)
+    except re2.error as err:
+        reason = err.args[0] if err.args else err
+        return (reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)), {}
+    return None, dict(compiled.groupindex)
+
+
+def _python_compile(value: str) -> tuple[str | None, dict[str, int]]:
+    if _NOT_RE2.search(value):
+        return "Python-only syntax", {}
+    try:
+        compiled = re.compile(value)
+    except re.error as err:
+        return str(err), {}
+    return None, dict(compiled.groupindex)
 
 
 # Functions a collection query may not call, however quoted or schema-qualified: they sleep,

@@ -190,3 +190,72 @@ def test_hostile_command_line_times_are_refused_without_traceback(args: tuple[st
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     assert result.returncode in (1, 2)
     assert args[-1] in result.stderr or "year" in result.stderr
+
+
+# Patterns Python's re compiles; each verdict of monplan must be mtail's own.
+PATTERNS = ["a++", "x*+", "(?=x)y", "(?<=a)b", "(?!a)b", r"(a)\1", "(?P<n>a)(?P=n)", "(?>a)", r"a\Z",
+            "(?<n>a)", r"\C", "a{1001}", "(?P<user>\\w+)", r"\pL+", "[[:alpha:]]+", r"a\z", "(?i)abc", r"\Q.\E"]
+
+
+def test_monplan_accepts_exactly_the_patterns_mtail_compiles(tmp_path: Path) -> None:
+    """RE2 is checked with RE2 itself (plus Go's own refusals), proven against mtail --compile_only."""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    mtail = require_tool("mtail")
+    from monplan.generators.mtail import mtail_regex
+    from monplan.spec.collection_types import check_regex
+
+    disagree = []
+    for index, pattern in enumerate(PATTERNS):
+        progs = tmp_path / f"p{index}"
+        progs.mkdir()
+        (progs / "t.mtail").write_text(f"counter c\n{mtail_regex(pattern)} {{\n  c++\n}}\n")
+        compiled = subprocess.run([mtail, "--compile_only", "--progs", str(progs), "--logtostderr"],
+                                  capture_output=True, text=True, timeout=120)
+        try:
+            check_regex(pattern)
+            accepted = True
+        except ValueError:
+            accepted = False
+        if accepted != (compiled.returncode == 0):
+            disagree.append(f"{pattern}: monplan {'accepts' if accepted else 'refuses'}, mtail exit {compiled.returncode}")
+    assert not disagree, "\n".join(disagree)
+
+
+def test_a_possessive_quantifier_in_a_log_pattern_is_refused_at_its_line(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan("collection:\n  mtail:\n    targets: ['app-1:3903']\n    logs:\n"
+                          "      - {format: auth, paths: [/var/log/auth.log], pattern: 'failed for (?P<user>\\w++)'}\n"))
+    result = run_monplan("build", "--plan", str(plan), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{plan}:14:" in result.stderr and "RE2" in result.stderr, result.stderr
+
+
+def test_names_too_long_for_a_file_system_are_refused_at_their_value(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan("        alert: " + "A" * 300 + "\n").replace("title: Availability", "title: " + "Word " * 60))
+    out = tmp_path / "out"
+    result = run_monplan("build", "--plan", str(plan), "--out", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0] for line in errors] == [f"{plan}:4:12", f"{plan}:10:16"], result.stderr
+    assert all("255" in line for line in errors)
+    assert not out.exists()
+
+
+def test_a_failed_validate_says_which_check_failed(tmp_path: Path) -> None:
+    """A checker that fails (here a promtool that refuses everything) is named on every line."""
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "promtool").write_text("#!/bin/sh\necho 'FAILED: something promtool disliked' >&2\nexit 1\n")
+    (fake / "promtool").chmod(0o755)
+    env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    result = run_monplan("-q", "validate", "--plan", str(ROOT / "plan.yaml"), env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors and all("check promtool" in line and "failed" in line for line in errors), result.stderr
+    assert "Failed: promtool" in result.stderr
