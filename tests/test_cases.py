@@ -17,7 +17,7 @@ from conftest import CASES, run_monplan, tree
 
 UPDATE = os.environ.get("MONPLAN_UPDATE_GOLDEN") == "1"
 # The core's golden files; other outputs keep golden files of their own.
-GOLDEN_DIRS = ("prometheus/rules/", "prometheus/tests/")
+GOLDEN_DIRS = ("prometheus/rules/", "prometheus/tests/", "PLAN.md")
 VALID = sorted(p for p in (CASES / "valid").iterdir() if (p / "plan.yaml").exists())
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if (p / "plan.yaml").exists())
 

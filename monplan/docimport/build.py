@@ -185,7 +185,9 @@ def _roles(header: list[Inline], generated: bool) -> dict[int, str]:
                 roles[index] = role
                 break
         else:
-            if generated and re.match(_GENERATED_COLUMNS, name):
+            if generated and name == "runbook":  # generated/PLAN.md: the link's text is the alert name
+                roles[index] = "alert"
+            elif generated and re.match(_GENERATED_COLUMNS, name):
                 roles[index] = "generated"
     if "metric" not in roles.values():  # "Metric" anywhere in the header, e.g. "Metric / KPI"
         for index, cell in enumerate(header):
@@ -298,8 +300,9 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
         wait = words.duration_of(values["for"].text)
         if wait:
             row["for"] = wait
-    if "alert" in values and naming.ALERT_NAME.match(decoration_free(values["alert"].text)):
-        row["alert"] = decoration_free(values["alert"].text)
+    named = decoration_free(values["alert"].text) if "alert" in values else ""
+    if named and naming.ALERT_NAME.match(named) and named != naming.alert_name(metric):
+        row["alert"] = named
     elif alert:
         row["alert"] = alert
     annotations = {}
@@ -448,6 +451,9 @@ def _procedure(section: Section, ctx: _Context) -> dict[str, Any]:
         phase = None
         if label and children:
             phase = next((key for key, pattern in _PHASES if re.search(pattern, label, re.IGNORECASE)), None)
+        if phase is None and children and label and re.fullmatch(r"steps?", label, re.IGNORECASE):
+            procedure.setdefault("steps", []).extend(_item_text(child) for child in children)
+            continue
         if phase is None and children and label:
             for child in children:
                 procedure.setdefault("steps", []).append(f"{label}: {_item_text(child)}")

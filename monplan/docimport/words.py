@@ -48,7 +48,7 @@ def period_bounds(description: str, previous_until: str | None) -> tuple[str | N
     return start, hours_text(hours), False
 
 
-_DURING = re.compile(r"^\s*(hours?|days?)\s*(\d+)\s*(?:(?:-|–|—|to)\s*(\d+))?", re.IGNORECASE)
+_DURING = re.compile(r"^\s*(hours?|days?)\s*(\d+)\s*(?:(-|–|—|to)\s*(\d+)?)?", re.IGNORECASE)
 _BEYOND = re.compile(r"\b(?:beyond|after|past|from)\s+(day|week)\s*(\d+)", re.IGNORECASE)
 _WEEK = re.compile(r"^\s*weeks?\s*(\d+)(?:\s*(?:-|–|to)\s*(\d+))?", re.IGNORECASE)
 
@@ -59,8 +59,10 @@ def during_of(text: str) -> str | None:
     match = _DURING.match(text)
     if match:
         unit = match[1].lower().rstrip("s")
-        if match[3]:
-            return f"{unit}s {match[2]}-{match[3]}"
+        if match[4]:
+            return f"{unit}s {match[2]}-{match[4]}"
+        if match[3]:  # "Days 8-": open-ended
+            return f"{unit}s {match[2]}-"
         return f"{unit} {match[2]}"
     match = _BEYOND.search(text)
     if match:

@@ -17,7 +17,7 @@ GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_conf
 # Generators that build on the others' output: `generate(plan, files) -> {path: bytes}`, run
 # last, in this order, with everything produced before them, so nothing is generated twice
 # (kubernetes wraps the dashboards' JSON in ConfigMaps; the README lists every file).
-INDEXES: tuple[str, ...] = ("kubernetes", "readme")
+INDEXES: tuple[str, ...] = ("kubernetes", "plan_md", "readme")
 
 # A large plan's generation is split over two processes: a forked worker runs the FORKED
 # generators whole and the first half of each SHARED one (a file per alert, so any half

@@ -149,3 +149,32 @@ def test_dashboards_validate_against_grafanas_schema(hostile: Built, name: str) 
         for panel in board["panels"]:
             found += problems(definition(name, "RowPanel" if panel["type"] == "row" else "Panel"), panel, path)
     assert not found, "\n".join(found)
+
+
+def test_the_written_plan_shows_every_part_of_the_plan_as_written(hostile: Built) -> None:
+    """generated/PLAN.md: hostile text in every part reads as written, and no table loses a cell."""
+    plan = hostile.plan
+    text = hostile.text("PLAN.md")
+    page = shown(text)
+    expected = [plan["system"], *strings(plan, "sections", "*", "title"), *strings(plan, "sections", "*", "metrics", "*", "metric"),
+                *strings(plan, "sections", "*", "metrics", "*", "threshold"), *strings(plan, "sections", "*", "metrics", "*", "tool"),
+                *strings(plan, "monitoring_schedule", "*", "activities", "*", "activity"),
+                *strings(plan, "oncall", "rotation", "*", "day"), *strings(plan, "oncall", "rotation", "*", "primary"),
+                *strings(plan, "escalation_path", "*", "level"), *strings(plan, "response_procedures", "*", "steps")]
+    assert not missing(expected, page)
+    from markdown_it import MarkdownIt
+
+    # Every row of every table has as many cells as its header: no | in plan text split a cell.
+    cells: list[int] = []
+    tables: list[list[int]] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            cells = []
+        elif token.type in ("th_open", "td_open"):
+            cells.append(1)
+        elif token.type == "tr_close":
+            tables[-1].append(len(cells))
+    assert tables and all(len(set(widths)) == 1 for widths in tables)
+    assert sum(len(widths) - 1 for widths in tables[:-1]) >= len(list(strings(plan, "sections", "*", "metrics", "*", "metric")))
