@@ -117,7 +117,7 @@ def test_other_styles_keep_every_row_and_report_what_they_cannot_read(tmp_path: 
 
 def test_other_styles_read_units_percentiles_and_priorities(tmp_path: Path) -> None:
     out, _ = imported(tmp_path, DOCUMENTS / "wiki-export.md")
-    text = out.read_text().replace("Spike 3x normal", "'>3'").replace("query: TODO", "query: sum(up)")
+    text = out.read_text().replace("Spike 3x normal", "'>3'").replace("query: TODO", "query: max(checkout_signal)")
     out.write_text(text)
     alerts = {metric: (threshold, priority) for _g, metric, _n, threshold, priority in table_alerts(out)}
     assert alerts["Failed payments"] == (">=5", "high")
