@@ -65,7 +65,9 @@ def test_seed_import_keeps_the_rest_of_the_document(tmp_path: Path) -> None:
           for s in a.areas]) for a in want.focus_areas]
     assert [(t.category, t.covers) for t in got.tools] == [(t.category, t.covers) for t in want.tools]
     assert [t.name for t in got.tools] == ["[TOOL_NAME]"] * 4  # the document's placeholders, kept
-    assert [(s.day, s.days) for s in got.oncall.rotation] == [(s.day, s.days) for s in want.oncall.rotation]
+    # plan.yaml's rotation goes on beyond the document's table (it closes the week); the document's shifts match it.
+    lengths = {s.day: s.days for s in want.oncall.rotation}
+    assert len(got.oncall.rotation) == 4 and all(lengths[s.day] == s.days for s in got.oncall.rotation)
     assert {s.primary for s in got.oncall.rotation} == {"[NAME]"}
     assert [(level.level, level.rotation) for level in got.escalation_path] == \
         [(level.level, level.rotation) for level in want.escalation_path]
