@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import ROOT, require_tool
 
 # A plan with every part of delivery and little else: one alert per priority on the same
-# component, one high alert elsewhere, and a rotation of four shifts.
+# component, one high alert elsewhere, and a rotation of six shifts that fills the week.
 PLAN = """\
 version: 1
 system: Shop
@@ -35,9 +35,9 @@ sections:
   - title: Checkout
     metrics:
       - {metric: Checkout Availability, threshold: "<99%", priority: Critical, component: checkout, query: up}
-      - {metric: Checkout Latency, threshold: ">2s", priority: High, component: checkout, query: up}
-      - {metric: Checkout Errors, threshold: ">5%", priority: Medium, component: checkout, query: up}
-      - {metric: Search Latency, threshold: ">1s", priority: High, component: search, query: up}
+      - {metric: Checkout Latency, threshold: ">2s", priority: High, component: checkout, query: "checkout_latency_seconds"}
+      - {metric: Checkout Errors, threshold: ">5%", priority: Medium, component: checkout, query: "checkout_error_ratio"}
+      - {metric: Search Latency, threshold: ">1s", priority: High, component: search, query: "search_latency_seconds"}
 response_procedures:
   critical:
     immediate_actions: [Notify everyone]
@@ -76,6 +76,8 @@ oncall:
     - {day: Day 1, primary: Ana, secondary: Ben}
     - {day: Day 2, primary: Ben, secondary: Cy}
     - {day: Day 3, primary: Cy, secondary: Ana}
+    - {day: Day 4, primary: Ana, secondary: Cy}
+    - {day: Day 5, primary: Ben, secondary: Ana}
     - {day: Weekend, primary: Ana, secondary: Ben, days: 2}
 escalation_path:
   - {level: On-Call Engineer, rotation: true, after: 0m, secondary_after: 5m}

@@ -148,7 +148,8 @@ def test_the_escalation_policy_has_pagerdutys_shape_with_ordered_levels_and_dela
     # The rotation repeats weekly: each layer is the person's turn every week, restricted to the shift.
     weekend = primary[-1]
     assert weekend["rotation_turn_length_seconds"] == 7 * 86400 and "end" not in weekend
-    assert weekend["restrictions"] == [{"type": "weekly_restriction", "start_day_of_week": 6,
+    weekend_start = expected_shifts(PLAN)[-1][3]
+    assert weekend["restrictions"] == [{"type": "weekly_restriction", "start_day_of_week": weekend_start.isoweekday(),
                                         "start_time_of_day": "09:00:00", "duration_seconds": 2 * 86400}]
     assert [level["level"] for level in policy["levels"]] == \
         ["On-Call Engineer (primary)", "On-Call Engineer (secondary)", "Team Lead"]

@@ -72,7 +72,7 @@ def test_a_webhook_url_file_is_refused_because_alertmanager_025_cannot_load_it(t
      "slack: {channel: \"#ops\", api_url: 'https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXX'}",
      "api_url:", '"api_url" would hold a secret'),
     ('webhook: {url: "http://tickets.example.com/hook",', 'webhook: {url: "https://t.example.com/hook?token=s3cr3t",',
-     "?token=", "credential in its query string"),
+     "?token=", "credential in a URL (\"token=...\")"),
     ("pagerduty: {routing_key_file: /etc/am/team.key}", "pagerduty: {routing_key: 0123456789abcdef0123456789abcdef}",
      "routing_key: 0123", '"routing_key" would hold a secret'),
 ])
