@@ -29,7 +29,9 @@ def starter_plan(system: str, deployment: dt.datetime, schema: str = "generated/
     text = files("monplan.starter").joinpath("plan.yaml").read_text(encoding="utf-8")
     # JSON strings are valid YAML flow scalars: the name is quoted safely whatever it contains.
     return text.replace("__SYSTEM__", json.dumps(system, ensure_ascii=False)).replace(
-        "__DEPLOYMENT__", deployment.isoformat()).replace("__SCHEMA__", schema)
+        "__DEPLOYMENT__", deployment.isoformat()).replace("__SCHEMA__", schema).replace(
+        # The first shift starts at the deployment, so shifts hand over at its time of day.
+        "__HANDOFF__", deployment.strftime("%H:%M"))
 
 
 @app.command()

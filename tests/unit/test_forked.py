@@ -57,8 +57,10 @@ def test_an_abandoned_worker_is_stopped_and_reaped() -> None:
     import time
 
     worker = forked.start(lambda: time.sleep(60))
+    pid = worker.pid  # abandon() forgets the pid once the child is reaped
+    assert pid is not None
     started = time.monotonic()
     worker.abandon()
     assert time.monotonic() - started < 30
     with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
-        os.waitpid(worker.pid, 0)
+        os.waitpid(pid, 0)
