@@ -31,6 +31,7 @@ from monplan.diagnostics import Path
 from monplan.model import Alert, Watch
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan as Spec
+from monplan.thresholds import Kind
 
 NO_DATA = "no_data"
 TARGET_DOWN = "target_down"
@@ -77,7 +78,10 @@ def jobs_reader(spec: Spec) -> Callable[[str], tuple[str, ...]]:
 def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callable[[str], tuple[str, ...]]) -> Alert:
     """The alert with its NoData companion, unless the row or the defaults turn it off."""
     settings = spec.defaults.no_data
-    if not (settings.enabled if enabled is None else enabled):
+    # An "Any" row counts occurrences (errors, restarts): its series may rightly be absent until
+    # the first one, so it gets a NoData alert only when the row asks for one.
+    default = settings.enabled and alert.threshold.kind is not Kind.ANY
+    if not (default if enabled is None else enabled):
         return alert
     jobs = jobs_of(alert.query)
     wait = durations.canonical(settings.for_)

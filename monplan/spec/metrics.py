@@ -39,7 +39,8 @@ class AlertFields(Spec):
     panel: PanelKind | None = Field(None, description="Dashboard panel type; default by threshold kind.")
     unit: GrafanaUnit | None = Field(None, description="Dashboard unit; default by threshold kind.")
     no_data: bool | None = Field(None, description="false: no <AlertName>NoData alert for this row; "
-                                 "default: defaults.no_data.enabled.")
+                                 "true: one even for an Any row; default: defaults.no_data.enabled, "
+                                 "except Any rows (their series may rightly be absent until the first event).")
 
 
 class MetricRow(AlertFields):

@@ -79,7 +79,8 @@ def rules(built: dict[str, bytes]) -> dict[str, Rule]:
         if path.startswith("prometheus/rules/"):
             for group in yaml.safe_load(data)["groups"]:
                 for rule in group["rules"]:
-                    if "alert" in rule:
+                    # Missing-data and target alerts (alert_kind) watch the rows, not their thresholds.
+                    if "alert" in rule and "alert_kind" not in rule.get("labels", {}):
                         match = _RULE.match(rule["expr"])
                         assert match, rule["expr"]
                         out[rule["alert"]] = Rule(rule["alert"], match["record"], match["op"], float(match["value"]),

@@ -73,7 +73,7 @@ def big_plan(rows: int, *, note_chars: int = 2400, targets: str = "prometheus-op
                   *(["        tool: APM"] if tool else []),
                   f'        threshold: ">{100 + i}ms avg"',
                   f"        priority: {('critical', 'high', 'medium')[i % 3]}",
-                  f'        query: avg(rate(http_request_duration_seconds_sum{{route="/r{i}"}}[5m]))',
+                  f'        query: avg(http_request_duration_seconds{{route="/r{i}"}})',
                   "        annotations:",
                   f'          notes: "{note}"']
     return "\n".join(lines) + "\n"
