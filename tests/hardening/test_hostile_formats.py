@@ -68,7 +68,7 @@ def test_every_markdown_file_renders_without_html_from_the_plan(hostile: Built) 
         tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
         # The plan has <b>, <i>, <br>, <script>, <details>, <summary> and <zoe> in its text: only the markup
         # monplan writes itself may come out as elements.
-        assert tags <= {"h1", "h2", "h3", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+        assert tags <= {"h1", "h2", "h3", "hr", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
                         "strong", "em", "code", "pre", "a"}, (path, tags)
         hrefs = re.findall(r'href="([^"]*)"', html)
         assert all(re.match(r"(https?://|mailto:|[A-Za-z0-9/_.@-]+$)", href) for href in hrefs), (path, hrefs)

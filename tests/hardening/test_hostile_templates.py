@@ -25,7 +25,7 @@ def _expected_alerts(hostile: Built) -> dict[str, dict]:
     out = {}
     for path in hostile.paths("prometheus/tests/"):
         for test in yaml.safe_load(hostile.text(path))["tests"]:
-            for check in test["alert_rule_test"]:
+            for check in test.get("alert_rule_test", []):
                 for alert in check["exp_alerts"]:
                     out[check["alertname"]] = alert
     return out

@@ -58,8 +58,10 @@ def test_promtool_renders_every_label_and_annotation_as_the_literal_plan_text(bu
         data = yaml.safe_load(files[path])
         data["rule_files"] = [str((out / path).parent / name) for name in data["rule_files"]]
         for test in data["tests"]:
-            for case in test["alert_rule_test"]:
+            for case in test.get("alert_rule_test", []):
                 for alert in case["exp_alerts"]:
+                    if "alert_kind" in alert["exp_labels"]:
+                        continue  # a NoData alert: its text is the row's, checked with the row's own
                     annotations, labels = alert["exp_annotations"], alert["exp_labels"]
                     tool = next(t for t in by_tool if annotations["tool"] == t)
                     annotations["section"], labels["owner"] = by_tool[tool]

@@ -117,7 +117,7 @@ def test_validate_fails_naming_the_manifest_over_the_plan_s_size_limit(plan: Pat
 def test_parts_of_a_split_section_never_take_another_section_s_names(tmp_path: Path) -> None:
     # "Latency" splits into big-shop-latency and big-shop-latency-2; a section "Latency 2" would be big-shop-latency-2 too.
     text = big_plan(40, targets="prometheus-operator: {max_object_bytes: 65536}\n", tool=False)
-    text += "  - title: Latency 2\n    metrics:\n      - {metric: Other, threshold: \">1\", priority: high, query: up}\n"
+    text += "  - title: Latency 2\n    metrics:\n      - {metric: Other, threshold: \">1\", priority: high, query: queue_depth}\n"
     (tmp_path / "plan.yaml").write_text(text)
     result = CliRunner().invoke(app, ["build", "--plan", str(tmp_path / "plan.yaml"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

@@ -42,7 +42,7 @@ def test_the_repository_plan_s_namespace_holds_every_rule_group(repo_build: dict
 def test_per_section_gives_each_rule_file_a_namespace_of_its_own(tmp_path: Path) -> None:
     text = MINIMAL + """  - title: Latency
     metrics:
-      - {metric: Checkout Latency, threshold: ">2s", priority: high, query: up}
+      - {metric: Checkout Latency, threshold: ">2s", priority: high, query: checkout_latency_seconds}
 targets:
   mimir: {namespace: shop, namespaces: per-section}
 """
@@ -57,10 +57,10 @@ targets:
 
 
 def test_groups_follow_the_plan_s_interval_and_group_size(tmp_path: Path) -> None:
-    rows = "\n".join(f"      - {{metric: Check {i}, threshold: \">{i}\", priority: high, query: up}}" for i in range(15))
+    rows = "\n".join(f"      - {{metric: Check {i}, threshold: \">{i}\", priority: high, query: queue_depth}}" for i in range(15))
     text = f"""version: 1
 system: Shop
-defaults: {{evaluation_interval: 30s, rules_per_group: 10}}
+defaults: {{evaluation_interval: 30s, rules_per_group: 10, no_data: {{enabled: false}}}}
 targets: {{mimir: }}
 sections:
   - title: Checks
@@ -77,7 +77,7 @@ sections:
 
 def test_group_names_that_clash_across_rule_files_stay_unique_in_one_namespace(tmp_path: Path) -> None:
     # "Errors" splits into groups errors-1 and errors-2; the section "Errors 2" is the group errors-2 too.
-    many = "\n".join(f"      - {{metric: Error {i}, threshold: \">{i}\", priority: high, query: up}}" for i in range(12))
+    many = "\n".join(f"      - {{metric: Error {i}, threshold: \">{i}\", priority: high, query: queue_depth}}" for i in range(12))
     text = f"""version: 1
 system: Shop
 targets: {{mimir: }}
@@ -87,7 +87,7 @@ sections:
 {many}
   - title: Errors 2
     metrics:
-      - {{metric: Other Error, threshold: ">1", priority: high, query: up}}
+      - {{metric: Other Error, threshold: ">1", priority: high, query: queue_depth}}
 """
     (tmp_path / "plan.yaml").write_text(text)
     files = build(tmp_path / "plan.yaml", tmp_path / "out")
