@@ -104,6 +104,14 @@ def people_and_rotation(draw) -> dict:
         primary, secondary = draw(st.permutations(names))[:2]
         shifts.append({"day": f"Day {index + 1} " + draw(text(0, 2)), "primary": primary, "secondary": secondary,
                        "days": draw(st.integers(1, 3))})
+    # A weekly rotation must fill the week exactly (validate refuses gaps and overlaps): the last
+    # shift takes the rest of a short week; a longer list is a fixed one that does not repeat.
+    total = sum(shift["days"] for shift in shifts)
+    repeat = {}
+    if total < 7:
+        shifts[-1]["days"] += 7 - total
+    elif total > 7:
+        repeat = {"repeat": "none"}
     levels = [{"level": "On call " + draw(text(0, 1)), "rotation": True, "after": "0m"}]
     if draw(st.booleans()):
         levels[0]["secondary_after"] = "5m"
@@ -111,7 +119,7 @@ def people_and_rotation(draw) -> dict:
         levels.append({"level": f"Level {index + 2} " + draw(text(0, 1)), "people": [draw(st.sampled_from(names))],
                        "after": f"{minutes}m"})
     return {"people": people, "oncall": {"handoff": draw(st.sampled_from(["09:00", "00:00", "17:30"])),
-                                         "rotation": shifts}, "escalation_path": levels}
+                                         "rotation": shifts, **repeat}, "escalation_path": levels}
 
 
 @st.composite
