@@ -8,6 +8,7 @@ value the row's own recording rule computes from them:
     sum(rate(a{...}[w])) / sum(rate(b{...}[w]))        ratio of counter rates (also _sum/_count)
     histogram_quantile(q, sum by (le) (rate(x_bucket{...}[w])))
     avg_over_time(g{...}[w]), inside avg/min/max/sum    a gauge averaged over time
+    g{...} or N - g{...}, inside avg/min/max/sum        a gauge read as it is (probe_success, up)
     sum(increase(c{...}[w]))                            a sum of increase
 
 Selectors must use `=` matchers only (the series written must match them) and no offset;
@@ -132,6 +133,24 @@ def _gauge_average(node: Any, target: Decimal) -> RawCase | None:
     return RawCase("avg_over_time of a gauge", [(found[0], found[1], _plain(target))], target, found[2])
 
 
+def _gauge(node: Any, target: Decimal) -> RawCase | None:
+    inner = _unwrap(node, ("avg", "min", "max", "sum"))
+    offset = None  # N - g{...}: a failing-check count such as sum(1 - probe_success{...})
+    if (type(inner).__name__ == "BinaryExpr" and str(inner.op) == "-" and inner.modifier is None
+            and type(inner.lhs).__name__ == "NumberLiteral"):
+        offset, inner = Decimal(repr(inner.lhs.val)), inner.rhs
+        while type(inner).__name__ == "ParenExpr":
+            inner = inner.expr
+    found = _selector(inner) if inner is not None else None
+    if found is None:
+        return None
+    # One series whose value gives the target: what a probe averaged over targets reads when they agree.
+    value = target if offset is None else offset - target
+    if offset is not None and not 0 <= value <= offset:
+        return None  # more failing checks than one series can show
+    return RawCase("a gauge read as it is", [(found[0], found[1], _plain(value))], target, 0.0)
+
+
 def _increase(node: Any, interval_s: float) -> RawCase | None:
     found = _ranged(_unwrap(node, ("sum",)), "increase")
     if found is None:
@@ -152,7 +171,8 @@ def raw_case(query: str, target: Decimal, interval_s: float) -> RawCase | None:
     while type(node).__name__ == "ParenExpr":
         node = node.expr
     for attempt in (lambda: _ratio(node, target), lambda: _quantile(node, target),
-                    lambda: _gauge_average(node, target), lambda: _increase(node, interval_s)):
+                    lambda: _gauge_average(node, target), lambda: _increase(node, interval_s),
+                    lambda: _gauge(node, target)):
         found = attempt()
         if found is not None:
             return found
