@@ -129,7 +129,9 @@ def _inline(token: Any) -> Inline:
                                        for c in children)
     for index, child in enumerate(children):
         kind = child.type
-        if kind in ("text", "code_inline", "html_inline"):
+        if kind == "text":  # without the word joiners monplan's Markdown puts in "@x", "://", "www."
+            parts.append(child.content.replace("\u2060", ""))
+        elif kind in ("code_inline", "html_inline"):
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")

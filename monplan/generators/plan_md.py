@@ -229,7 +229,7 @@ def _tools(plan: Plan) -> list[str]:
     if every:
         lines += ["### Dashboard Access", ""]
         for board in every:
-            link = f"<{md.url(board.link)}>" if "://" in board.link else md.link(board.link, board.link)
+            link = md.autolink(board.link)  # http(s) or a path on Grafana's server; never another scheme
             lines.append(f"- **{md.text(board.title)}**: {link}")
         lines.append("")
     return lines

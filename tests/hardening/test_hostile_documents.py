@@ -21,12 +21,13 @@ class _Text(HTMLParser):
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees: the Markdown rendered (CommonMark with GitHub's tables), as text."""
+    """What a reader sees: the Markdown rendered (CommonMark with GitHub's tables), as text;
+    without the invisible word joiners (U+2060) that keep GitHub from linking and mentioning."""
     from markdown_it import MarkdownIt
 
     parser = _Text()
     parser.feed(MarkdownIt("commonmark").enable("table").render(markdown))
-    return one_line(" ".join(parser.parts))
+    return one_line(" ".join(parser.parts)).replace("\u2060", "")
 
 
 def missing(texts: list[str], page: str) -> list[str]:
