@@ -45,34 +45,38 @@ def diff(
         raise typer.Exit(1)
 
 
-def _md(text: str) -> str:
-    """Plan text inside a Markdown table cell: no pipes or line breaks breaking the table."""
-    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
-
-
 def markdown(d: "PlanDiff") -> str:
+    """A pull-request comment. Plan text goes through monplan.markdown like every generated
+    Markdown file: no HTML, links, images or @mentions from the plan, no broken table."""
+    from monplan import markdown as md
+
+    def cell(value: object) -> str:
+        return md.text(value) if value not in (None, "") else ""
+
+    after, before = md.code(d.after), md.code(d.before)
     if d.empty:
-        return f"### monplan: no changes\n\n`{d.after}` builds exactly what `{d.before}` builds.\n"
-    lines = [f"### monplan: what this plan change does\n", f"Compared `{d.after}` with `{d.before}`.\n"]
+        return f"### monplan: no changes\n\n{after} builds exactly what {before} builds.\n"
+    lines = ["### monplan: what this plan change does\n", f"Compared {after} with {before}.\n"]
     if d.added or d.removed or d.changed:
         lines += ["| alert | change | before | after |", "|---|---|---|---|"]
         for a in d.added:
-            lines.append(f"| `{a.name}` | **added** | | {_md(a.threshold.text)}, {a.priority}, for {a.for_} |")
+            lines.append(f"| {md.code(a.name, cell=True)} | **added** | | "
+                         f"{cell(f'{a.threshold.text}, {a.priority}, for {a.for_}')} |")
         for a in d.removed:
-            lines.append(f"| `{a.name}` | **removed** | {_md(a.threshold.text)}, {a.priority} | |")
+            lines.append(f"| {md.code(a.name, cell=True)} | **removed** | {cell(f'{a.threshold.text}, {a.priority}')} | |")
         for change in d.changed:
-            for what, before, after in change.changes:
-                lines.append(f"| `{change.name}` | {what} | {_md(before)} | {_md(after)} |")
+            for what, old, new in change.changes:
+                lines.append(f"| {md.code(change.name, cell=True)} | {cell(what)} | {cell(old)} | {cell(new)} |")
         lines.append("")
     if d.routing:
         lines += ["**Routing**\n", "| what | before | after |", "|---|---|---|"]
-        lines += [f"| {what} | {_md(a)} | {_md(b)} |" for what, a, b in d.routing]
+        lines += [f"| {cell(what)} | {cell(a)} | {cell(b)} |" for what, a, b in d.routing]
         lines.append("")
     touched = [("added", d.files_added), ("removed", d.files_removed), ("changed", d.files_changed)]
     if any(files for _, files in touched):
         lines.append("<details><summary>Generated files touched</summary>\n")
         for kind, files in touched:
-            lines += [f"- {kind}: `{f}`" for f in files]
+            lines += [f"- {kind}: {md.code(f)}" for f in files]
         lines.append("\n</details>")
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from monplan import markdown as md
 from monplan.report import fmt
 from monplan.report.build import Report, Row
 from monplan.report.episodes import Episode
@@ -19,19 +20,20 @@ TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent
 TEMPLATE_FILES = {"markdown": "report.md.j2", "html": "report.html.j2"}
 
 
-def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def environment(templates: Path = TEMPLATES):
+def environment(templates: Path = TEMPLATES, form: str = "html"):
+    """HTML: every value HTML-escaped (autoescape). Markdown: every value escaped as Markdown
+    text by monplan.markdown, as in the runbooks: plan text and what Prometheus answers (label
+    values, errors) never become HTML, links, mentions or table cells."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    env.filters["cell"] = _cell
+    loader = jinja2.FileSystemLoader(str(templates))
+    if form == "markdown":
+        env = md.new_environment(loader)
+        env.filters["cell"] = lambda value: md.Safe(md.text(value))  # text escapes | and folds lines
+    else:
+        env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                 keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        env.filters["cell"] = lambda value: value
     env.globals["fmt"] = fmt
     return env
 
@@ -51,7 +53,7 @@ def plots(report: Report) -> dict[str, str]:
 def render(report: Report, form: str, templates: Path = TEMPLATES) -> str:
     if form == "json":
         return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
-    template = environment(templates).get_template(TEMPLATE_FILES[form])
+    template = environment(templates, form).get_template(TEMPLATE_FILES[form])
     tz = report.window.tz
     return template.render(
         report=report, tz=tz, title=f"{'Daily' if report.period == 'day' else 'Weekly'} report: {report.system}",
