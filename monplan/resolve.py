@@ -14,6 +14,7 @@ from monplan.references import check_references
 from monplan.spec.loader import Located
 from monplan.spec.metrics import AlertFields, FocusArea
 from monplan.spec.plan import Plan as Spec
+from monplan.spec.safe import web_url
 from monplan.services import check_services, rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
@@ -27,6 +28,10 @@ _HUMANIZE = {Kind.RATIO: "humanizePercentage", Kind.SECONDS: "humanizeDuration"}
 # the "{{" of "{{{" or the "}}" of "{}}" left a brace beside the inserted {{ ... }}, which
 # then opened (or closed) an action of its own ({}} -> {{{ "}}" }}, a broken template).
 _GO_TEMPLATE_DELIMS = re.compile(r"[{}]*(?:\{\{|\}\})[{}]*")
+
+
+# Annotations people click: runbook_url, dashboard_url, grafana_link, playbook_href, ...
+_LINK_KEY = re.compile(r"(url|uri|link|href)$", re.IGNORECASE)
 
 
 def go_literal(text: str) -> str:
@@ -170,6 +175,11 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     who = f"{service.display}: " if service else ""
     annotations = _annotations(who + metric, tool, group, priority, threshold, runbook_url)
     for key, text in row.annotations.items():
+        if _LINK_KEY.search(key):  # Alertmanager's notifications and Grafana show it as a link
+            try:
+                web_url(text)
+            except ValueError as err:
+                problem(path + ("annotations", key), str(err))
         try:  # the user's own Go templates pass through, if the generated tests can predict them
             expand_value(text, 0.0, {})
         except ValueError as err:

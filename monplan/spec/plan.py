@@ -12,7 +12,7 @@ from monplan.spec.delivery import (
 )
 from monplan.spec.collection import Collection
 from monplan.spec.metrics import FocusArea, Section
-from monplan.spec.safe import Url
+from monplan.spec.safe import Link, Url
 from monplan.spec.services import Service
 from monplan.spec.targets import Targets
 from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
@@ -121,7 +121,8 @@ class Dashboard(Spec):
     title: Text
     uid: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] | None = Field(
         None, description="Grafana uid; default: derived from the system and the title.")
-    link: str | None = Field(None, description="Where people open it; default: grafana.url + the generated uid.")
+    link: Link | None = Field(None, description="Where people open it: an http(s) URL or a path on Grafana's server; "
+                              "default: grafana.url + the generated uid.")
     description: str | None = None
     sections: list[Text] = Field(default_factory=list, description="Titles of sections shown on this dashboard.")
     focus_areas: list[Text] = Field(default_factory=list, description="Titles of focus areas shown on this dashboard.")

@@ -63,6 +63,39 @@ def url(value: str) -> str:
     return value
 
 
+# A link people open in a browser (a dashboard's link, an annotation named *url or *link):
+# http(s) and a host, or a path on the server that shows it. Any other scheme (javascript:,
+# data:, file:, vbscript:, in any case, after any blank or control character) would run or
+# open something else where the link is clicked: Grafana, a runbook, a pull request, a chat.
+_LINK = re.compile(rf"^(?i:https?)://(?:[^\s/?#@]+@)?{_HOST}(?::\d{{1,5}})?(?:[/?#].*)?$", re.DOTALL)
+_PATH = re.compile(r"^/(?![/\\])")
+_LINK_EXPECTED = ('expected e.g. "https://grafana.example.com/d/abc": javascript:, data: and other schemes run or open '
+                  "something else where the link is clicked")
+
+
+def _link_printable(value: str) -> None:
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(f"a link cannot contain the control character {bad!r}; {_LINK_EXPECTED}")
+
+
+def link(value: str) -> str:
+    """Where people open something: an http(s) URL, or a path ("/d/abc") on the server showing it."""
+    _placeholder(value, "people open this link")
+    _link_printable(value)
+    if not (_LINK.match(value) or _PATH.match(value)):
+        raise ValueError(f'"{value}" is neither an http(s) URL nor a path on the server (one / first); {_LINK_EXPECTED}')
+    return value
+
+
+def web_url(value: str) -> str:
+    """An http(s) URL people open, which may hold Go templates ({{ $labels.x }}) after the scheme."""
+    _link_printable(value)
+    if not re.match(r"^(?i:https?)://[^\s/]", value):
+        raise ValueError(f'"{value}" is not an http(s) URL; {_LINK_EXPECTED}')
+    return value
+
+
 def host_port(value: str) -> str:
     _placeholder(value, "a program connects to this host:port")
     match = _HOST_PORT.match(value)
@@ -126,6 +159,7 @@ def mtail_label_value(value: str) -> str:
 
 
 Url = Annotated[str, AfterValidator(url)]
+Link = Annotated[str, AfterValidator(link)]
 HostPort = Annotated[str, AfterValidator(host_port)]
 SecretFile = Annotated[Text, AfterValidator(secret_file)]
 EmailAddress = Annotated[str, AfterValidator(address)]
