@@ -32,7 +32,7 @@ from monplan.render import one_line
 # CommonMark lets a backslash escape any of it. ( ) and ! need none: with [ ] escaped they
 # cannot form a link or an image.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
-_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=>])")
+_LINE_START = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-+=>])")  # "1." is a list item only before a blank
 _URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "`": "%60", '"': "%22", "\\": "%5C"}
 # Where GitHub would make a link or a mention out of plain text: "@name", "scheme://",
 # "www." (GFM's extended autolinks; an e-mail address has an "@" too).
