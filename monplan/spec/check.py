@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import types
 import typing
@@ -192,6 +193,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+@functools.cache
 def _field_names(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
@@ -229,13 +231,14 @@ def _value_at(data: Any, path: Path) -> Any:
     return data
 
 
-def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, original: Any = None) -> str:
+def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, original: Any = None,
+             *, hints: bool = True) -> str:
     kind, msg = error["type"], error["msg"]
     value = original if original is not None else error.get("input")
     if kind == "extra_forbidden":
         names = _field_names(model) if model else []
         hint = ""
-        close = difflib.get_close_matches(field, names, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(field, names, n=1, cutoff=0.6) if hints else []
         if close:
             hint = f' (did you mean "{close[0]}"?)'
         if _SECRET_FIELD.search(field) and f"{field}_file" in names:
@@ -298,27 +301,33 @@ def _todo_message(data: Any, path: Path) -> str:
     return (f'"{name}"{where}: {QUERY_TODO_MESSAGE}' if isinstance(name, str) else QUERY_TODO_MESSAGE)
 
 
-def _explained_by_unknown(missing: Path, unknown: set[Path]) -> bool:
+def _explained_by_unknown(missing: Path, unknown: dict[Path, set[str]], *, hints: bool = True) -> bool:
     """A missing field whose near-miss spelling (or secret twin) was given: the unknown-field error says it all."""
     if not missing:
         return False
-    parent, name = missing[:-1], str(missing[-1])
-    for path in unknown:
-        if path[:-1] == parent and isinstance(path[-1], str):
-            given = path[-1]
-            if f"{given}_file" == name or difflib.get_close_matches(given, [name], n=1, cutoff=0.6):
-                return True
-    return False
+    given = unknown.get(missing[:-1], set())
+    name = str(missing[-1])
+    if name.endswith("_file") and name.removesuffix("_file") in given:
+        return True  # the secret itself was given where its file belongs
+    return hints and any(difflib.get_close_matches(key, [name], n=1, cutoff=0.6) for key in given)
 
 
 def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]:
     grouped: dict[tuple[Path, bool], list[str]] = {}
     errors = err.errors(include_url=False)
-    unknown = {_data_path(located.data, tuple(e["loc"]))[0] for e in errors if e["type"] == "extra_forbidden"}
+    # A flood of errors (a mangled or hostile plan) is cut short when reported: "did you mean"
+    # hints for each of 300,000 unknown keys would take minutes and be read by no one.
+    hints = len(errors) <= MAX_REPORTED
+    unknown: dict[Path, set[str]] = {}  # the unknown keys given, by the mapping that holds them
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            where = _data_path(located.data, tuple(error["loc"]))[0]
+            if where and isinstance(where[-1], str):
+                unknown.setdefault(where[:-1], set()).add(where[-1])
     for error in errors:
         present, cleaned = _data_path(located.data, tuple(error["loc"]))
         kind = error["type"]
-        if kind == "missing" and _explained_by_unknown(cleaned, unknown):
+        if kind == "missing" and _explained_by_unknown(cleaned, unknown, hints=hints):
             continue
         on_key = kind in ("extra_forbidden",) or "[key]" in error["loc"]
         if kind == "missing":
@@ -331,7 +340,7 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
             path = present
         # A mapping key that is wrong (response_procedures.urgent) is the value to quote, not what it holds.
         original = error.get("input") if "[key]" in error["loc"] else _value_at(located.data, present)
-        message = _message(error, model, field, original if kind != "missing" else None)
+        message = _message(error, model, field, original if kind != "missing" else None, hints=hints)
         if message == QUERY_TODO_MESSAGE:
             message = _todo_message(located.data, present)
         grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
