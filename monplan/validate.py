@@ -16,6 +16,7 @@ class ValidationReport:
     alerts: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)  # (step, seconds): loading, building, each checker
 
     @property
     def ok(self) -> bool:
@@ -64,16 +65,26 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
     """Check the plan, then (run_tools) run every checker on what it builds; `targets` as for build;
     with `live`, check every row against a running Prometheus."""
     import importlib
+    import time
 
     from monplan.build import load_plan, render
     from monplan.targets import with_targets
 
     report = ValidationReport(str(plan_path))
+    started = time.perf_counter()
+
+    def timed(what: str) -> None:  # the time since the last step, charged to `what`
+        nonlocal started
+        now = time.perf_counter()
+        report.timings.append((what, now - started))
+        started = now
+
     try:
         plan = with_targets(load_plan(plan_path), targets)
     except PlanError as err:
         report.diagnostics = err.diagnostics
         return report
+    timed("plan checks (load, check, resolve)")
     report.alerts = len(plan.alerts)
     report.diagnostics = list(plan.warnings) + list(plan.derived.get("coverage", ()))  # type: ignore[call-overload]
     if live is not None:
@@ -83,6 +94,7 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
             progress("live checks against Prometheus", 0, len(CHECKERS) + 1)
         report.diagnostics.extend(run_live(plan, plan_path, live.url, since=live.since, at=live.at,
                                            deadline=live.deadline))
+        timed("live checks")
     if not run_tools:
         return report
     step = progress or (lambda what, done, total: None)
@@ -91,12 +103,14 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
     from monplan.file_names import file_name_problems
 
     too_long = file_name_problems(files, plan_path)
+    timed("building the output")
     if too_long:
         report.diagnostics.extend(too_long)
         return report
     for index, (module, what) in enumerate(CHECKERS, start=1):
         step(what, index, len(CHECKERS) + 1)
         report.checks.extend(importlib.import_module(f"monplan.verify.{module}").check(plan, files))
+        timed(what)
     step("done", len(CHECKERS) + 1, len(CHECKERS) + 1)
     for check in report.checks:
         report.diagnostics.extend(_naming_the_check(check))

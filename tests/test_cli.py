@@ -138,6 +138,23 @@ def test_validate_runs_promtool_on_what_the_plan_builds(promtool: str) -> None:
     assert checks["promtool test rules"] == "passed"
 
 
+def test_validate_reports_the_time_of_each_checker(tmp_path: Path) -> None:
+    """--timings (or -v) prints seconds per step: plan checks, building, every external checker."""
+    from monplan.validate import CHECKERS
+
+    result = run_monplan("validate", "--timings", "--plan", str(MINIMAL), env={"PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "Time per check" in result.stderr
+    for step in ["plan checks (load, check, resolve)", "building the output", *(what for _, what in CHECKERS)]:
+        assert step in result.stderr
+    document = json.loads(run_monplan("validate", "--timings", "--format", "json", "--plan", str(MINIMAL),
+                                      env={"PATH": str(tmp_path)}).stdout)
+    assert [t["step"] for t in document["timings"]][:2] == ["plan checks (load, check, resolve)", "building the output"]
+    assert all(t["seconds"] >= 0 for t in document["timings"])
+    plain = run_monplan("validate", "--plan", str(MINIMAL), env={"PATH": str(tmp_path)})
+    assert "Time per check" not in plain.stderr  # only when asked
+
+
 def test_validate_says_clearly_when_promtool_is_missing(tmp_path: Path) -> None:
     result = run_monplan("validate", "--plan", str(MINIMAL), env={"PATH": str(tmp_path)})
     assert result.returncode == 0

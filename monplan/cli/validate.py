@@ -36,6 +36,7 @@ def validate(
     since: str = typer.Option("7d", "--since", help="How far back the live checks look (24h, 7d, ...)."),
     at: Optional[str] = typer.Option(None, "--at", help="When the live checks look from: now, an ISO time or unix seconds."),
     deadline: float = typer.Option(120.0, "--deadline", min=1, help="Seconds the live checks may take in all."),
+    timings: bool = typer.Option(False, "--timings", help="Print the time each step and checker took (also with -v)."),
 ) -> None:
     """Check the plan, then run promtool (and the other checkers that are installed) on its output;
     with --prometheus (or --live), check every row on a live Prometheus too."""
@@ -50,9 +51,14 @@ def validate(
         with _progress() as step:
             report = run_validate(plan, out, run_tools=True, targets=targets, progress=step, live=options)
     if fmt is Format.json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        document = report.as_dict()
+        if timings:
+            document["timings"] = [{"step": what, "seconds": round(seconds, 3)} for what, seconds in report.timings]
+        typer.echo(json.dumps(document, indent=2))
         raise typer.Exit(0 if report.ok else 1)
     output.diagnostics(report.diagnostics)
+    if (timings or output.verbose()) and report.timings:
+        _print_timings(report.timings)
     if report.checks and not output.quiet():
         from rich.table import Table
 
@@ -74,6 +80,19 @@ def validate(
         output.console(stderr=True).print(output.shown(
             f"{plan}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.{which}"))
         raise typer.Exit(1)
+
+
+def _print_timings(timings: list[tuple[str, float]]) -> None:
+    """Seconds per step (plan checks, building, each checker), on stderr: stdout stays the report."""
+    from rich.table import Table
+
+    table = Table(title="Time per check", show_lines=False)
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for what, seconds in timings:
+        table.add_row(what, f"{seconds:.2f}")
+    table.add_row("total", f"{sum(seconds for _, seconds in timings):.2f}")
+    output.console(stderr=True).print(table)
 
 
 @contextmanager
