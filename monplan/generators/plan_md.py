@@ -21,7 +21,7 @@ from monplan import durations
 from monplan import markdown as md
 from monplan.docimport import words
 from monplan.generators.runbooks import runbook_path
-from monplan.grafana.boards import Board, boards
+from monplan.grafana.boards import Board, boards, boards_showing
 from monplan.model import Alert, Plan
 
 PATH = "PLAN.md"
@@ -48,17 +48,24 @@ def _panel_ids(board: Board, files: dict[str, bytes]) -> dict[tuple[str, str], i
 
 def _panel_links(plan: Plan, files: dict[str, bytes]) -> dict[tuple[str, str], tuple[str, str]]:
     """(section, metric) -> (dashboard title, link to the panel) of the first dashboard showing the row."""
-    links: dict[tuple[str, str], tuple[str, str]] = {}
-    for board in boards(plan):
-        ids = _panel_ids(board, files)
-        for alert in plan.alerts:
-            key = (alert.group, alert.metric)
-            if key in links or not board.shows(alert.group, alert.service):
-                continue
-            number = ids.get(key)
-            if number is not None:
-                links[key] = (board.title, f"{board.link}?viewPanel={number}")
-    return links
+    every = boards(plan)
+    order = {id(board): number for number, board in enumerate(every)}
+    showing = boards_showing(plan)
+    candidates: dict[tuple[str, str], set[int]] = {}  # the dashboards showing a row's panel (any of its services)
+    for alert in plan.alerts:
+        candidates.setdefault((alert.group, alert.metric), set()).update(order[id(b)] for b in showing.get(id(alert), []))
+    ids: dict[int, dict[tuple[str, str], int]] = {}  # per dashboard, read once
+    found: dict[tuple[str, str], tuple[int, tuple[str, str]]] = {}
+    for key, numbers in candidates.items():
+        for number in sorted(numbers):  # the first dashboard, in plan order, with the panel
+            board = every[number]
+            if number not in ids:
+                ids[number] = _panel_ids(board, files)
+            panel = ids[number].get(key)
+            if panel is not None:
+                found[key] = (number, (board.title, f"{board.link}?viewPanel={panel}"))
+                break
+    return {key: link for key, (_, link) in sorted(found.items(), key=lambda item: item[1][0])}
 
 
 def _cell(value: Any) -> str:
@@ -216,7 +223,7 @@ def _focus(plan: Plan) -> list[str]:
 
 
 def _tools(plan: Plan) -> list[str]:
-    every = [board for board in boards(plan) if board.service is None]
+    every = [board for board in boards(plan) if board.service is None and board.part <= 1]
     if not plan.spec.tools and not every:
         return []
     lines = ["## Tools & Dashboards", ""]

@@ -61,9 +61,9 @@ def _receiver(routing: Any, name: str) -> dict[str, str]:
 
 
 def _dashboards(plan: Plan, alert: Alert) -> list[dict[str, str]]:
-    from monplan.grafana.boards import boards
+    from monplan.grafana.boards import boards_showing
 
-    return [{"title": board.title, "link": board.link} for board in boards(plan) if board.shows(alert.group, alert.service)]
+    return [{"title": board.title, "link": board.link} for board in boards_showing(plan).get(id(alert), [])]
 
 
 def context(plan: Plan, alert: Alert) -> dict[str, Any]:

@@ -8,14 +8,23 @@ plan gives the same uids and links on every build.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monplan import naming
-from monplan.model import Plan
+from monplan.model import Alert, Panel, Plan
 from monplan.spec.plan import Dashboard, View
 
 UID_MAX = 40  # Grafana refuses longer uids
 DASHBOARDS_DIR = "grafana/dashboards"
+# The most panels of rows (alert rows, focus-area items, view panels) one dashboard holds.
+# Grafana renders and queries a dashboard's panels in the browser; past about a hundred it
+# slows to a crawl and a 10,000-panel dashboard (27 MB) does not open. A dashboard with more
+# is split into parts of at most MAX_PANELS, linked to each other (see `_split`).
+MAX_PANELS = 100
+
+# (kind, index, first, end): on a dashboard's part, panels first..end-1 of one of its rows;
+# kind "group" indexes Board.groups, kind "view" Board.views.
+Slice = tuple[str, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -30,15 +39,27 @@ class Board:
     views: tuple[View, ...]
     spec: Dashboard | None  # None for a default dashboard
     service: str | None = None  # a service's own dashboard: its rows of the per-service sections
+    # A dashboard with more than MAX_PANELS panels is split: part k of `parts` (from 1) shows
+    # the panels `slices` names; a dashboard that fits is one Board with part 0 and no slices.
+    part: int = 0
+    parts: int = 0
+    slices: tuple[Slice, ...] = ()
+    stem: str = ""  # a part's: the whole dashboard's path without ".json" (part 1 keeps that path)
 
     @property
     def path(self) -> str:
+        if self.stem:
+            return f"{self.stem}.json" if self.part == 1 else f"{self.stem}-{self.part}.json"
         if self.service:
             return f"{DASHBOARDS_DIR}/services/{self.service}.json"
         return f"{DASHBOARDS_DIR}/{naming.slug(self.title)}.json"
 
     def shows(self, group: str, service: str | None) -> bool:
-        """Whether a row of this section (of this service) has its panel here."""
+        """Whether a row of this section (of this service) has a panel here (some of its
+        panels, on a part: `panels_of` tells which alert's)."""
+        if self.slices:
+            return service == self.service and any(kind == "group" and self.groups[index] == group
+                                                   for kind, index, _, _ in self.slices)
         return group in self.groups and service == self.service
 
 
@@ -99,6 +120,97 @@ def boards(plan: Plan) -> list[Board]:
     return cached  # type: ignore[return-value]
 
 
+def alerts_by_row(plan: Plan) -> dict[tuple[str, str | None], list[Alert]]:
+    """The alerts of each (section or focus area, service), in plan order: indexed once for all
+    dashboards, as a plan with services has a dashboard per service."""
+    index = plan.derived.get("alerts_by_row")
+    if index is None:
+        by_row: dict[tuple[str, str | None], list[Alert]] = {}
+        for alert in plan.alerts:
+            by_row.setdefault((alert.group, alert.service), []).append(alert)
+        index = plan.derived["alerts_by_row"] = by_row
+    return index  # type: ignore[return-value]
+
+
+def panels_by_group(plan: Plan) -> dict[str, list[Panel]]:
+    """The focus-area panels of each group, in plan order (indexed once)."""
+    index = plan.derived.get("panels_by_group")
+    if index is None:
+        by_group: dict[str, list[Panel]] = {}
+        for panel in plan.panels:
+            by_group.setdefault(panel.group, []).append(panel)
+        index = plan.derived["panels_by_group"] = by_group
+    return index  # type: ignore[return-value]
+
+
+def row_items(plan: Plan, board: Board, group: str) -> list[Alert | Panel]:
+    """What a row of `board` shows, in order: the alerts of the group (for the board's service),
+    then the group's focus-area panels."""
+    return [*alerts_by_row(plan).get((group, board.service), ()), *panels_by_group(plan).get(group, ())]
+
+
+def boards_showing(plan: Plan) -> dict[int, list[Board]]:
+    """id(alert) -> the dashboards (or parts) showing its panel, in plan order; computed once,
+    in one pass over the dashboards' rows, so that it stays linear however many there are."""
+    index = plan.derived.get("boards_showing")
+    if index is None:
+        found: dict[int, list[Board]] = {}
+        by_row = alerts_by_row(plan)
+        for board in boards(plan):
+            if board.slices:
+                shown = [alert for kind, number, first, end in board.slices if kind == "group"
+                         for alert in by_row.get((board.groups[number], board.service), [])[first:end]]
+            else:
+                shown = [alert for group in board.groups for alert in by_row.get((group, board.service), [])]
+            for alert in shown:
+                found.setdefault(id(alert), []).append(board)
+        index = plan.derived["boards_showing"] = found
+    return index  # type: ignore[return-value]
+
+
+def _split(plan: Plan, board: Board, base: str, used: set[str]) -> list[Board]:
+    """The board, or its parts when it has more than MAX_PANELS panels.
+
+    Rows are taken in order; a row that does not fit in what is left of a part starts the
+    next one, and a row of more than MAX_PANELS panels continues over as many parts as it
+    needs (its header repeated on each). Part 1 keeps the dashboard's uid (links to it keep working), the others
+    add their number to it and to the file name; all carry a tag that lists them together.
+    """
+    sizes: list[tuple[str, int, int]] = [("group", number, len(row_items(plan, board, group)))
+                                         for number, group in enumerate(board.groups)]
+    sizes += [("view", number, len(view.panels)) for number, view in enumerate(board.views)]
+    if sum(size for _, _, size in sizes) <= MAX_PANELS:
+        return [board]
+    parts: list[list[Slice]] = [[]]
+    room = MAX_PANELS
+    for kind, number, size in sizes:
+        if size == 0:
+            continue
+        if size > room and parts[-1]:
+            parts.append([])
+            room = MAX_PANELS
+        start = 0
+        while start < size:
+            if room == 0:
+                parts.append([])
+                room = MAX_PANELS
+            end = min(size, start + room)
+            parts[-1].append((kind, number, start, end))
+            room -= end - start
+            start = end
+    count, stem = len(parts), board.path.removesuffix(".json")
+    out = []
+    for number, slices in enumerate(parts, start=1):
+        uid = board.uid if number == 1 else stable_uid(board.uid, str(number))
+        while number > 1 and uid in used:  # another dashboard's uid already
+            uid = stable_uid(uid, "part")
+        used.add(uid)
+        out.append(replace(board, title=f"{board.title} ({number} of {count})", uid=uid,
+                           link=board.link if number == 1 else f"{base}/d/{uid}", part=number, parts=count,
+                           slices=tuple(slices), stem=stem))
+    return out
+
+
 def _boards(plan: Plan) -> list[Board]:
     spec = plan.spec
     specs = spec.dashboards or _default_specs(plan)
@@ -124,4 +236,5 @@ def _boards(plan: Plan) -> list[Board]:
             description=f"{service.display}: the per-service sections of {spec.system}.",
             groups=per_service, views=(), spec=None, service=service.name,
         ))
-    return out
+    used |= {board.uid for board in out}
+    return [part for board in out for part in _split(plan, board, base, used)]

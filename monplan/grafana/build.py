@@ -13,10 +13,10 @@ from grafanalib import core as g
 
 from monplan import naming
 from monplan.grafana import layout
-from monplan.grafana.boards import Board
+from monplan.grafana.boards import Board, row_items
 from monplan.grafana.normalise import normalise, plain
 from monplan.grafana.panels import Context, alert_panel, firing_panels, firing_selector, focus_panel, view_panel
-from monplan.model import Alert, Plan
+from monplan.model import Alert, Panel, Plan
 
 SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is
 DATASOURCE_VARIABLE = "datasource"
@@ -71,41 +71,68 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
 SERVICE_TAG = "monplan-service"
 
 
+def _parts_tag(board: Board) -> str:
+    """The tag every part of a split dashboard carries: Grafana lists them by it."""
+    return f"monplan-parts-{board.stem.rsplit('/', 1)[-1]}"[:50]
+
+
 def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
-    """Links to the plan's own dashboards, and one menu of the service dashboards (however many)."""
+    """Links to the plan's own dashboards (the first part of a split one), and one menu of the
+    service dashboards (however many); a part also links its neighbours and all its parts."""
     links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
                              includeVars=True, tooltip=other.description or other.title)
-             for other in boards if other.uid != board.uid and other.service is None]
+             for other in boards if other.uid != board.uid and other.service is None and other.part <= 1]
+    if board.part:
+        siblings = {other.part: other for other in boards if other.stem == board.stem and other.service == board.service}
+        for number, word in ((board.part - 1, "Previous part"), (board.part + 1, "Next part")):
+            other = siblings.get(number)
+            if other is not None and (number != 1 or board.service):  # part 1 of a plan dashboard is linked above
+                links.append(g.DashboardLink(type="link", title=f"{word}: {other.title}", uri=other.link,
+                                             icon="dashboard", keepTime=True, includeVars=True, tooltip=other.title))
+        links.append(g.DashboardLink(type="dashboards", title=f"All {board.parts} parts", tags=[_parts_tag(board)],
+                                     asDropdown=True, keepTime=True, includeVars=True))
     if any(other.service for other in boards):
         links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG], asDropdown=True,
                                      keepTime=True, includeVars=True))
     return links
 
 
-def _alerts_by_row(plan: Plan) -> dict[tuple[str, str | None], list[Alert]]:
-    """The alerts of each (section or focus area, service): indexed once for all dashboards, as a
-    plan with services has a dashboard per service."""
-    index = plan.derived.get("alerts_by_row")
-    if index is None:
-        by_row: dict[tuple[str, str | None], list[Alert]] = {}
-        for alert in plan.alerts:
-            by_row.setdefault((alert.group, alert.service), []).append(alert)
-        index = plan.derived["alerts_by_row"] = by_row
-    return index  # type: ignore[return-value]
+def _panel(item: Alert | Panel, ctx: Context) -> tuple[str, Any]:
+    return alert_panel(item, ctx) if isinstance(item, Alert) else focus_panel(item, ctx)
 
 
 def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
-    """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out."""
+    """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out.
+    A part of a split dashboard shows its slices of the rows."""
     rows = []
-    alerts = _alerts_by_row(plan)
+    if board.slices:
+        for kind, number, first, end in board.slices:
+            if kind == "group":
+                title = board.groups[number]
+                rows.append((title, [_panel(item, ctx) for item in row_items(plan, board, title)[first:end]]))
+            else:
+                view = board.views[number]
+                rows.append((view.title, [view_panel(p, ctx) for p in view.panels[first:end]]))
+        return rows
     for title in board.groups:
-        panels = [alert_panel(a, ctx) for a in alerts.get((title, board.service), [])]
-        panels += [focus_panel(p, ctx) for p in plan.panels if p.group == title]
+        panels = [_panel(item, ctx) for item in row_items(plan, board, title)]
         if panels:
             rows.append((title, panels))
     for view in board.views:
         rows.append((view.title, [view_panel(p, ctx) for p in view.panels]))
     return rows
+
+
+def _firing_names(plan: Plan, board: Board) -> list[str]:
+    """The alerts the firing panels list: the plan's (or the service's); on a part of a split
+    dashboard only those of its own panels, so that no part repeats the whole plan's names."""
+    if board.slices:
+        shown = [item for kind, number, first, end in board.slices if kind == "group"
+                 for item in row_items(plan, board, board.groups[number])[first:end] if isinstance(item, Alert)]
+        names = list(dict.fromkeys(a.name for a in shown))
+        return names + list(dict.fromkeys(a.no_data.name for a in shown if a.no_data is not None))
+    names = list(dict.fromkeys(a.name for a in plan.alerts if board.service in (None, a.service)))
+    return names + list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
 
 
 def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, Any]]) -> list[Any]:
@@ -132,12 +159,12 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
     ctx = Context(datasource=DATASOURCE, variables=variables)
     # The firing list shows the missing-data alerts too: a row whose data vanished shows no
     # value at all, and its NoData alert (or its job's TargetDown) says why.
-    names = list(dict.fromkeys(a.name for a in plan.alerts if board.service in (None, a.service)))
-    names += list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
+    names = _firing_names(plan, board)
     top = firing_panels(names, ctx) if names else []
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",
-        tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else []),
+        tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else [])
+        + ([_parts_tag(board)] if board.part else []),
         timezone=plan.spec.timezone,
         time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
