@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNITS = (("y", 365 * 86400 * 1000), ("w", 7 * 86400 * 1000), ("d", 86400 * 1000),
           ("h", 3600 * 1000), ("m", 60 * 1000), ("s", 1000), ("ms", 1))
@@ -23,6 +24,17 @@ class DurationError(ValueError):
 
 def parse_ms(text: str) -> int:
     """Milliseconds in a Prometheus duration; raises DurationError."""
+    if isinstance(text, str) and len(text) <= _MAX_TEXT:
+        return _parse_ms(text)  # a plan repeats a few durations over every row and test
+    return _parse_uncached(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_ms(text: str) -> int:
+    return _parse_uncached(text)
+
+
+def _parse_uncached(text: str) -> int:
     if not isinstance(text, str) or not text or text == "0":
         if text == "0":
             return 0

@@ -177,15 +177,33 @@ class Plan:
         return list(index.get(slug, ()))  # type: ignore[union-attr]
 
     def alert(self, name: str) -> Alert | None:
-        return next((alert for alert in self.alerts if alert.name == name), None)
+        """The first alert of this name (indexed once: generators ask once per alert)."""
+        index = self.derived.get("alert_by_name")
+        if index is None:
+            by_name: dict[str, Alert] = {}
+            for alert in self.alerts:
+                by_name.setdefault(alert.name, alert)
+            index = self.derived["alert_by_name"] = by_name
+        return index.get(name)  # type: ignore[attr-defined, no-any-return]
 
     @property
     def watches(self) -> tuple[Watch, ...]:
-        """Every NoData alert (rows in plan order), then the target alerts of the collection jobs."""
-        return tuple(a.no_data for a in self.alerts if a.no_data is not None) + self.target_watches
+        """Every NoData alert (rows in plan order), then the target alerts of the collection jobs
+        (computed once: callers loop over it per alert)."""
+        found = self.derived.get("watches")
+        if found is None:
+            found = self.derived["watches"] = (tuple(a.no_data for a in self.alerts if a.no_data is not None)
+                                               + self.target_watches)
+        return found  # type: ignore[return-value]
 
     def watch(self, name: str) -> Watch | None:
-        return next((w for w in self.watches if w.name == name), None)
+        index = self.derived.get("watch_by_name")
+        if index is None:
+            by_name: dict[str, Watch] = {}
+            for watch in self.watches:
+                by_name.setdefault(watch.name, watch)
+            index = self.derived["watch_by_name"] = by_name
+        return index.get(name)  # type: ignore[attr-defined, no-any-return]
 
     def watches_in(self, slug: str) -> list[Watch]:
         """The watches whose rules live in the rule file `slug`."""

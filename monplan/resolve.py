@@ -53,12 +53,14 @@ def resolve(spec: Spec, located: Located) -> Plan:
     groups: list[tuple[str, str]] = []
     check_services(spec, problem)
     jobs_of = jobs_reader(spec)
+    slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
     for title, path, component, rows, service in _row_groups(spec, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
-        if service is None and slug in dict(groups):
+        if service is None and slug in slugs:
             slug = f"{slug}-{len(groups) + 1}"
-        if slug not in dict(groups):
+        if slug not in slugs:
             groups.append((slug, f"service {service.display}" if service else title))
+            slugs.add(slug)
         for row_path, row, metric, tool in rows:
             if row.threshold is None:
                 if row.query is not None:
