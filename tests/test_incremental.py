@@ -1,0 +1,87 @@
+"""A rebuild after a change of the plan writes exactly what a clean build of the changed plan
+writes: every file, byte for byte, and no file more (the manifest included). Whatever a
+rebuild reuses from the last build (the output tree, the build record), it must never show."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES, tree
+from monplan.build import build
+from monplan.grafana.boards import MAX_PANELS
+
+ROWS = MAX_PANELS + 30  # enough rows for a dashboard split in two parts
+KINDS = [('"<99.9%"', 'avg(avg_over_time(probe_success{{job="svc{i}"}}[5m]))', "Critical"),
+         ('">1% failure rate"', 'sum(rate(errors_total{{svc="s{i}"}}[5m])) / sum(rate(requests_total{{svc="s{i}"}}[5m]))', "High"),
+         ('">500ms avg"', 'histogram_quantile(0.95, sum by (le) (rate(latency_seconds_bucket{{svc="s{i}"}}[5m])))', "Medium"),
+         ('"<80% of baseline"', 'sum(rate(orders_total{{svc="s{i}"}}[1h]))', "Medium")]
+
+
+def _plan(rows: int = ROWS) -> str:
+    lines = ["version: 1", "system: Rebuilt", "sections:"]
+    for i in range(rows):
+        if i % 20 == 0:
+            lines += [f"  - title: Section {i // 20:03d}", "    metrics:"]
+        threshold, query, priority = KINDS[i % len(KINDS)]
+        lines.append(f"      - {{metric: Metric {i:04d} Rate, threshold: {threshold}, priority: {priority}, "
+                     f"query: '{query.format(i=i)}'}}")
+    return "\n".join(lines) + "\n"
+
+
+def _row(text: str, number: int) -> str:
+    return next(line for line in text.splitlines() if f"Metric {number:04d} Rate" in line)
+
+
+CHANGES = {
+    "threshold": lambda text: text.replace(_row(text, 41), _row(text, 41).replace(">1% failure rate", ">2% failure rate")),
+    "priority": lambda text: text.replace(_row(text, 7), _row(text, 7).replace("priority: Medium", "priority: Critical")),
+    "query": lambda text: text.replace(_row(text, 64), _row(text, 64).replace("[5m]", "[10m]")),
+    "metric name": lambda text: text.replace("Metric 0099 Rate", "Metric 0099 Renamed"),
+    "row removed": lambda text: text.replace(_row(text, 12) + "\n", ""),
+    "row added": lambda text: text.replace(_row(text, 12) + "\n", _row(text, 12) + "\n" + _row(text, 12).replace(
+        "Metric 0012 Rate", "Metric 0012 Twin").replace('svc="s12"', 'svc="s12b"') + "\n"),
+    "section title": lambda text: text.replace("title: Section 003", "title: Section Three"),
+    "row moved to the next part": lambda text: text.replace(_row(text, 5) + "\n", "") + re.sub(
+        r"^ *- ", "      - ", _row(text, 5)) + "\n",
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_rebuild_after_one_change_is_byte_for_byte_a_clean_build(change: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    before = tree(out)
+
+    plan.write_text(CHANGES[change](plan.read_text()))
+    rebuilt = build(plan, out)
+    assert plan.read_text() != _plan() and rebuilt.ok, rebuilt.problems[:3]
+    assert not rebuilt.cached
+    clean_plan = tmp_path / "clean" / "plan.yaml"  # the same file name: headers cite it
+    clean_plan.parent.mkdir()
+    clean_plan.write_bytes(plan.read_bytes())
+    assert build(clean_plan, tmp_path / "clean-out", use_cache=False).ok
+    after, clean = tree(out), tree(tmp_path / "clean-out")
+    assert after.keys() == clean.keys()
+    assert [rel for rel in after if after[rel] != clean[rel]] == []
+    assert after != before  # the change did change the output
+    assert build(plan, out, check=True).changes.clean
+
+
+def test_a_rebuild_of_a_golden_plan_changed_and_changed_back_is_its_clean_build(tmp_path: Path) -> None:
+    source = CASES / "valid" / "services" / "plan.yaml"
+    plan = tmp_path / "plan.yaml"
+    plan.write_bytes(source.read_bytes())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    first = tree(out)
+    plan.write_text(source.read_text().replace('threshold: ">1%"', 'threshold: ">3%"'))
+    assert build(plan, out).ok
+    assert tree(out) != first
+    plan.write_bytes(source.read_bytes())
+    assert build(plan, out).ok
+    assert tree(out) == first
