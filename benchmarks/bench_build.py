@@ -3,6 +3,7 @@
     python benchmarks/bench_build.py                 # 100, 1,000, 10,000 and 50,000 rows
     python benchmarks/bench_build.py 100 50000       # any sizes
     python benchmarks/bench_build.py --dir /dev/shm  # in memory: without the disk's noise
+    python benchmarks/bench_build.py --code ../old --code . 10000 100000   # two checkouts, side by side
     PROMTOOL_FROM=999999 python benchmarks/bench_build.py   # without the (slow) promtool timing
 
 Each size runs in a fresh interpreter so peak memory (ru_maxrss) belongs to that build
@@ -46,18 +47,23 @@ def synthetic_plan(rows: int) -> str:
         out.append("    metrics:")
         for i in range(start, min(start + ROWS_PER_SECTION, rows)):
             threshold, query, priority = KINDS[i % len(KINDS)]
-            out.append(f"      - metric: Metric {i:06d} Rate")
-            out.append(f"        threshold: {threshold}")
-            out.append(f"        priority: {priority}")
-            out.append(f"        query: '{query.format(i=i)}'")
+            # One flow mapping a row: 100,000 rows are about 12 MB, within the 16 MiB plan limit.
+            out.append(f"      - {{metric: Metric {i:06d} Rate, threshold: {threshold}, priority: {priority}, "
+                       f"query: '{query.format(i=i)}'}}")
     return "\n".join(out) + "\n"
 
 
-def _measure(rows: int, repeats: int, where: str | None) -> dict[str, float]:
+FLOOR_UP_TO = int(os.environ.get("FLOOR_UP_TO", 10_000))  # rows up to which the floor is measured (it loads every file)
+
+
+def _measure(rows: int, repeats: int, where: str | None) -> dict[str, float | None]:
     """Runs inside the child interpreter: the best of `repeats` builds, each into a new folder."""
     import yaml
 
+    import monplan
     from monplan.build import build
+
+    assert monplan.__file__.startswith(os.environ["PYTHONPATH"]), (monplan.__file__, "is not the checkout asked for")
 
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
@@ -76,18 +82,22 @@ def _measure(rows: int, repeats: int, where: str | None) -> dict[str, float]:
             result = build(plan, root / f"out{attempt}", use_cache=False)
             elapsed = min(elapsed, time.perf_counter() - started)
             assert result.ok, result.problems[:3]
+        # The builds' peak, before the floor loads every output file: this process, or its
+        # forked worker if that grew larger.
+        peak_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         out = root / "out0"
         out_bytes = sum(len(data) for data in result.files.values())
+        files, result = result.files if rows <= FLOOR_UP_TO else {}, None
 
         # The floor: the same output objects, dumped by C code and written to disk.
         objects = {}
-        for rel, data in result.files.items():
+        for rel, data in files.items():
             if rel.endswith((".yml", ".yaml")):
                 objects[rel] = ("yaml", yaml.load(data, Loader=yaml.CSafeLoader))
             elif rel.endswith(".json"):
                 objects[rel] = ("json", json.loads(data))
-        floor = float("inf")
-        for attempt in range(repeats):
+        floor = float("inf") if files else 0.0
+        for attempt in range(repeats if files else 0):
             floor_dir = root / f"floor{attempt}"
             started = time.perf_counter()
             for rel, (kind, value) in objects.items():
@@ -102,8 +112,6 @@ def _measure(rows: int, repeats: int, where: str | None) -> dict[str, float]:
         check = build(plan, out, check=True)
         check_time = time.perf_counter() - started
         assert check.cached or check.changes.clean
-        # The build's peak: this process, or its forked worker if that grew larger.
-        peak_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         promtool_time = _promtool(out) if rows >= PROMTOOL_FROM else None
     return {"rows": rows, "seconds": elapsed, "start_seconds": start_up, "rows_per_second": rows / elapsed, "peak_mb": peak_mb,
             "output_mb": out_bytes / 1e6, "floor_seconds": floor, "ratio_to_floor": elapsed / floor if floor else 0,
@@ -133,11 +141,11 @@ def _promtool(out: Path) -> float | None:
     return time.perf_counter() - started
 
 
-def _help_startup() -> float:
+def _help_startup(code: str) -> float:
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "monplan", "--help"], capture_output=True, check=True)
+        subprocess.run([sys.executable, "-m", "monplan", "--help"], capture_output=True, check=True, cwd=code)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -156,7 +164,7 @@ def _settle() -> None:
         busy = now
 
 
-SETTLE_MAX_SECONDS = 120
+SETTLE_MAX_SECONDS = int(os.environ.get("SETTLE_MAX_SECONDS", 120))
 
 
 def _busy_ms() -> int:
@@ -173,28 +181,35 @@ def main(argv: list[str]) -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1_000, 10_000, 50_000], help="alert rows per plan")
     parser.add_argument("--repeats", type=int, default=3, help="builds per size up to 10,000 rows; the best counts")
     parser.add_argument("--dir", help="where to build (default: the system's temporary folder)")
+    parser.add_argument("--code", action="append", help="the checkout whose monplan to time (repeatable: each size is "
+                        "measured with each, one after the other; default: this one)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         rows, repeats, where = int(args.child[0]), int(args.child[1]), args.child[2] or None
         print(json.dumps(_measure(rows, repeats, where)))
         return
-    print(f"{'rows':>8} {'seconds':>8} {'start s':>7} {'rows/s':>9} {'peak MB':>8} {'out MB':>7} {'floor s':>8} {'x floor':>8} "
-          f"{'check s':>8} {'promtool s':>10}")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    codes = [str(Path(code).resolve()) for code in args.code or [ROOT]]
+    label = max(len(Path(code).name) for code in codes)
+    print(f"{'code':<{label}} {'rows':>8} {'seconds':>8} {'start s':>7} {'rows/s':>9} {'peak MB':>8} {'out MB':>7} {'floor s':>8} "
+          f"{'x floor':>8} {'check s':>8} {'promtool s':>10}")
     for rows in args.sizes:
-        _settle()
-        repeats = args.repeats if rows <= 10_000 else 1
-        proc = subprocess.run([sys.executable, __file__, "--child", str(rows), str(repeats), args.dir or ""],
-                              capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            print(f"{rows:>8} failed: {proc.stderr.strip().splitlines()[-1:]}")
-            continue
-        r = json.loads(proc.stdout)
-        print(f"{r['rows']:>8} {r['seconds']:>8.2f} {r['start_seconds']:>7.2f} {r['rows_per_second']:>9.0f} {r['peak_mb']:>8.0f} "
-              f"{r['output_mb']:>7.1f} {r['floor_seconds']:>8.2f} {r['ratio_to_floor']:>8.1f} {r['check_seconds']:>8.2f} "
-              f"{'' if r['promtool_seconds'] is None else format(r['promtool_seconds'], '.1f'):>10}", flush=True)
-    print(f"monplan --help: {_help_startup() * 1000:.0f} ms (best of 5)")
+        for code in codes:
+            _settle()
+            repeats = args.repeats if rows <= 10_000 else 1
+            proc = subprocess.run([sys.executable, __file__, "--child", str(rows), str(repeats), args.dir or ""],
+                                  capture_output=True, text=True, env={**os.environ, "PYTHONPATH": code})
+            name = Path(code).name
+            if proc.returncode != 0:
+                print(f"{name:<{label}} {rows:>8} failed: {proc.stderr.strip().splitlines()[-1:]}", flush=True)
+                continue
+            r = json.loads(proc.stdout)
+            floor = f"{r['floor_seconds']:>8.2f} {r['ratio_to_floor']:>8.1f}" if r["floor_seconds"] else f"{'':>8} {'':>8}"
+            print(f"{name:<{label}} {r['rows']:>8} {r['seconds']:>8.2f} {r['start_seconds']:>7.2f} {r['rows_per_second']:>9.0f} "
+                  f"{r['peak_mb']:>8.0f} {r['output_mb']:>7.1f} {floor} {r['check_seconds']:>8.2f} "
+                  f"{'' if r['promtool_seconds'] is None else format(r['promtool_seconds'], '.1f'):>10}", flush=True)
+    for code in codes:
+        print(f"{Path(code).name}: monplan --help: {_help_startup(code) * 1000:.0f} ms (best of 5)")
 
 
 if __name__ == "__main__":
