@@ -7,7 +7,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, MutableMapping, Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.model import Plan
@@ -38,7 +38,7 @@ def load_plan(plan_path: Path) -> Plan:
     return compiled
 
 
-def render(plan: Plan) -> dict[str, bytes]:
+def render(plan: Plan) -> MutableMapping[str, bytes]:
     from monplan.generators import generate_all
 
     return generate_all(plan)
@@ -47,7 +47,7 @@ def render(plan: Plan) -> dict[str, bytes]:
 @dataclass
 class BuildResult:
     plan: Plan | None = None
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: MutableMapping[str, bytes] = field(default_factory=dict)  # a spill.Files for a large plan
     changes: Changes = field(default_factory=Changes)
     problems: list[Diagnostic] = field(default_factory=list)
     unplanned_targets: list[str] = field(default_factory=list)  # added by the caller, not in the plan's targets:

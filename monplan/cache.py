@@ -14,6 +14,7 @@ import hashlib
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
@@ -91,7 +92,7 @@ def _stat(path: str) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
-def remember(out: Path, print_: str | None, files: dict[str, bytes]) -> None:
+def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> None:
     """Record the output just written (or just found clean) for `print_`."""
     if print_ is None:
         return
@@ -99,10 +100,11 @@ def remember(out: Path, print_: str | None, files: dict[str, bytes]) -> None:
     from monplan.writer import MANIFEST, manifest_bytes
 
     root = os.fspath(out)
-    for rel, data in [*files.items(), (MANIFEST, manifest_bytes(list(files)))]:
+    for rel in [*files, MANIFEST]:  # one file's bytes at a time: they may be in a temporary file (spill.Files)
         stat = _stat(f"{root}/{rel}")
         if stat is None:
             return
+        data = manifest_bytes(list(files)) if rel == MANIFEST else files[rel]
         entries[rel] = [*stat, hashlib.sha256(data).hexdigest()]
     record = _record_path(out)
     try:

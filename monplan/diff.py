@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def _short(value: object) -> str:
     return str(value)
 
 
-def compare(old: Plan, new: Plan, old_files: dict[str, bytes], new_files: dict[str, bytes]) -> PlanDiff:
+def compare(old: Plan, new: Plan, old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> PlanDiff:
     diff = PlanDiff(old.file, new.file)
     before = {a.name: a for a in old.alerts}
     after = {a.name: a for a in new.alerts}

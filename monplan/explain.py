@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +48,7 @@ def _row_text(plan_text: str, line: int) -> list[str]:
     return out
 
 
-def _panels(files: dict[str, bytes], alert: Alert) -> list[tuple[str, str]]:
+def _panels(files: Mapping[str, bytes], alert: Alert) -> list[tuple[str, str]]:
     found = []
     for path, data in files.items():
         if not (path.startswith("grafana/dashboards/") and path.endswith(".json")):
@@ -96,7 +97,7 @@ def _watch_about(plan: Plan, watch: Watch) -> tuple[str, list[str]]:
     return f"{watch.subject}: {condition(watch)}, so {watch.row} cannot fire", held
 
 
-def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> Explanation | None:
+def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -> Explanation | None:
     alert: Alert | Watch | None = plan.alert(name)
     watch = plan.watch(name) if alert is None else None
     if alert is None and watch is None:
@@ -130,7 +131,7 @@ def explain(plan: Plan, files: dict[str, bytes], plan_text: str, name: str) -> E
     return result
 
 
-def _watch_panels(files: dict[str, bytes], name: str) -> list[tuple[str, str]]:
+def _watch_panels(files: Mapping[str, bytes], name: str) -> list[tuple[str, str]]:
     """The panels listing a watch among the alerts they show firing."""
     found = []
     for path, data in files.items():

@@ -8,6 +8,7 @@ and tar add nothing, so a generated name may take at most MAX_NAME_BYTES.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ NAME_MAX = 255
 MAX_NAME_BYTES = NAME_MAX - 40  # room for the writer's temporary names and staging prefixes
 
 
-def long_names(files: dict[str, bytes]) -> list[str]:
+def long_names(files: Mapping[str, bytes]) -> list[str]:
     """Each path component (file or folder name) of the output that is too long, once."""
     found: dict[str, None] = {}
     for path in files:
@@ -28,7 +29,7 @@ def long_names(files: dict[str, bytes]) -> list[str]:
     return list(found)
 
 
-def file_name_problems(files: dict[str, bytes], plan_path: Path) -> list[Diagnostic]:
+def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diagnostic]:
     """A located error per too-long name, at the plan value the name is made from."""
     names = long_names(files)
     if not names:

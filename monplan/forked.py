@@ -30,11 +30,13 @@ class Worker:
         raised here as a RuntimeError carrying the worker's traceback."""
         read_fd, self.read_fd = self.read_fd, None  # the file object below owns and closes it
         with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
+            try:  # unpickled as it arrives: the pickled bytes are never all held at once
+                kind, value = pickle.load(pipe)
+            except (EOFError, pickle.UnpicklingError):  # nothing came, or the worker was cut off
+                kind = None
         self._reap()
-        if not data:
+        if kind is None:
             return None
-        kind, value = pickle.loads(data)
         if kind == "error":
             raise RuntimeError(f"a generator failed in the worker process:\n{value}")
         return value
@@ -84,11 +86,12 @@ def start(work: Callable[[], Any]) -> Worker:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(read_fd)
         try:
-            payload = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
+            result: tuple[str, Any] = ("ok", work())
         except BaseException:
-            payload = pickle.dumps(("error", traceback.format_exc()))
+            result = ("error", traceback.format_exc())
+        # pickled as it goes, never all held at once; cut off, the parent does the work itself
         with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(payload)
+            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0 if result[0] == "ok" else 1
     finally:
         os._exit(status)

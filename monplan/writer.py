@@ -33,7 +33,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from monplan.diagnostics import Diagnostic
 
@@ -136,7 +136,7 @@ def links_on_the_way(out: Path, paths: Iterable[str]) -> bool:
     return any(blocked is not None and blocked[0] != "missing" for blocked in map(folders.blocker, paths))
 
 
-def compare(out: Path, files: dict[str, bytes]) -> Changes:
+def compare(out: Path, files: Mapping[str, bytes]) -> Changes:
     """What writing `files` into `out` would change, reading only what is needed. Nothing is
     read through a symbolic link inside `out`: each such link on the way is listed instead."""
     owned = read_manifest(out)
@@ -262,7 +262,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
+def _write_files(root: Path, files: Callable[[str], bytes], paths: list[str]) -> None:
     """Write staged files, mode 0644; durability comes from one sync of the whole tree
     (_sync_tree). Plain strings and os calls: a large plan stages tens of thousands of files.
     Each file is new in the staging folder (O_EXCL) and is never reached through a link."""
@@ -277,7 +277,7 @@ def _write_files(root: Path, files: dict[str, bytes], paths: list[str]) -> None:
             folders.add(folder)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         try:
-            view = memoryview(files[rel])
+            view = memoryview(files(rel))
             while view:
                 view = view[os.write(fd, view):]
             if umask & 0o644:  # a umask such as 077 would make the file private to its writer
@@ -525,14 +525,16 @@ def _keep_current(real: Path, staging: Path, skip: set[str], write: set[str]) ->
                     _link_or_copy(entry.path, target)
 
 
-def _stage(real: Path, files: dict[str, bytes], changes: Changes, staging: Path) -> None:
+def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path) -> None:
     """The complete new tree: the user's files kept, ours as the plan now builds them."""
     write = (set(changes.added) | set(changes.changed)) - {MANIFEST}
     removed = set(changes.removed)
     if real.is_dir():
         inside = {staging.name} if staging.parent == real else set()
         _keep_current(real, staging, removed | {MANIFEST} | inside, write)
-    _write_files(staging, {**files, MANIFEST: manifest_bytes(list(files))}, sorted(write | {MANIFEST}))
+    manifest = manifest_bytes(list(files))
+    # one file's bytes at a time: `files` may keep them in a temporary file (spill.Files)
+    _write_files(staging, lambda rel: manifest if rel == MANIFEST else files[rel], sorted(write | {MANIFEST}))
     for folder in sorted({(staging / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
         _prune_empty_dirs(staging, folder)
     if real.is_dir():
@@ -575,7 +577,7 @@ def state_of(out: Path, written: str) -> str:
     return f"{out} is unchanged"
 
 
-def write(out: Path, files: dict[str, bytes], *,
+def write(out: Path, files: Mapping[str, bytes], *,
           on_wait: Callable[[], None] | None = None) -> tuple[Changes, list[Diagnostic]]:
     """Bring `out` to exactly `files` (for the paths monplan owns), all at once. `on_wait` is
     called when another build of the same folder holds the lock (this one then waits)."""
@@ -611,7 +613,7 @@ def write(out: Path, files: dict[str, bytes], *,
     return changes, progress.warnings
 
 
-def _switch(real: Path, files: dict[str, bytes], changes: Changes, progress: _Progress) -> None:
+def _switch(real: Path, files: Mapping[str, bytes], changes: Changes, progress: _Progress) -> None:
     mounted = real.is_dir() and _is_mount_point(real)
     if mounted:  # the folder itself cannot move: stage inside it, switch what it holds
         staging = _new_staging(real, _STAGING)
@@ -686,7 +688,7 @@ def _same_file(a: Path, b: Path) -> bool:
     return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
-def _write_in_place(real: Path, files: dict[str, bytes], changes: Changes, progress: _Progress) -> None:
+def _write_in_place(real: Path, files: Mapping[str, bytes], changes: Changes, progress: _Progress) -> None:
     for rel in changes.added + changes.changed:
         if rel != MANIFEST:
             with _signals_held():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping, MutableMapping
 
 from monplan.model import Plan
 
@@ -32,25 +32,32 @@ def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:
     return importlib.import_module(f"monplan.generators.{name}").generate
 
 
-def _merge(files: dict[str, bytes], produced: dict[str, bytes]) -> None:
-    clash = files.keys() & produced.keys()
+# From this many alerts the files are collected in a spill.Files, which keeps them in a
+# temporary file past its first 64 MB: a 100,000-row plan's half a gigabyte of output would
+# otherwise stay in memory from its generation until the build ends.
+SPILL_FROM = 20_000
+
+
+def _merge(files: MutableMapping[str, bytes], produced: Mapping[str, bytes]) -> None:
+    clash = [path for path in produced if path in files]
     if clash:
         raise RuntimeError(f"generators disagree about {sorted(clash)}")
     files.update(produced)
 
 
-def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None,
+         into: MutableMapping[str, bytes] | None = None) -> MutableMapping[str, bytes]:
+    """The files of these generators, added to `into` (a new dict by default) as each finishes."""
+    files: MutableMapping[str, bytes] = {} if into is None else into
     for name in names:
         make = generator(name)
         _merge(files, make(plan) if part is None else make(plan, part))  # type: ignore[call-arg]
     return files
 
 
-def _worker_share(plan: Plan) -> dict[str, bytes]:
+def _worker_share(plan: Plan) -> MutableMapping[str, bytes]:
     files = _run(plan, FORKED)
-    _merge(files, _run(plan, SHARED, (0, 2)))
-    return files
+    return _run(plan, SHARED, (0, 2), into=files)
 
 
 def _parallel(plan: Plan) -> bool:
@@ -60,19 +67,22 @@ def _parallel(plan: Plan) -> bool:
             and os.environ.get("MONPLAN_PARALLEL", "1") != "0")
 
 
-def generate_all(plan: Plan) -> dict[str, bytes]:
-    """Every generator's files, sorted by path; the same bytes however the work is split."""
+def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
+    """Every generator's files, sorted by path; the same bytes however the work is split and
+    wherever they are held (a dict, or a spill.Files for a large plan)."""
     from monplan import forked
+    from monplan.spill import Files
 
     parallel = _parallel(plan)
     worker = forked.start(lambda: _worker_share(plan)) if parallel else None
     produced = None
+    files: MutableMapping[str, bytes] = Files() if len(plan.alerts) >= SPILL_FROM else {}
     try:
         if worker is None:
-            files = _run(plan, GENERATORS)
+            _run(plan, GENERATORS, into=files)
         else:
-            files = _run(plan, (name for name in GENERATORS if name not in FORKED + SHARED))
-            _merge(files, _run(plan, SHARED, (1, 2)))
+            _run(plan, (name for name in GENERATORS if name not in FORKED + SHARED), into=files)
+            _run(plan, SHARED, (1, 2), into=files)
             produced = worker.result()
     except BaseException:  # an error or a stop signal: the worker's result is not wanted
         if worker is not None:
@@ -82,6 +92,10 @@ def generate_all(plan: Plan) -> dict[str, bytes]:
         _merge(files, produced)
     elif parallel:  # the worker died without a result: do its share here
         _merge(files, _worker_share(plan))
+    del produced
     for name in INDEXES:
         _merge(files, importlib.import_module(f"monplan.generators.{name}").generate(plan, files))
+    if isinstance(files, Files):
+        files.sort()
+        return files
     return dict(sorted(files.items()))
