@@ -77,6 +77,20 @@ class Files(MutableMapping[str, bytes]):
     def __repr__(self) -> str:
         return f"<Files: {len(self._index)} files, {self._held:,} bytes held, {self._end:,} in the temporary file>"
 
+    def opened(self) -> Files:
+        """This mapping with its temporary file open now (before a fork: parent and worker share it)."""
+        self._file()
+        return self
+
+    def index(self) -> dict[str, bytes | tuple[int, int]]:
+        """Where each file is: small enough to send to another process that has the same file open."""
+        return dict(self._index)
+
+    def adopt_index(self, index: object) -> None:
+        """Take the index another process (a forked worker, writing to this same open file) built."""
+        assert isinstance(index, dict)
+        self._index = index
+
     @property
     def spilled(self) -> bool:
         return self._end > 0

@@ -7,6 +7,7 @@ import os
 from typing import Callable, Iterable, Mapping, MutableMapping
 
 from monplan.model import Plan
+from monplan.spill import Files
 
 # Module names under monplan.generators, in the order their files are listed.
 GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
@@ -55,9 +56,16 @@ def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None,
     return files
 
 
-def _worker_share(plan: Plan) -> MutableMapping[str, bytes]:
-    files = _run(plan, FORKED)
+def _worker_share(plan: Plan, into: MutableMapping[str, bytes] | None = None) -> MutableMapping[str, bytes]:
+    files = _run(plan, FORKED, into=into)
     return _run(plan, SHARED, (0, 2), into=files)
+
+
+def _spilled_share(plan: Plan, shared: Files) -> object:
+    """In the worker of a large plan: its files written to `shared`'s temporary file (opened
+    before the fork, so the parent reads the same file), and only where they are sent back."""
+    _worker_share(plan, into=shared)
+    return shared.index()
 
 
 def _parallel(plan: Plan) -> bool:
@@ -71,12 +79,17 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     """Every generator's files, sorted by path; the same bytes however the work is split and
     wherever they are held (a dict, or a spill.Files for a large plan)."""
     from monplan import forked
-    from monplan.spill import Files
 
     parallel = _parallel(plan)
-    worker = forked.start(lambda: _worker_share(plan)) if parallel else None
+    large = len(plan.alerts) >= SPILL_FROM
+    files: MutableMapping[str, bytes] = Files() if large else {}
+    shared = Files(spill_from=0).opened() if parallel and large else None
+    worker: forked.Worker | None = None
+    if shared is not None:
+        worker = forked.start(lambda: _spilled_share(plan, shared))
+    elif parallel:
+        worker = forked.start(lambda: _worker_share(plan))
     produced = None
-    files: MutableMapping[str, bytes] = Files() if len(plan.alerts) >= SPILL_FROM else {}
     try:
         if worker is None:
             _run(plan, GENERATORS, into=files)
@@ -88,7 +101,10 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
         if worker is not None:
             worker.abandon()  # also reaps a worker whose result was cut short
         raise
-    if produced is not None:
+    if produced is not None and shared is not None:
+        shared.adopt_index(produced)  # the worker's files, in the temporary file both had open
+        _merge(files, shared)
+    elif produced is not None:
         _merge(files, produced)
     elif parallel:  # the worker died without a result: do its share here
         _merge(files, _worker_share(plan))
