@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from monplan.diagnostics import Diagnostic, Path
+from monplan.slo import Slo
 from monplan.spec.plan import Plan as Spec
 from monplan.thresholds import Kind, Threshold
 
@@ -87,6 +88,7 @@ class Alert:
     origin: str = "section"  # "section" or "focus"
     service: str | None = None  # set for rows of per_service sections
     no_data: Watch | None = None  # the row's NoData alert, unless the plan turns it off
+    slo: Slo | None = None  # an SLO row: burn-rate alerts replace the threshold alert (monplan/slo.py)
 
     @property
     def series(self) -> str:
@@ -126,6 +128,13 @@ class Alert:
 
     def label(self, name: str) -> str | None:
         return dict(self.labels).get(name)
+
+    @property
+    def alert_names(self) -> tuple[str, ...]:
+        """The names of the alerting rules of this row: its own, or an SLO row's burn alerts."""
+        if self.slo is not None:
+            return tuple(burn.name for burn in self.slo.alerts)
+        return (self.name,)
 
 
 @dataclass(frozen=True, slots=True)

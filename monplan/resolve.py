@@ -12,7 +12,8 @@ from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.model import Alert, Panel, Plan, of_service
 from monplan.references import check_references
 from monplan.spec.loader import Located
-from monplan.spec.metrics import AlertFields, FocusArea
+from monplan.slo import WINDOWS, Slo, burn_alerts, sli_templates
+from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
 from monplan.services import check_services, rows_for
@@ -131,6 +132,11 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     prefix = spec.defaults.record_prefix
     stem = naming.snake(row.alert or metric)
     record = row.record or f"{prefix}:{stem}:{_RECORD_SUFFIX[threshold.kind]}"
+    slo_fields: SloFields | None = getattr(row, "slo", None)
+    slo = None if slo_fields is None else slo_of(slo_fields, name, priority, f"{prefix}:{stem}", threshold.value)
+    query = row.query or ""
+    if slo is not None:  # the row's value: the share of good events over the shortest window
+        query = f"1 - {slo.ratio_series(WINDOWS[0])}"
 
     if row.for_ is not None:
         for_ = durations.canonical(row.for_)
@@ -191,13 +197,29 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     line = located.where(path)[0]
     return Alert(
         name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
-        query=row.query or "", record=record, for_=for_, labels=tuple(sorted(labels.items())),
+        query=query, record=record, for_=for_, labels=tuple(sorted(labels.items())),
         annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
         description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
         baseline_value=baseline_value, baseline_default=baseline_default,
         baseline_start=baseline_start if baseline_default else None, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
         origin="section" if path[0] == "sections" else "focus", service=service.name if service else None,
+        slo=slo,
     )
+
+
+def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: Decimal) -> Slo | None:
+    """The resolved SLO of a row whose threshold (checked already) is the objective; None for
+    fields that make no SLI (reported by monplan/spec/slo_check.py)."""
+    period = durations.canonical(fields.window)
+    latency = None if fields.latency is None else parse_threshold(f"<{fields.latency}").value
+    templates = sli_templates(fields.errors, fields.good, fields.total, latency, fields.buckets)
+    if templates is None:
+        return None
+    fast, slow = burn_alerts(name, priority, period)
+    kind = "latency" if latency is not None else ("errors" if fields.errors is not None else "good")
+    return Slo(period=period, objective=objective, kind=kind, ratio_template=templates[0],
+               total_template=templates[1], base=base,
+               fast=fast, slow=slow, latency=latency)
 
 
 def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:

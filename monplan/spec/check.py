@@ -21,7 +21,9 @@ _SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|cred
 
 def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
     """Validate located data; returns the plan and its warnings, or raises PlanError."""
-    problems = secret_problems(located)
+    from monplan.spec.slo_check import slo_problems
+
+    problems = secret_problems(located) + slo_problems(located)
     if not isinstance(located.data, dict):
         raise PlanError([_at(located, (), "the plan must be a mapping with version, system and sections")])
     plan: Plan | None = None

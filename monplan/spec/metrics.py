@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from monplan.spec.types import (
     AlertName, Duration, GrafanaUnit, Labels, Priority, PromQL, SeriesName, Spec, Text, ThresholdText,
+    parse_promql,
 )
 
 PanelKind = Literal["timeseries", "stat", "gauge"]
@@ -43,6 +44,67 @@ class AlertFields(Spec):
                                  "except Any rows (their series may rightly be absent until the first event).")
 
 
+def _check_sli_query(value: str) -> str:
+    from monplan.slo import WINDOW_VARIABLE
+
+    if WINDOW_VARIABLE not in value:
+        raise ValueError("the query has no ${window}; expected a range such as "
+                         "sum(rate(http_requests_total{job=\"api\"}[${window}])), ${window} becoming each alert window")
+    parse_promql(value.replace(WINDOW_VARIABLE, "5m"))
+    return value
+
+
+def _check_latency(value: str) -> str:
+    from monplan.thresholds import Kind, ThresholdError, parse_threshold
+
+    try:
+        parsed = parse_threshold(f"<{value}") if isinstance(value, str) else None
+    except ThresholdError:
+        parsed = None
+    if parsed is None or parsed.kind is not Kind.SECONDS or parsed.description or parsed.value <= 0:
+        raise ValueError(f'"{value}" is not a latency bound; expected a duration such as "500ms" or "1.5s"')
+    return value
+
+
+def _check_buckets(value: str) -> str:
+    from monplan.slo import bucket_problem
+
+    problem = bucket_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_period(value: str) -> str:
+    from monplan import durations
+
+    if durations.parse_ms(value) < 86_400_000:
+        raise ValueError(f'the SLO period "{value}" is shorter than a day; expected a period such as "30d" or "28d"')
+    return value
+
+
+SliQuery = Annotated[str, AfterValidator(_check_sli_query)]
+SloPeriod = Annotated[Duration, AfterValidator(_check_period)]
+
+
+class SloFields(Spec):
+    """A service level objective: the row's threshold ("<99.9%") is the objective, this the SLI."""
+
+    window: SloPeriod = Field("30d", description="The SLO period the error budget is spent over (default 30d).")
+    errors: SliQuery | None = Field(None, description="PromQL rate of bad events, with ${window} as its range.")
+    good: SliQuery | None = Field(None, description="PromQL rate of good events, with ${window} (instead of errors).")
+    total: SliQuery | None = Field(None, description="PromQL rate of all events, with ${window} as its range.")
+    latency: Annotated[str, AfterValidator(_check_latency)] | None = Field(
+        None, description='A latency SLI: requests slower than this bound ("500ms") are errors; needs buckets.')
+    buckets: Annotated[str, AfterValidator(_check_buckets)] | None = Field(
+        None, description='The histogram\'s _bucket selector of a latency SLI, e.g. '
+        'http_request_duration_seconds_bucket{job="api"}.')
+
+
+# Stands in for the query of an SLO row, which has none of its own: resolve derives it.
+SLO_QUERY_STAND_IN = "vector(1)"
+
+
 class MetricRow(AlertFields):
     """One row of a metric table: Metric | Tool (or Baseline) | Threshold | Alert Priority."""
 
@@ -51,6 +113,16 @@ class MetricRow(AlertFields):
     threshold: ThresholdText = Field(description=AlertFields.model_fields["threshold"].description)  # type: ignore[assignment]
     priority: Priority = Field(description="Critical, High or Medium (any case).")  # type: ignore[assignment]
     query: PromQL = Field(description=AlertFields.model_fields["query"].description)  # type: ignore[assignment]
+    slo: SloFields | None = Field(None, description="A service level objective: the threshold is the objective "
+                                  "and this the SLI; compiled into error budgets and burn-rate alerts.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slo_rows_have_no_query(cls, data: Any) -> Any:
+        """An SLO row's queries are in slo:; its query is derived when the plan is resolved."""
+        if isinstance(data, dict) and data.get("slo") is not None and "query" not in data:
+            return {**data, "query": SLO_QUERY_STAND_IN}
+        return data
 
 
 class Section(Spec):
