@@ -83,7 +83,9 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     default = settings.enabled and alert.threshold.kind is not Kind.ANY
     if not (default if enabled is None else enabled):
         return alert
-    jobs = jobs_of(alert.query)
+    slo = alert.slo
+    jobs = jobs_of(alert.query if slo is None else slo.ratio_expr("5m"))
+    series = alert.series if slo is None else slo.watched_series
     wait = durations.canonical(settings.for_)
     labels = {key: value for key, value in alert.labels}
     labels["severity"] = settings.priority
@@ -94,10 +96,12 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     who = f"{alert.service}: " if alert.service else ""
     words = _go_literal(who + alert.metric)
     reads = f" Its query reads the scrape job{'s' if len(jobs) > 1 else ''} {', '.join(jobs)}." if jobs else ""
+    fired = " and ".join(alert.alert_names)
+    cannot = f"the alert{'s' if len(alert.alert_names) > 1 else ''} {fired} ({_go_literal(alert.threshold.text)})"
     annotations = {
-        "summary": f"No data for {words}: {alert.name} cannot fire",
-        "description": (f"The recorded series {_go_literal(alert.series)} of {words} has been absent for {wait}, "
-                        f"so the alert {alert.name} ({_go_literal(alert.threshold.text)}) cannot fire.{reads} "
+        "summary": f"No data for {words}: {fired} cannot fire",
+        "description": (f"The recorded series {_go_literal(series)} of {words} has been absent for {wait}, "
+                        f"so {cannot} cannot fire.{reads} "
                         "Check that its targets are up and that the metric and label names in the query still "
                         f"exist. Section: {_go_literal(alert.group)}."),
         "section": _go_literal(alert.group),
@@ -106,10 +110,10 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     if runbook_url:
         annotations["runbook_url"] = _go_literal(runbook_url)
     watch = Watch(
-        name=name, kind=NO_DATA, expr=f"absent({alert.series})", for_=wait, priority=settings.priority,
+        name=name, kind=NO_DATA, expr=f"absent({series})", for_=wait, priority=settings.priority,
         labels=tuple(sorted(labels.items())), annotations=tuple(sorted(annotations.items())), group=alert.group,
         group_slug=alert.group_slug, subject=alert.metric, path=alert.path, line=alert.line, runbook_url=runbook_url,
-        series=alert.series, row=alert.name, jobs=jobs, service=alert.service,
+        series=series, row=alert.name, jobs=jobs, service=alert.service,
     )
     return dataclasses.replace(alert, no_data=watch)
 

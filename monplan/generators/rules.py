@@ -8,12 +8,16 @@ lets the generated unit tests drive every alert through the series it reads.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from monplan import naming
 from monplan.first_event import recorded_query
 from monplan.model import Alert, Plan, Watch
 from monplan.render import header, to_yaml
+from monplan.resolve import go_literal
+from monplan.slo import WINDOWS, BurnAlert, Slo, consumed_expr
+from monplan.thresholds import format_decimal
 
 RULES_DIR = "prometheus/rules"
 
@@ -27,6 +31,8 @@ def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
 
 def rules_for(alert: Alert) -> list[dict[str, Any]]:
     """The rules of one row, in evaluation order: value, baseline, alert."""
+    if alert.slo is not None:
+        return slo_rules(alert, alert.slo)
     # "Any" rows also count counter series that appear above zero, so the first event is
     # never missed (monplan/first_event.py explains how and why).
     stamp = alert.record_labels  # a per-service row's series carry its service
@@ -42,6 +48,65 @@ def rules_for(alert: Alert) -> list[dict[str, Any]]:
     if alert.no_data is not None:
         rules.append(watch_rule(alert.no_data))
     return rules
+
+
+def slo_rules(alert: Alert, slo: Slo) -> list[dict[str, Any]]:
+    """An SLO row's rules: the error ratio per window and over the period, the objective, the
+    budget, the budget remaining, the row's value (good share over 5m), FastBurn, SlowBurn
+    and the NoData alert (monplan/slo.py says why these shapes; they are Sloth's)."""
+    stamp = alert.record_labels
+    rules = [_record(slo.ratio_series(window), slo.ratio_expr(window), stamp) for window in WINDOWS]
+    rules.append(_record(slo.total_series, slo.total_expr(), stamp))
+    rules.append(_record(slo.period_series, period_ratio_expr(slo), stamp))
+    rules.append(_record(slo.objective_series, f"vector({format_decimal(slo.objective)})", stamp))
+    rules.append(_record(slo.budget_series, f"vector({format_decimal(slo.budget)})", stamp))
+    rules.append(_record(slo.burn_rate_series, f"{slo.ratio_series(WINDOWS[0])} / {format_decimal(slo.budget)}", stamp))
+    rules.append(_record(slo.remaining_series, f"1 - {consumed_expr(slo)}", stamp))
+    rules.append(_record(alert.record, alert.query, stamp))
+    rules.extend(burn_rule(alert, slo, burn) for burn in slo.alerts)
+    if alert.no_data is not None:
+        rules.append(watch_rule(alert.no_data))
+    return rules
+
+
+def period_ratio_expr(slo: Slo) -> str:
+    """The error ratio over the whole period: the mean of the 5m ratio, as Sloth records it
+    (a rate over 30 days of raw counters would read a month of samples at every evaluation)."""
+    short = slo.ratio_series(WINDOWS[0])
+    return f"sum_over_time({short}[{slo.period}]) / count_over_time({short}[{slo.period}])"
+
+
+def burn_expr(slo: Slo, burn: BurnAlert) -> str:
+    """Both windows of either condition above factor x budget (Sloth's alert shape)."""
+    def above(window: str, factor: Decimal) -> str:
+        return f"{slo.ratio_series(window)} > {format_decimal(factor * slo.budget)}"
+
+    parts = [f"(\n  {above(w.short, w.factor)}\nand\n  {above(w.long, w.factor)}\n)" for w in burn.windows]
+    return "\nor\n".join(parts) + "\n"
+
+
+def burn_rule(alert: Alert, slo: Slo, burn: BurnAlert) -> dict[str, Any]:
+    labels = dict(alert.labels)
+    labels["severity"] = burn.severity
+    return {"alert": burn.name, "expr": burn_expr(slo, burn), "labels": labels,
+            "annotations": burn_annotations(alert, slo, burn)}
+
+
+def burn_annotations(alert: Alert, slo: Slo, burn: BurnAlert) -> dict[str, str]:
+    """The row's annotations, with a summary and description saying how fast the budget burns."""
+    out = dict(alert.annotations)
+    budget = f"{format_decimal(slo.budget * 100)}%"
+    conditions = " or ".join(
+        f"{format_decimal(w.factor)}x over {w.long} and {w.short} ({format_decimal(w.budget_percent)}% of the "
+        f"budget in {w.long})" for w in burn.windows)
+    words = go_literal(alert.metric)
+    out["summary"] = f"{words} is burning its error budget {'fast' if burn.speed == 'fast' else 'slowly but steadily'}"
+    out["description"] = (
+        f"{words}: {{{{ $value | humanizePercentage }}}} of events failed over the short window "
+        f"({' or '.join(w.short for w in burn.windows)}); "
+        f"the objective {go_literal(alert.threshold.text)} over {slo.period} allows {budget}. The burn rate "
+        f"is above {conditions}. {burn.severity.capitalize()} priority.")
+    return out
 
 
 def watch_rule(watch: Watch) -> dict[str, Any]:
