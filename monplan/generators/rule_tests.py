@@ -364,7 +364,11 @@ def generate(plan: Plan) -> dict[str, bytes]:
     for slug, title in plan.rule_files():
         alerts = plan.alerts_in(slug)
         if alerts:
-            tests = tests_for(alerts, interval_ms) + no_data_tests(alerts, interval_ms) + raw_query_tests(alerts, interval_ms)
+            from monplan.generators.slo_tests import burn_tests
+
+            plain = [alert for alert in alerts if alert.slo is None]  # SLO rows alert on burn rates instead
+            tests = ((tests_for(plain, interval_ms) if plain else []) + burn_tests(alerts, interval_ms)
+                     + no_data_tests(alerts, interval_ms) + raw_query_tests(plain, interval_ms))
         else:
             tests = target_tests(plan.watches_in(slug), interval_ms)
         document = {
