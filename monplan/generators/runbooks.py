@@ -15,6 +15,7 @@ from typing import Any
 from monplan.escalation import delays_minutes, steps
 from monplan.gotemplate import expand_value
 from monplan.model import Alert, Plan, Watch
+from monplan.thresholds import format_decimal
 
 DIR = "runbooks"
 TEMPLATE = "runbook.md.j2"
@@ -82,6 +83,7 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
         "chain": list(zip(chain, delays_minutes(chain))),
         "dashboards": _dashboards(plan, alert),
         "labels": [(k, expand_value(v, 0.0)) for k, v in alert.labels],
+        "decimal": format_decimal,
     }
 
 
