@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monplan.gotemplate import expand_value
-from monplan.model import SEVERITIES, Plan
+from monplan.model import SEVERITIES, Alert, Plan
 from monplan.render import header, to_yaml
 from monplan.resolve import go_literal
 from monplan.spec.delivery import AlertRouting, Receiver
@@ -83,16 +83,24 @@ def expected_receivers(plan: Plan, priority: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(routing.routes[priority].receivers)) + tuple(critical_period_receivers(plan, priority))
 
 
+def _alerting(alert: Alert) -> list[tuple[str, str]]:
+    """(name, severity) of the alerting rules of a row: an SLO row's SlowBurn is one priority lower."""
+    if alert.slo is None:
+        return [(alert.name, alert.priority)]
+    return [(burn.name, burn.severity) for burn in alert.slo.alerts]
+
+
 def route_cases(plan: Plan) -> list[RouteCase]:
     """One case per alert of the plan, one per routed priority, and one for an unknown severity."""
     if plan.spec.alert_routing is None:
         return []
     cases = []
     for alert in plan.alerts:
-        labels = {key: expand_value(value, 0.0) for key, value in alert.labels}
-        labels["alertname"] = alert.name
-        cases.append(RouteCase(alert.name, alert.priority, tuple(sorted(labels.items())),
-                               expected_receivers(plan, alert.priority), alert.line))
+        for name, priority in _alerting(alert):
+            labels = {key: expand_value(value, 0.0) for key, value in alert.labels}
+            labels["alertname"], labels["severity"] = name, priority
+            cases.append(RouteCase(name, priority, tuple(sorted(labels.items())),
+                                   expected_receivers(plan, priority), alert.line))
     for watch in plan.watches:
         labels = {key: expand_value(value, 0.0) for key, value in watch.labels}
         labels["alertname"] = watch.name

@@ -15,7 +15,7 @@ from monplan import naming
 from monplan.grafana import layout
 from monplan.grafana.boards import Board, row_items
 from monplan.grafana.normalise import normalise, plain
-from monplan.grafana.panels import Context, alert_panel, firing_panels, firing_selector, focus_panel, view_panel
+from monplan.grafana.panels import Context, firing_panels, firing_selector, focus_panel, row_panels, view_panel
 from monplan.model import Alert, Panel, Plan
 
 SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is
@@ -97,8 +97,9 @@ def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
     return links
 
 
-def _panel(item: Alert | Panel, ctx: Context) -> tuple[str, Any]:
-    return alert_panel(item, ctx) if isinstance(item, Alert) else focus_panel(item, ctx)
+def _panels(item: Alert | Panel, ctx: Context) -> list[tuple[str, Any]]:
+    """The panels of a row item: an alerting row's (with an SLO row's budget and burn rate), or a focus item's."""
+    return row_panels(item, ctx) if isinstance(item, Alert) else [focus_panel(item, ctx)]
 
 
 def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
@@ -109,13 +110,14 @@ def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[
         for kind, number, first, end in board.slices:
             if kind == "group":
                 title = board.groups[number]
-                rows.append((title, [_panel(item, ctx) for item in row_items(plan, board, title)[first:end]]))
+                rows.append((title, [panel for item in row_items(plan, board, title)[first:end]
+                                     for panel in _panels(item, ctx)]))
             else:
                 view = board.views[number]
                 rows.append((view.title, [view_panel(p, ctx) for p in view.panels[first:end]]))
         return rows
     for title in board.groups:
-        panels = [_panel(item, ctx) for item in row_items(plan, board, title)]
+        panels = [panel for item in row_items(plan, board, title) for panel in _panels(item, ctx)]
         if panels:
             rows.append((title, panels))
     for view in board.views:
@@ -129,9 +131,9 @@ def _firing_names(plan: Plan, board: Board) -> list[str]:
     if board.slices:
         shown = [item for kind, number, first, end in board.slices if kind == "group"
                  for item in row_items(plan, board, board.groups[number])[first:end] if isinstance(item, Alert)]
-        names = list(dict.fromkeys(a.name for a in shown))
+        names = list(dict.fromkeys(name for a in shown for name in a.alert_names))
         return names + list(dict.fromkeys(a.no_data.name for a in shown if a.no_data is not None))
-    names = list(dict.fromkeys(a.name for a in plan.alerts if board.service in (None, a.service)))
+    names = list(dict.fromkeys(n for a in plan.alerts if board.service in (None, a.service) for n in a.alert_names))
     return names + list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
 
 

@@ -17,8 +17,9 @@ from grafanalib import core as g
 from monplan.first_event import recorded_query
 from monplan.grafana.macros import filter_by, grouped_by
 from monplan.model import Alert, Panel
+from monplan.slo import Slo
 from monplan.spec.plan import ViewPanel
-from monplan.thresholds import Kind
+from monplan.thresholds import Kind, format_decimal
 
 OK = "green"
 BREACH = {"critical": "red", "high": "orange", "medium": "yellow"}
@@ -259,3 +260,40 @@ def firing_panels(names: list[str], ctx: Context) -> list[tuple[str, Any]]:
                    description="The plan's alerts firing now, from Prometheus' ALERTS series.",
                    transformations=[organize], sort_by=[{"displayName": "Severity", "desc": False}])
     return [("stat", count), ("table", table)]
+
+
+def row_panels(alert: Alert, ctx: Context) -> list[tuple[str, Any]]:
+    """The panels of an alerting row: its value, and for an SLO row its budget and burn rates."""
+    panels = [alert_panel(alert, ctx)]
+    if alert.slo is not None:
+        panels += [budget_panel(alert, alert.slo, ctx), burn_rate_panel(alert, alert.slo, ctx)]
+    return panels
+
+
+def budget_panel(alert: Alert, slo: Slo, ctx: Context) -> tuple[str, Any]:
+    """The share of the period's error budget left: red once spent, the priority's colour below a quarter."""
+    target = _target(slo.remaining_series, "Budget remaining", "A", ctx)
+    steps = [g.Threshold("red", 0, 0.0), g.Threshold(BREACH[slo.slow.severity], 1, 0.0),
+             g.Threshold(OK, 2, 0.25)]
+    description = (f"The share of the error budget of {alert.metric} left over the last {slo.period}: the "
+                   f"objective {alert.threshold.text} allows {format_decimal(slo.budget * 100)}% bad events; "
+                   "below 0 the objective is missed.")
+    return "stat", _stat(f"{alert.metric}: error budget remaining", [target], "percentunit", steps, ctx,
+                         description=description, links=_runbook(alert), background=True)
+
+
+def burn_rate_panel(alert: Alert, slo: Slo, ctx: Context) -> tuple[str, Any]:
+    """The burn rate over each alert window, with the alerts' factors as dashed thresholds."""
+    budget = format_decimal(slo.budget)
+    windows = [w for burn in slo.alerts for pair in burn.windows for w in (pair.short, pair.long)]
+    targets = [_target(f"{slo.ratio_series(window)} / {budget}", f"burn rate {window}", chr(ord("A") + index), ctx)
+               for index, window in enumerate(dict.fromkeys(windows))]
+    factors = sorted({pair.factor for burn in slo.alerts for pair in burn.windows})
+    colours = {pair.factor: BREACH[burn.severity] for burn in reversed(slo.alerts) for pair in burn.windows}
+    steps = [g.Threshold(OK, 0, 0.0)] + [g.Threshold(colours[f], i + 1, float(f)) for i, f in enumerate(factors)]
+    description = (f"How fast {alert.metric} spends its error budget: 1 spends it exactly over {slo.period}. "
+                   + " ".join(f"{burn.name} ({burn.severity}) fires above "
+                              + " or ".join(f"{format_decimal(p.factor)}x over {p.long} and {p.short}" for p in burn.windows)
+                              + "." for burn in slo.alerts))
+    return "timeseries", _timeseries(f"{alert.metric}: burn rate", targets, "short", steps, ctx,
+                                     description=description, links=_runbook(alert), dashed=True)

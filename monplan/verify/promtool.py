@@ -29,6 +29,7 @@ def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
     by_name = {}
     for alert in plan.alerts:
         by_name[alert.name] = alert
+        by_name.update({name: alert for name in alert.alert_names})
         by_name[alert.record] = alert
         if alert.baseline_record:
             by_name[alert.baseline_record] = alert
