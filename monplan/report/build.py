@@ -20,6 +20,7 @@ from monplan.diagnostics import Diagnostic
 from monplan.model import SEVERITIES, Alert, Plan
 from monplan.prometheus_api import Prometheus, PrometheusError, QueryError
 from monplan.report.episodes import Episode, fetch_episodes
+from monplan.report.budgets import Budget, budgets
 from monplan.report.rows import Fetcher, RowData, Stats, fetch_row, mean, row_stats, worst_line
 from monplan.report.window import Window
 from monplan.spec.plan import ReportItem
@@ -100,6 +101,7 @@ class Report:
     prometheus: str
     parts: list[Part]
     plan: Plan
+    budgets: list[Budget] = field(default_factory=list)  # the SLO rows' error budgets
 
     def alert(self, name: str) -> Alert | None:
         return self.plan.alert(name)
@@ -191,7 +193,8 @@ def build_report(plan: Plan, client: Prometheus, period: str, window: Window) ->
                 except QueryError as err:
                     part.error = str(err)
             parts.append(part)
+        spent = budgets(fetcher, plan, window)
     except PrometheusError as err:
         return None, [Diagnostic(client.url, 0, 0, str(err))]
-    report = Report(plan.spec.system, period, window, client.url, parts, plan)
+    report = Report(plan.spec.system, period, window, client.url, parts, plan, spent)
     return report, unknown_sections(plan)

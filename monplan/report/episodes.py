@@ -53,7 +53,7 @@ def alert_selector(plan: Plan) -> str:
     service = plan.spec.defaults.labels.get("service")
     if service:
         return f'service="{_quote(service)}"'
-    names = "|".join(sorted(alert.name for alert in plan.alerts)) or "__none__"
+    names = "|".join(sorted(name for alert in plan.alerts for name in alert.alert_names)) or "__none__"
     return f'alertname=~"{names}"'
 
 
@@ -89,6 +89,7 @@ def fetch_episodes(fetcher: Fetcher, plan: Plan, window: Window) -> list[Episode
     firing = fetcher.instant(f'ALERTS{{alertstate="firing", {selector}}}[{span}]', window.end)
     for_state = {_key(s): s.points for s in fetcher.instant(f"ALERTS_FOR_STATE{{{selector}}}[{span}]", window.end)}
     waits = {alert.name: durations.parse_seconds(alert.for_) for alert in plan.alerts}
+    waits.update({name: 0.0 for alert in plan.alerts if alert.slo is not None for name in alert.alert_names})
     episodes = []
     for series in firing:
         key = _key(series)

@@ -97,9 +97,15 @@ def as_dict(report: Report) -> dict[str, Any]:
         if part.kind == "incidents":
             entry["incidents"] = [_episode_dict(e, report) for e in part.incidents]
         parts.append(entry)
-    return {"system": report.system, "period": report.period, "start": fmt.iso(report.window.start, tz),
-            "end": fmt.iso(report.window.end, tz), "step_seconds": report.window.step,
-            "prometheus": report.prometheus, "items": parts}
+    out = {"system": report.system, "period": report.period, "start": fmt.iso(report.window.start, tz),
+           "end": fmt.iso(report.window.end, tz), "step_seconds": report.window.step,
+           "prometheus": report.prometheus, "items": parts}
+    if report.budgets:
+        out["error_budgets"] = [{"alert": b.alert.name, "metric": b.alert.metric, "objective": b.alert.threshold.text,
+                                 "period": b.slo.period, "consumed": b.consumed,
+                                 "consumed_in_period": b.consumed_in_window, "remaining": b.remaining,
+                                 "status": b.status, "error": b.error} for b in report.budgets]
+    return out
 
 
 _JSON_KEYS = {"system", "period", "start", "end", "step_seconds", "prometheus", "items"}

@@ -1,0 +1,67 @@
+"""The daily report's error budgets, read from a fake Prometheus that answers the SLO series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from conftest import CASES
+
+from monplan.build import load_plan
+from monplan.prometheus_api import Series
+from monplan.report.build import build_report
+from monplan.report.render import as_dict, render
+from monplan.report.window import make_window
+
+REPORTING = """
+reporting:
+  daily_report:
+    time: "08:00"
+    contents:
+      - {item: Error count by severity, kind: errors_by_severity}
+  weekly_review: {day: Monday, time: "10:00", duration: 1h, participants: [Operations], agenda: [Review]}
+"""
+
+
+class FakePrometheus:
+    """The API Endpoint Availability SLO at a quarter of its budget over 30d, half a percent of
+    it spent during the day; every other query has no data."""
+
+    url = "http://fake"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def query(self, expr: str, at: float) -> list[Series]:
+        self.asked.append(expr)
+        answers = {
+            "monplan:api_endpoint_availability:error_ratio_rate30d": 0.00025,
+            "avg_over_time(monplan:api_endpoint_availability:error_ratio_rate5m[86400s])": 0.00015,
+        }
+        if expr in answers:
+            return [Series((), ((at, answers[expr]),))]
+        return []
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
+        return []
+
+
+def test_the_report_says_how_much_of_each_budget_is_consumed(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text((CASES / "valid" / "slo" / "plan.yaml").read_text() + REPORTING)
+    plan = load_plan(plan_file)
+    window = make_window(86_400, 1_780_000_000, 60, ZoneInfo("UTC"))
+    report, problems = build_report(plan, FakePrometheus(), "day", window)  # type: ignore[arg-type]
+    assert report is not None and not problems
+    budgets = {b.alert.name: b for b in report.budgets}
+    assert list(budgets) == ["APIEndpointAvailability", "CheckoutLatency", "LoginSuccess"]
+    api = budgets["APIEndpointAvailability"]
+    assert api.consumed is not None and abs(api.consumed - 0.25) < 1e-9
+    assert api.consumed_in_window is not None and abs(api.consumed_in_window - 0.005) < 1e-9
+    assert api.status == "ok"
+    assert budgets["CheckoutLatency"].status == "missing"
+    markdown = render(report, "markdown")
+    assert "## Error budgets" in markdown
+    assert "| API Endpoint Availability | <99.9% | 30d | 25% | 0.5% | 75% | ok |" in markdown
+    assert as_dict(report)["error_budgets"][0]["remaining"] == api.remaining
+    assert "<td>API Endpoint Availability</td><td>&lt;99.9%</td><td>30d</td><td>25%</td>" in render(report, "html")
