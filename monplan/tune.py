@@ -253,7 +253,32 @@ def unknown_baseline(plan: Plan, alert: Alert) -> bool:
     return baseline is None or (isinstance(baseline, str) and bool(PLACEHOLDER.fullmatch(baseline.strip())))
 
 
+def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
+    """An SLO row: its objective is a promise, not a noise threshold, and its burn alerts fire
+    only while the budget burns, so nothing is suggested; the finding gives the SLI's
+    percentiles and the share of the budget the lookback window spent."""
+    from monplan.report.budgets import budget_of
+
+    assert alert.slo is not None
+    row = fetch_row(fetcher, alert, window)
+    if row.error:
+        return Finding(alert, "error", error=row.error)
+    values = [value for series in row.values for _, value in series.points]
+    finding = Finding(alert, "slo", points=len({t for s in row.values for t, _ in s.points}), expected=window.count())
+    if not values:
+        finding.status = "missing"
+        return finding
+    finding.percentiles = {f"p{q}": percentile(values, q) for q in PERCENTILES} | {"min": min(values), "max": max(values)}
+    spent = budget_of(fetcher, alert, alert.slo, window)
+    used = "unknown" if spent.consumed_in_window is None else f"{spent.consumed_in_window:.1%}"
+    finding.notes.append(f"SLO row: alerts on burn rate ({', '.join(alert.alert_names)}), the objective is not "
+                         f"tuned; the window spent {used} of the {alert.slo.period} error budget")
+    return finding
+
+
 def analyse(plan: Plan, alert: Alert, fetcher: Fetcher, window: Window, noisy_per_day: float = 1.0) -> Finding:
+    if alert.slo is not None:
+        return analyse_slo(alert, fetcher, window)
     row = fetch_row(fetcher, alert, window)
     if row.error:
         return Finding(alert, "error", error=row.error)

@@ -65,3 +65,28 @@ def test_the_report_says_how_much_of_each_budget_is_consumed(tmp_path: Path) -> 
     assert "| API Endpoint Availability | <99.9% | 30d | 25% | 0.5% | 75% | ok |" in markdown
     assert as_dict(report)["error_budgets"][0]["remaining"] == api.remaining
     assert "<td>API Endpoint Availability</td><td>&lt;99.9%</td><td>30d</td><td>25%</td>" in render(report, "html")
+
+
+class FakeWithSli(FakePrometheus):
+    """Also the row's value (the good share over 5m), far below its objective at times."""
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
+        if expr == "monplan:api_endpoint_availability:ratio":
+            points = tuple((start + i * step, 0.99 if i % 10 == 0 else 1.0) for i in range(int((end - start) / step) + 1))
+            return [Series((), points)]
+        return []
+
+
+def test_tune_reports_slo_rows_without_suggesting_a_looser_objective(tmp_path: Path) -> None:
+    from monplan.report.rows import Fetcher
+    from monplan.tune import tune
+
+    plan = load_plan(CASES / "valid" / "slo" / "plan.yaml")
+    window = make_window(86_400, 1_780_000_000, 60, ZoneInfo("UTC"))
+    findings = {f.alert.name: f for f in tune(plan, Fetcher(FakeWithSli()), window)}  # type: ignore[arg-type]
+    api = findings["APIEndpointAvailability"]
+    assert api.status == "slo" and api.suggestions == []
+    assert api.percentiles["min"] == 0.99
+    assert "the window spent 0.5% of the 30d error budget" in api.notes[0]
+    assert findings["CheckoutLatency"].status == "missing"
+    assert findings["CPUUtilization"].status == "missing"
