@@ -54,16 +54,28 @@ def import_document(
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
     deployed: Optional[str] = typer.Option(None, "--deployed", help="Deployment time (ISO 8601 with offset) "
                                            "when the document gives none; default: this hour."),
+    source: str = typer.Option("markdown", "--from", help="What the document is: markdown (a written plan) or "
+                               "sloth (a Sloth prometheus/v1 SLO spec, whose SLOs become SLO rows)."),
+    period: str = typer.Option("30d", "--period", help="--from sloth: the SLO period of the rows (Sloth's "
+                               "--default-slo-period)."),
 ) -> None:
     """Read a Markdown monitoring plan into a commented plan.yaml (tables, schedule, rotation, ...)."""
     from monplan.docimport.build import import_markdown
 
+    if source not in ("markdown", "sloth"):
+        output.console(stderr=True).print(f'error: --from "{output.shown(source)}": expected markdown or sloth')
+        raise typer.Exit(2)
     if not force and str(out) != "-" and out.exists():  # said before any note about the document
         output.console(stderr=True).print(
             f"{output.shown(out)}: error: already exists; pass --force to overwrite it, or --out another file")
         raise typer.Exit(1)
     text = _read(document)
-    result = import_markdown(text, str(document), _deployed(deployed))
+    if source == "sloth":
+        from monplan.docimport.sloth import import_sloth
+
+        result = import_sloth(text, str(document), period)
+    else:
+        result = import_markdown(text, str(document), _deployed(deployed))
     output.diagnostics(result.notes)
     if any(note.severity == "error" for note in result.notes):
         output.console(stderr=True).print("nothing was written.")
@@ -82,6 +94,10 @@ def import_document(
     except OSError as problem:
         err.print(f"{output.shown(out)}: error: cannot write: {problem.strerror}")
         raise typer.Exit(1) from None
+    if source == "sloth":
+        output.say(f"Imported {result.rows} SLO{'s' if result.rows != 1 else ''} from {output.shown(document)} "
+                   f"into {output.shown(out)}.")
+        return
     todo = f"; {result.todo} row{'s' if result.todo != 1 else ''} with query: TODO to fill before `monplan build`" \
         if result.todo else ""
     output.say(f"Imported {result.rows} row{'s' if result.rows != 1 else ''} of {result.tables} "
