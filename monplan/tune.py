@@ -253,6 +253,12 @@ def unknown_baseline(plan: Plan, alert: Alert) -> bool:
     return baseline is None or (isinstance(baseline, str) and bool(PLACEHOLDER.fullmatch(baseline.strip())))
 
 
+def _percentiles(values: list[float]) -> dict[str, float]:
+    """PERCENTILES, min and max of values (not empty)."""
+    found = {f"p{q}": percentile(values, q) for q in PERCENTILES}
+    return {key: value for key, value in found.items() if value is not None} | {"min": min(values), "max": max(values)}
+
+
 def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
     """An SLO row: its objective is a promise, not a noise threshold, and its burn alerts fire
     only while the budget burns, so nothing is suggested; the finding gives the SLI's
@@ -268,7 +274,7 @@ def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
     if not values:
         finding.status = "missing"
         return finding
-    finding.percentiles = {f"p{q}": percentile(values, q) for q in PERCENTILES} | {"min": min(values), "max": max(values)}
+    finding.percentiles = _percentiles(values)
     spent = budget_of(fetcher, alert, alert.slo, window)
     used = "unknown" if spent.consumed_in_window is None else f"{spent.consumed_in_window:.1%}"
     finding.notes.append(f"SLO row: alerts on burn rate ({', '.join(alert.alert_names)}), the objective is not "
