@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from monplan.spec.types import (
     AlertName, Duration, GrafanaUnit, Labels, Priority, PromQL, SeriesName, Spec, Text, ThresholdText,
@@ -105,8 +105,16 @@ class SloFields(Spec):
 SLO_QUERY_STAND_IN = "vector(1)"
 
 
+def _query_or_slo(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, a row needs a query unless it has slo: (whose SLI is its query)."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "query"]
+    schema["anyOf"] = [{"required": ["query"]}, {"required": ["slo"]}]
+
+
 class MetricRow(AlertFields):
     """One row of a metric table: Metric | Tool (or Baseline) | Threshold | Alert Priority."""
+
+    model_config = ConfigDict(**Spec.model_config, json_schema_extra=_query_or_slo)
 
     metric: Text = Field(description="The Metric cell, verbatim.")
     tool: Text | None = Field(None, description="The Tool cell.")
