@@ -97,6 +97,17 @@ def _watch_about(plan: Plan, watch: Watch) -> tuple[str, list[str]]:
     return f"{watch.subject}: {condition(watch)}, so {watch.row} cannot fire", held
 
 
+def _slo_names(alert: Alert) -> set[str]:
+    """The burn alerts and the series an SLO row's rules record."""
+    slo = alert.slo
+    if slo is None:
+        return set()
+    from monplan.slo import WINDOWS
+
+    return {*alert.alert_names, *(slo.ratio_series(w) for w in WINDOWS), slo.period_series, slo.total_series,
+            slo.objective_series, slo.budget_series, slo.burn_rate_series, slo.remaining_series}
+
+
 def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -> Explanation | None:
     alert: Alert | Watch | None = plan.alert(name)
     watch = plan.watch(name) if alert is None else None
@@ -110,8 +121,9 @@ def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -
     else:
         assert isinstance(alert, Alert)
         result = Explanation(alert, _row_text(plan_text, alert.line), receivers=receivers(plan, alert.priority))
-        names = {n for n in (alert.name, alert.record, alert.baseline_record) if n}
+        names = {n for n in (alert.name, alert.record, alert.baseline_record) if n} | _slo_names(alert)
     name = result.alert.name
+    alerting = set(result.alert.alert_names) if isinstance(result.alert, Alert) else {name}
     for path, data in sorted(files.items()):
         if path.startswith("prometheus/rules/"):
             for group in yaml.safe_load(data).get("groups", []):
@@ -120,7 +132,7 @@ def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -
                     result.rule_file, result.rules = path, rules
         elif path.startswith("prometheus/tests/"):
             for test in yaml.safe_load(data).get("tests", []):
-                if any(check.get("alertname") == name for check in test.get("alert_rule_test", [])):
+                if any(check.get("alertname") in alerting for check in test.get("alert_rule_test", [])):
                     result.test_file = path
                     result.tests.append(test.get("name", ""))
         elif path == f"runbooks/{name}.md":

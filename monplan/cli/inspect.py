@@ -42,13 +42,25 @@ def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
 
     rows = []
     for a in compiled.alerts:
-        rows.append({"alert": a.name, "service": a.service, "metric": a.metric, "section": a.group,
-                     "threshold": a.threshold.text, "priority": a.priority, "for": a.for_,
-                     "receivers": receivers(compiled, a.priority), "runbook": a.runbook_url or "",
-                     "line": a.line, "kind": "row"})
+        for name, priority, threshold, kind in _alerting(a):
+            rows.append({"alert": name, "service": a.service, "metric": a.metric, "section": a.group,
+                         "threshold": threshold, "priority": priority, "for": "0s" if a.slo else a.for_,
+                         "receivers": receivers(compiled, priority), "runbook": a.runbook_url or "",
+                         "line": a.line, "kind": kind})
         if a.no_data is not None:  # each row's NoData alert right after it
             rows.append(_watch_row(compiled, a.no_data))
     return rows + [_watch_row(compiled, w) for w in compiled.target_watches]
+
+
+def _alerting(a: Any) -> list[tuple[str, str, str, str]]:
+    """(name, priority, threshold in words, kind) of a row's alerting rules: an SLO row's burn alerts."""
+    from monplan.thresholds import format_decimal
+
+    if a.slo is None:
+        return [(a.name, a.priority, a.threshold.text, "row")]
+    return [(burn.name, burn.severity, f"{a.threshold.text} over {a.slo.period}: burn rate "
+             + " or ".join(f"{format_decimal(w.factor)}x ({w.long}, {w.short})" for w in burn.windows), "slo_burn")
+            for burn in a.slo.alerts]
 
 
 def _watch_row(compiled: "Plan", w: Any) -> dict[str, Any]:
@@ -80,7 +92,7 @@ def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int)
 
     console = Console(width=width, color_system=None, highlight=False, soft_wrap=False, record=True,
                       file=io.StringIO())
-    watches = sum(1 for row in rows if row["kind"] != "row")
+    watches = sum(1 for row in rows if row["kind"] not in ("row", "slo_burn"))
     alerts = len(rows) - watches
     title = (f"{alerts} alert{'s' if alerts != 1 else ''}" + (f" and {watches} missing-data alerts" if watches else "")
              + f" in {output.visible(str(plan))}")
@@ -186,11 +198,12 @@ def list_alerts(
 
 def _find(compiled: "Plan", name: str) -> str | None:
     """The alert's exact name: as given, or the one alert whose name matches it in any case."""
-    names = {a.name for a in compiled.alerts} | {w.name for w in compiled.watches}
+    burns = {burn: a.name for a in compiled.alerts for burn in a.alert_names if a.slo is not None}
+    names = {a.name for a in compiled.alerts} | {w.name for w in compiled.watches} | set(burns)
     if name in names:
-        return name
+        return burns.get(name, name)  # an SLO row's burn alert is explained by its row
     folded = [n for n in sorted(names) if n.casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
+    return burns.get(folded[0], folded[0]) if len(folded) == 1 else None
 
 
 @app.command()
