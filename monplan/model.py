@@ -7,6 +7,7 @@ of the document that need no resolving), never raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable, TypeVar
 from decimal import Decimal
 
 from monplan.diagnostics import Diagnostic, Path
@@ -151,6 +152,26 @@ class Panel:
     description: str | None = None
 
 
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def grouped(items: Iterable[T], key: Callable[[T], K]) -> dict[K, list[T]]:
+    """The items of each key, in their order."""
+    out: dict[K, list[T]] = {}
+    for item in items:
+        out.setdefault(key(item), []).append(item)
+    return out
+
+
+def first_by(items: Iterable[T], key: Callable[[T], K]) -> dict[K, T]:
+    """The first item of each key."""
+    out: dict[K, T] = {}
+    for item in items:
+        out.setdefault(key(item), item)
+    return out
+
+
 @dataclass(frozen=True)
 class Plan:
     """The compiled plan."""
@@ -176,43 +197,27 @@ class Plan:
     def evaluation_interval(self) -> str:
         return self.spec.defaults.evaluation_interval
 
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """A fact derived from the frozen plan, computed on first use: generators ask per alert."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]  # type: ignore[return-value]
+
     def alerts_in(self, slug: str) -> list[Alert]:
-        index = self.derived.get("alerts_by_slug")
-        if index is None:
-            by_slug: dict[str, list[Alert]] = {}
-            for alert in self.alerts:
-                by_slug.setdefault(alert.group_slug, []).append(alert)
-            index = self.derived["alerts_by_slug"] = by_slug
-        return list(index.get(slug, ()))  # type: ignore[union-attr]
+        return list(self.memo("alerts_by_slug", lambda: grouped(self.alerts, lambda a: a.group_slug)).get(slug, ()))
 
     def alert(self, name: str) -> Alert | None:
-        """The first alert of this name (indexed once: generators ask once per alert)."""
-        index = self.derived.get("alert_by_name")
-        if index is None:
-            by_name: dict[str, Alert] = {}
-            for alert in self.alerts:
-                by_name.setdefault(alert.name, alert)
-            index = self.derived["alert_by_name"] = by_name
-        return index.get(name)  # type: ignore[attr-defined, no-any-return]
+        """The first alert of this name."""
+        return self.memo("alert_by_name", lambda: first_by(self.alerts, lambda a: a.name)).get(name)
 
     @property
     def watches(self) -> tuple[Watch, ...]:
-        """Every NoData alert (rows in plan order), then the target alerts of the collection jobs
-        (computed once: callers loop over it per alert)."""
-        found = self.derived.get("watches")
-        if found is None:
-            found = self.derived["watches"] = (tuple(a.no_data for a in self.alerts if a.no_data is not None)
-                                               + self.target_watches)
-        return found  # type: ignore[return-value]
+        """Every NoData alert (rows in plan order), then the target alerts of the collection jobs."""
+        return self.memo("watches", lambda: tuple(a.no_data for a in self.alerts if a.no_data is not None)
+                         + self.target_watches)
 
     def watch(self, name: str) -> Watch | None:
-        index = self.derived.get("watch_by_name")
-        if index is None:
-            by_name: dict[str, Watch] = {}
-            for watch in self.watches:
-                by_name.setdefault(watch.name, watch)
-            index = self.derived["watch_by_name"] = by_name
-        return index.get(name)  # type: ignore[attr-defined, no-any-return]
+        return self.memo("watch_by_name", lambda: first_by(self.watches, lambda w: w.name)).get(name)
 
     def watches_in(self, slug: str) -> list[Watch]:
         """The watches whose rules live in the rule file `slug`."""

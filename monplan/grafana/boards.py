@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from monplan import naming
-from monplan.model import Alert, Panel, Plan
+from monplan.model import Alert, Panel, Plan, grouped
 from monplan.spec.plan import Dashboard, View
 
 UID_MAX = 40  # Grafana refuses longer uids
@@ -115,33 +115,18 @@ def _default_specs(plan: Plan) -> list[Dashboard]:
 
 def boards(plan: Plan) -> list[Board]:
     """Every dashboard of the plan, in plan order, with unique uids (computed once per plan)."""
-    cached = plan.derived.get("boards")
-    if cached is None:
-        cached = plan.derived["boards"] = _boards(plan)
-    return cached  # type: ignore[return-value]
+    return plan.memo("boards", lambda: _boards(plan))
 
 
 def alerts_by_row(plan: Plan) -> dict[tuple[str, str | None], list[Alert]]:
     """The alerts of each (section or focus area, service), in plan order: indexed once for all
     dashboards, as a plan with services has a dashboard per service."""
-    index = plan.derived.get("alerts_by_row")
-    if index is None:
-        by_row: dict[tuple[str, str | None], list[Alert]] = {}
-        for alert in plan.alerts:
-            by_row.setdefault((alert.group, alert.service), []).append(alert)
-        index = plan.derived["alerts_by_row"] = by_row
-    return index  # type: ignore[return-value]
+    return plan.memo("alerts_by_row", lambda: grouped(plan.alerts, lambda a: (a.group, a.service)))
 
 
 def panels_by_group(plan: Plan) -> dict[str, list[Panel]]:
     """The focus-area panels of each group, in plan order (indexed once)."""
-    index = plan.derived.get("panels_by_group")
-    if index is None:
-        by_group: dict[str, list[Panel]] = {}
-        for panel in plan.panels:
-            by_group.setdefault(panel.group, []).append(panel)
-        index = plan.derived["panels_by_group"] = by_group
-    return index  # type: ignore[return-value]
+    return plan.memo("panels_by_group", lambda: grouped(plan.panels, lambda p: p.group))
 
 
 def row_items(plan: Plan, board: Board, group: str) -> list[Alert | Panel]:
