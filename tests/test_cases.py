@@ -1,12 +1,19 @@
 """Golden cases: each valid plan builds exactly its expected files; each invalid plan fails
 with exactly its expected messages and leaves the output folder as it was.
 
+A valid case is a folder tests/cases/valid/<case>/ with plan.yaml and expected/, the whole
+output of `monplan build` (every output kind: rules and tests, Prometheus configuration,
+exporters, dashboards and provisioning, Alertmanager, on-call, runbooks, schedules,
+Kubernetes and Mimir targets, README.md, PLAN.md, the manifest). The one output that is
+the same for every plan, plan.schema.json, is kept once in tests/cases/plan-independent/.
+
 Regenerate expectations after an intended change with MONPLAN_UPDATE_GOLDEN=1, then read
-the diff before committing it.
+the diff (`git diff --stat tests/cases`, then the files) before committing it.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 from pathlib import Path
@@ -16,32 +23,82 @@ import pytest
 from conftest import CASES, run_monplan, tree
 
 UPDATE = os.environ.get("MONPLAN_UPDATE_GOLDEN") == "1"
-# The core's golden files; other outputs keep golden files of their own.
-GOLDEN_DIRS = ("prometheus/rules/", "prometheus/tests/", "PLAN.md")
+# Outputs that do not depend on the plan: one golden copy for all cases, not one per case.
+PLAN_INDEPENDENT_DIR = CASES / "plan-independent"
+PLAN_INDEPENDENT = ("plan.schema.json",)
+DIFF_LINES = 40
 VALID = sorted(p for p in (CASES / "valid").iterdir() if (p / "plan.yaml").exists())
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if (p / "plan.yaml").exists())
 
 
-def _golden(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {path: data for path, data in files.items() if path.startswith(GOLDEN_DIRS)}
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically: parallel workers may write the same plan-independent file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _expected(case: Path) -> dict[str, bytes]:
+    """What the case must build: its expected/ folder plus the plan-independent files."""
+    expected = tree(case / "expected")
+    for path in PLAN_INDEPENDENT:
+        expected[path] = (PLAN_INDEPENDENT_DIR / path).read_bytes()
+    return expected
+
+
+def _update(case: Path, built: dict[str, bytes]) -> None:
+    shutil.rmtree(case / "expected", ignore_errors=True)
+    for path, data in built.items():
+        if path in PLAN_INDEPENDENT:
+            _write(PLAN_INDEPENDENT_DIR / path, data)
+        else:
+            _write(case / "expected" / path, data)
+
+
+def _short_diff(path: str, expected: bytes, built: bytes) -> str:
+    lines = list(difflib.unified_diff(expected.decode(errors="replace").splitlines(),
+                                      built.decode(errors="replace").splitlines(),
+                                      fromfile=f"expected/{path}", tofile=f"built/{path}", lineterm=""))
+    if not lines:  # the same lines: only line endings or the final line break differ
+        lines = [f"{path}: same lines, different bytes (line endings or final line break)"]
+    if len(lines) > DIFF_LINES:
+        lines = lines[:DIFF_LINES] + [f"... {len(lines) - DIFF_LINES} more diff lines"]
+    return "\n".join(lines)
+
+
+def _golden_failure(case: Path, built: dict[str, bytes], expected: dict[str, bytes]) -> str | None:
+    """A short message naming what differs from the case's golden files, or None."""
+    where = f"tests/cases/valid/{case.name}/expected"
+    hint = "if the change is intended: MONPLAN_UPDATE_GOLDEN=1 pytest tests/test_cases.py, then review `git diff tests/cases`"
+    unexpected = sorted(set(built) - set(expected))
+    missing = sorted(set(expected) - set(built))
+    if unexpected or missing:
+        parts = [f"the set of built files differs from {where}:"]
+        parts += [f"  built, not expected: {path}" for path in unexpected]
+        parts += [f"  expected, not built: {path}" for path in missing]
+        return "\n".join([*parts, hint])
+    differing = [path for path in sorted(expected) if built[path] != expected[path]]
+    if not differing:
+        return None
+    names = ", ".join(differing[:10]) + (f" and {len(differing) - 10} more" if len(differing) > 10 else "")
+    first = differing[0]
+    source = PLAN_INDEPENDENT_DIR / first if first in PLAN_INDEPENDENT else f"{where}/{first}"
+    return "\n".join([f"{len(differing)} file(s) differ from {where}: {names}",
+                      f"first difference, {source}:", _short_diff(first, expected[first], built[first]), hint])
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.name)
-def test_valid_plan_builds_exactly_its_expected_rules_and_tests(case: Path, tmp_path: Path) -> None:
+def test_valid_plan_builds_exactly_its_expected_files(case: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run_monplan("build", "--plan", "plan.yaml", "--out", str(out), cwd=case)
     assert result.returncode == 0, result.stderr
-    built = _golden(tree(out))
-    expected_dir = case / "expected"
+    built = tree(out)
     if UPDATE:
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        for path, data in built.items():
-            (expected_dir / path).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / path).write_bytes(data)
-    expected = tree(expected_dir)
-    assert sorted(built) == sorted(expected), "the set of generated files changed"
-    for path in expected:
-        assert built[path].decode() == expected[path].decode(), f"{path} differs from tests/cases/valid/{case.name}/expected"
+        _update(case, built)
+    failure = _golden_failure(case, built, _expected(case))
+    if failure:
+        pytest.fail(failure, pytrace=False)
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.name)
