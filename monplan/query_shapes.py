@@ -185,8 +185,13 @@ def recorded_only(alerts: Any, interval_s: float) -> tuple[list[Any], list[Any]]
     from monplan.generators.rule_tests import breach_and_quiet
     from monplan.thresholds import Kind
 
+    from monplan.generators.slo_tests import raw_feed
+
     raw, recorded = [], []
     for alert in alerts:
+        if alert.slo is not None:  # SLO rows: their SLI queries fed raw counters (monplan/generators/slo_feed.py)
+            (raw if raw_feed(alert.slo, round(interval_s * 1000)) is not None else recorded).append(alert)
+            continue
         target = breach_and_quiet(alert)[0] if alert.kind is not Kind.RELATIVE else Decimal("0.5")
         (raw if raw_case(alert.query, target, interval_s) is not None else recorded).append(alert)
     return raw, recorded

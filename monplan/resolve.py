@@ -12,7 +12,7 @@ from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.model import Alert, Panel, Plan, of_service
 from monplan.references import check_references
 from monplan.spec.loader import Located
-from monplan.slo import WINDOWS, Slo, burn_alerts, sli_templates
+from monplan.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
@@ -219,7 +219,8 @@ def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: De
     kind = "latency" if latency is not None else ("errors" if fields.errors is not None else "good")
     return Slo(period=period, objective=objective, kind=kind, ratio_template=templates[0],
                total_template=templates[1], base=base,
-               fast=fast, slow=slow, latency=latency)
+               fast=fast, slow=slow, latency=latency,
+               sli=tuple((key, value) for key in SLI_KEYS if (value := getattr(fields, key)) is not None))
 
 
 def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:

@@ -42,6 +42,7 @@ WINDOW_VARIABLE = "${window}"
 # The ranges each SLI is recorded over: every short and long window of the alerts.
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 DEFAULT_PERIOD = "30d"
+SLI_KEYS = ("errors", "good", "total", "latency", "buckets")
 NO_DATA_WINDOW = "1h"
 SEVERITY_BELOW = {"critical": "high", "high": "medium", "medium": "medium"}
 _FACTOR_CONTEXT = Context(prec=15)
@@ -82,6 +83,11 @@ class Slo:
     fast: BurnAlert
     slow: BurnAlert
     latency: Decimal | None = None  # seconds, for a latency SLI
+    sli: tuple[tuple[str, str], ...] = ()  # the slo: fields as written: (("errors", "sum(rate(...))"), ...)
+
+    def field(self, key: str) -> str | None:
+        """One field of the row's slo: as written (errors, good, total, latency, buckets)."""
+        return dict(self.sli).get(key)
 
     @property
     def budget(self) -> Decimal:

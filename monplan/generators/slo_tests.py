@@ -1,9 +1,8 @@
-"""promtool unit tests of SLO rows: each burn alert fires on a fast and on a slow burn, only
-while both of its windows burn, stays quiet exactly at its factor and at the objective, and
-the error budget series compute what is left of the budget.
+"""promtool unit tests of SLO rows.
 
-Like the threshold tests they drive the series the alerts read (here the error ratio over
-each window), so they hold for any SLI query. A timeline, one sample a step:
+The tests feed the SLI's raw counters through the row's own queries (raw_groups, with the
+scenarios of monplan/generators/slo_feed.py). An SLI of a shape monplan cannot feed is
+tested on the series the alerts read, each window's recorded error ratio, one sample a step:
 
     step  0- 1  every window at the objective (the ratio equals the budget): quiet
           2- 3  FastBurn's first pair (5m and 1h) just above its factor: FastBurn fires
@@ -16,6 +15,7 @@ each window), so they hold for any SLI query. A timeline, one sample a step:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from monplan.slo import WINDOWS, BurnAlert, BurnWindow, Slo
 from monplan.thresholds import format_decimal
 
 SAMPLES = 18
+MINUTE_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +128,74 @@ def _selector(alert: Alert, series: str) -> str:
 
 
 def burn_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
-    """The burn-rate group and the error-budget group of a rule file's SLO rows."""
+    """The promtool groups of a rule file's SLO rows: their burn alerts and budget series
+    computed from raw counters through the rows' own SLI queries (monplan/generators/slo_feed.py),
+    or, for an SLI of a shape monplan cannot feed, from each window's recorded ratio."""
     rows = [(alert, alert.slo) for alert in alerts if alert.slo is not None]
-    if not rows:
-        return []
+    out: list[dict[str, Any]] = []
+    recorded = [(alert, slo) for alert, slo in rows if raw_groups(alert, slo, interval_ms) is None]
+    for alert, slo in rows:
+        out.extend(raw_groups(alert, slo, interval_ms) or [])
+    if recorded:
+        out.extend(_recorded_tests(recorded, interval_ms))
+    return out
+
+
+def raw_feed(slo: Slo, interval_ms: int) -> tuple[Any, list[Any]] | None:
+    """The raw counters and scenarios of an SLO row's tests, or None when its SLI has a shape
+    monplan cannot feed (or its evaluations do not meet the minutes of the counters)."""
+    from monplan.generators import slo_feed
+
+    raw = slo_feed.raw_series(slo)
+    if raw is None or _check_step(interval_ms) is None:
+        return None
+    plans = slo_feed.scenarios(slo)
+    if not all(slo_feed.fits(scenario) for scenario in plans):
+        return None
+    return raw, plans
+
+
+def _check_step(interval_ms: int) -> int | None:
+    """The least common multiple of the evaluation interval and a minute (the counters' step):
+    checks fall on evaluations that see whole windows. None beyond an hour."""
+    step = interval_ms * MINUTE_MS // math.gcd(interval_ms, MINUTE_MS)
+    return step if step <= 3_600_000 else None
+
+
+def raw_groups(alert: Alert, slo: Slo, interval_ms: int) -> list[dict[str, Any]] | None:
+    from monplan.generators import slo_feed
+
+    feed = raw_feed(slo, interval_ms)
+    if feed is None:
+        return None
+    raw, plans = feed
+    step = _check_step(interval_ms)
+    assert step is not None
+    groups = []
+    for scenario in plans:
+        checks = []
+        times = sorted({minute * MINUTE_MS // step * step for minute in scenario.checks})
+        for at in times:
+            minute = at // MINUTE_MS
+            for burn in slo.alerts:
+                value = slo_feed.firing(slo, burn, scenario, minute)
+                expected = [] if value is None else [_expected(alert, burn, slo_feed.decimal(value))]
+                checks.append({"eval_time": durations.format_ms(at), "alertname": burn.name, "exp_alerts": expected})
+        groups.append({"name": f"{slo.fast.name} and {slo.slow.name} ({alert.threshold.text} over {slo.period}) "
+                               f"from the SLI's raw counters, {scenario.title}",
+                       "interval": "1m", "input_series": slo_feed.series_of(raw, scenario),
+                       "alert_rule_test": checks})
+    half = slo_feed.Scenario("half the budget", (slo_feed.Phase(17, 1, slo.budget / 2),), ())
+    groups.append({"name": f"{alert.name}'s objective, error budget and budget remaining from the SLI's raw "
+                           "counters: half the budget's error ratio over the period leaves half the budget",
+                   "interval": "1m", "input_series": slo_feed.series_of(raw, half),
+                   "promql_expr_test": _budget_checks(alert, slo, 17 * MINUTE_MS // step * step, value=True)})
+    return groups
+
+
+def _recorded_tests(rows: list[tuple[Alert, Slo]], interval_ms: int) -> list[dict[str, Any]]:
+    """The burn-rate group and the error-budget group of SLO rows whose SLI monplan cannot
+    feed from raw series: each window's ratio is written as it is recorded."""
     interval = durations.format_ms(interval_ms)
     series, checks, budget_series, budget_checks = [], [], [], []
     for alert, slo in rows:
@@ -141,13 +206,14 @@ def burn_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
         half = slo.budget / 2
         budget_series.append({"series": _selector(alert, slo.ratio_series(WINDOWS[0])),
                               "values": f"{format_decimal(half)}x{SAMPLES - 1}"})
-        budget_checks.extend(_budget_checks(alert, slo, interval_ms))
+        budget_checks.extend(_budget_checks(alert, slo, (SAMPLES - 1) * interval_ms))
     names = "; ".join(f"{slo.fast.name} and {slo.slow.name} ({alert.threshold.text} over {slo.period})"
                       for alert, slo in rows)
     checks.sort(key=lambda c: (durations.parse_ms(c["eval_time"]), c["alertname"]))
     return [
         {"name": "each SLO's burn alerts fire while both windows of a pair burn faster than the pair's factor, "
-                 f"stay quiet on the long window alone, exactly at the factor and at the objective: {names}",
+                 f"stay quiet on the long window alone, exactly at the factor and at the objective (recorded "
+                 f"ratios: the SLI's shape has no raw series monplan can write): {names}",
          "interval": interval, "input_series": series, "alert_rule_test": checks},
         {"name": "each SLO's objective, error budget and budget remaining: half the budget's error ratio over the "
                  "period leaves half the budget",
@@ -160,8 +226,10 @@ def _named(series: str, labels: dict[str, str]) -> str:
     return "{" + ", ".join([f'__name__="{series}"'] + [f'{k}="{v}"' for k, v in labels.items()]) + "}"
 
 
-def _budget_checks(alert: Alert, slo: Slo, interval_ms: int) -> list[dict[str, Any]]:
-    at = durations.format_ms((SAMPLES - 1) * interval_ms)
+def _budget_checks(alert: Alert, slo: Slo, at_ms: int, *, value: bool = False) -> list[dict[str, Any]]:
+    """The objective and budget exactly, half the budget left; with `value` also the row's
+    value (the good share over 5m), which raw counters compute."""
+    at = durations.format_ms(at_ms)
     shown = "{" + ", ".join(f'{k}="{v}"' for k, v in alert.record_labels.items()) + "}"
     exact = [(slo.objective_series, slo.objective), (slo.budget_series, slo.budget)]
     out: list[dict[str, Any]] = [
@@ -170,4 +238,8 @@ def _budget_checks(alert: Alert, slo: Slo, interval_ms: int) -> list[dict[str, A
         for series, value in exact]
     out.append({"expr": f"abs({_selector(alert, slo.remaining_series)} - 0.5) <= bool 1e-9", "eval_time": at,
                 "exp_samples": [{"labels": shown, "value": 1}]})
+    if value:
+        good = format_decimal(1 - slo.budget / 2)
+        out.append({"expr": f"abs({_selector(alert, alert.record)} - {good}) <= bool 1e-9", "eval_time": at,
+                    "exp_samples": [{"labels": shown, "value": 1}]})
     return out

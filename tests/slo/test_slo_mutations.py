@@ -1,5 +1,7 @@
 """The generated SLO tests catch broken burn alerts: a factor 0.1% off, a window swapped, a
-strict comparison made inclusive at the objective, a wrong severity, a wrong budget."""
+strict comparison made inclusive at the objective, a wrong severity, a wrong budget; and,
+as they feed the SLI's raw counters, a wrong SLI query: another status code, another
+latency bound, another job in the total, good events counted as errors."""
 
 from __future__ import annotations
 
@@ -36,6 +38,10 @@ MUTATIONS = {
                                r"\1 >= 0.001\n\2 >= 0.001\n"),
     "slow burn at the row's priority": (r"(alert: APIEndpointAvailabilitySlowBurn[\s\S]*?severity:) high", r"\1 critical"),
     "28d factor of 30d": (r"checkout_latency:error_ratio_rate2h > 0\.028", "checkout_latency:error_ratio_rate2h > 0.03"),
+    "errors query reads 4xx": (r'code=~"5\.\."', 'code=~"4.."'),
+    "latency bound halved": (r'le="0\.5"', 'le="0.25"'),
+    "good query's total reads another job": (r'login_attempts_total\{job="auth"\}', 'login_attempts_total{job="authn"}'),
+    "good events read as errors": (r"1 - \(sum\(rate\(login_attempts_total", "(sum(rate(login_attempts_total"),
     "budget off": (r"vector\(0\.001\)", "vector(0.0011)"),
     "remaining off": (r"1 - monplan:api_endpoint_availability:error_ratio_rate30d / 0\.001",
                       "1 - monplan:api_endpoint_availability:error_ratio_rate30d / 0.0011"),
