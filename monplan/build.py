@@ -76,7 +76,7 @@ def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[
         result.cached = True
         return result
     with _no_cycle_collection():
-        return _compile(plan_path, out, check, targets, print_, result, on_wait)
+        return _compile(plan_path, out, check, targets, print_, result, on_wait, reuse=use_cache)
 
 
 @contextmanager
@@ -94,8 +94,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], print_: str | None,
-             result: BuildResult, on_wait: Callable[[], None] | None) -> BuildResult:
+             result: BuildResult, on_wait: Callable[[], None] | None, reuse: bool = True) -> BuildResult:
     from monplan import cache, writer
+    from monplan.spill import StaleOutput
     from monplan.targets import not_in_plan, with_targets
 
     try:
@@ -105,20 +106,53 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
     except PlanError as err:
         result.problems = err.diagnostics
         return result
-    result.files = render(result.plan)
+    units = None
+    if reuse and print_ is not None:  # files of the last build whose inputs did not change are kept
+        from monplan.unitcache import KEY, UnitCache
+
+        units = result.plan.derived[KEY] = UnitCache(out, result.plan, cache.code_print(tuple(sorted(targets))))
+    try:
+        result.files = render(result.plan)
+        if units is not None:
+            result.changes = writer.compare(out, result.files) if check else result.changes
+    except StaleOutput:  # a file meant to be kept changed meanwhile: everything rendered anew
+        result.plan.derived.pop("unit_cache", None)
+        units = None
+        result.files = render(result.plan)
     from monplan.file_names import file_name_problems
 
     result.problems = file_name_problems(result.files, plan_path)
     if result.problems:  # a name no file system takes: refused at its plan value, nothing written
         return result
     if check:
-        result.changes = writer.compare(out, result.files)
+        if units is None:
+            result.changes = writer.compare(out, result.files)
         if result.changes.clean and not result.changes.conflicts and not result.changes.links:
-            cache.remember(out, print_, result.files)
+            _remember(out, print_, result.files, units)
         return result
-    result.changes, found = writer.write(out, result.files, on_wait=on_wait)
+    try:
+        result.changes, found = writer.write(out, result.files, on_wait=on_wait)
+    except StaleOutput:  # changed by hand while this build ran: rendered anew and written
+        result.plan.derived.pop("unit_cache", None)
+        units = None
+        result.files = render(result.plan)
+        result.changes, found = writer.write(out, result.files, on_wait=on_wait)
     result.problems = [d for d in found if d.severity == "error"]
     result.write_warnings = [d for d in found if d.severity != "error"]
     if result.ok:
-        cache.remember(out, print_, result.files)
+        _remember(out, print_, result.files, units)
     return result
+
+
+def _remember(out: Path, print_: str | None, files: MutableMapping[str, bytes], units: object) -> None:
+    """The build record, and the units this build went through (monplan/unitcache.py)."""
+    from monplan import cache
+    from monplan.spill import StaleOutput
+
+    try:
+        entries = cache.remember(out, print_, files)
+    except StaleOutput:
+        cache.forget(out)
+        return
+    if entries is not None and units is not None and print_ is not None:
+        units.save(print_, entries)  # type: ignore[attr-defined]

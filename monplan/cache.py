@@ -10,6 +10,7 @@ Any doubt (no record, another fingerprint, a file changed) means a full render i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -51,9 +52,17 @@ def fingerprint(plan_path: Path, extra: tuple[str, ...] = ()) -> str | None:
     plan_bytes = _plan_bytes(plan_path)
     if plan_bytes is None:
         return None
+    parts = [str(VERSION), plan_path.name, hashlib.sha256(plan_bytes).hexdigest(), code_print(extra)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def code_print(extra: tuple[str, ...] = ()) -> str:
+    """Everything but the plan that the output depends on: monplan's code and templates, the
+    Python and library versions, and `extra` (targets asked for on the command line)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = [str(VERSION), plan_path.name, hashlib.sha256(plan_bytes).hexdigest(), _code_digest(), sys.version, *extra]
+    parts = [_code_digest(), sys.version, *extra]
     for library in ("pyyaml", "pydantic", "grafanalib", "icalendar", "jinja2", "orjson", "promql-parser"):
         try:
             parts.append(f"{library}={version(library)}")
@@ -92,18 +101,24 @@ def _stat(path: str) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
-def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> None:
-    """Record the output just written (or just found clean) for `print_`."""
+def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> dict[str, list] | None:
+    """Record the output just written (or just found clean) for `print_`; the record's entries."""
     if print_ is None:
-        return
+        return None
     entries = {}
+    from monplan.spill import Files
     from monplan.writer import MANIFEST, manifest_bytes
 
     root = os.fspath(out)
+    keeps = files.kept if isinstance(files, Files) else None
     for rel in [*files, MANIFEST]:  # one file's bytes at a time: they may be in a temporary file (spill.Files)
         stat = _stat(f"{root}/{rel}")
         if stat is None:
-            return
+            return None
+        kept = keeps(rel) if keeps is not None else None
+        if kept is not None and stat == [kept.size, kept.mtime, kept.inode]:
+            entries[rel] = [*stat, kept.sha]  # the very file the last build recorded: its hash is known
+            continue
         data = manifest_bytes(list(files)) if rel == MANIFEST else files[rel]
         entries[rel] = [*stat, hashlib.sha256(data).hexdigest()]
     record = _record_path(out)
@@ -113,7 +128,16 @@ def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> None:
         tmp.write_bytes(orjson.dumps({"fingerprint": print_, "out": str(out.resolve()), "files": entries}))
         os.replace(tmp, record)
     except OSError:
-        pass  # a cache that cannot be written only costs speed
+        return None  # a cache that cannot be written only costs speed
+    return entries
+
+
+def forget(out: Path) -> None:
+    """Drop the record of `out` (what it holds is no longer known)."""
+    try:
+        _record_path(out).unlink()
+    except OSError:
+        pass
 
 
 def unchanged(out: Path, print_: str | None) -> bool:

@@ -11,6 +11,7 @@ the build record, the README index, the checkers.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import weakref
 from collections.abc import Iterator, MutableMapping
@@ -18,9 +19,49 @@ from collections.abc import Iterator, MutableMapping
 SPILL_FROM = 64 * 1024 * 1024  # bytes kept in memory before the rest goes to the temporary file
 
 
+class Kept:
+    """A file a rebuild did not render again: the one in the output tree at `path`, still as the
+    last build wrote it (lstat's size, time and inode as recorded with its SHA-256), which is
+    what rendering it would give (monplan/unitcache.py). Read, and checked, only if asked for."""
+
+    __slots__ = ("path", "size", "mtime", "inode", "sha")
+
+    def __init__(self, path: str, size: int, mtime: int, inode: int, sha: str) -> None:
+        self.path, self.size, self.mtime, self.inode, self.sha = path, size, mtime, inode, sha
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int, int, str]]:
+        return Kept, (self.path, self.size, self.mtime, self.inode, self.sha)
+
+    def stat_matches(self) -> bool:
+        try:
+            info = os.lstat(self.path)
+        except OSError:
+            return False
+        return (stat.S_ISREG(info.st_mode) and info.st_size == self.size and info.st_mtime_ns == self.mtime
+                and info.st_ino == self.inode)
+
+    def read(self) -> bytes:
+        import hashlib
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            with open(fd, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            data = None
+        if data is None or hashlib.sha256(data).hexdigest() != self.sha:
+            raise StaleOutput(self.path)
+        return data
+
+
+class StaleOutput(Exception):
+    """A file a rebuild meant to keep changed on disk during the build: build again without reuse."""
+
+
 class Files(MutableMapping[str, bytes]):
     def __init__(self, spill_from: int | None = None) -> None:
-        self._index: dict[str, bytes | tuple[int, int]] = {}
+        self._index: dict[str, bytes | tuple[int, int] | Kept] = {}
+        self.descriptions: dict[str, list] = {}  # the README's description of each file, reused (unitcache)
         self._held = 0
         self._spill_from = SPILL_FROM if spill_from is None else spill_from
         self._fd: int | None = None
@@ -35,6 +76,9 @@ class Files(MutableMapping[str, bytes]):
         return self._fd
 
     def __setitem__(self, path: str, data: bytes) -> None:
+        if isinstance(data, Kept):
+            self._index[path] = data
+            return
         if self._held + len(data) <= self._spill_from:
             self._index[path] = bytes(data)
             self._held += len(data)
@@ -49,6 +93,8 @@ class Files(MutableMapping[str, bytes]):
         where = self._index[path]
         if isinstance(where, bytes):
             return where
+        if isinstance(where, Kept):
+            return where.read()
         offset, size = where
         assert self._fd is not None
         parts = []
@@ -64,6 +110,11 @@ class Files(MutableMapping[str, bytes]):
         where = self._index.pop(path)
         if isinstance(where, bytes):
             self._held -= len(where)
+
+    def kept(self, path: str) -> Kept | None:
+        """How the file is kept, when it is the output tree's own (not rendered by this build)."""
+        where = self._index.get(path)
+        return where if isinstance(where, Kept) else None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
@@ -82,7 +133,7 @@ class Files(MutableMapping[str, bytes]):
         self._file()
         return self
 
-    def index(self) -> dict[str, bytes | tuple[int, int]]:
+    def index(self) -> dict[str, bytes | tuple[int, int] | Kept]:
         """Where each file is: small enough to send to another process that has the same file open."""
         return dict(self._index)
 

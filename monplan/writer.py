@@ -146,6 +146,9 @@ def compare(out: Path, files: Mapping[str, bytes]) -> Changes:
     root = os.fspath(out)
     first_build = not out.is_dir()
     folders = _Folders(root)
+    from monplan.spill import Files
+
+    keeps = files.kept if isinstance(files, Files) and os.path.realpath(root) == root else None
     for rel in sorted(files):
         if first_build:
             changes.added.append(rel)
@@ -157,6 +160,10 @@ def compare(out: Path, files: Mapping[str, bytes]) -> Changes:
                 changes.added.append(rel)
             else:
                 (links if kind == "link" else conflicts).add(prefix)
+            continue
+        kept = keeps(rel) if keeps is not None else None
+        if kept is not None and rel in owned and kept.stat_matches():
+            changes.unchanged += 1  # the last build's file, untouched since: the bytes it would be written with
             continue
         current, kind = _current(f"{root}/{rel}")
         if kind == "missing":

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, tree
+from monplan import unitcache
 from monplan.build import build
 from monplan.grafana.boards import MAX_PANELS
 
@@ -61,6 +62,10 @@ def test_a_rebuild_after_one_change_is_byte_for_byte_a_clean_build(change: str, 
     rebuilt = build(plan, out)
     assert plan.read_text() != _plan() and rebuilt.ok, rebuilt.problems[:3]
     assert not rebuilt.cached
+    reuse = unitcache.of(rebuilt.plan)
+    assert reuse is not None and reuse.reused > 0  # the last build's unchanged files were kept, not rendered
+    if change in ("threshold", "priority", "query", "metric name"):  # one row's edit renders its few units only
+        assert reuse.rendered < 10, reuse.rendered
     clean_plan = tmp_path / "clean" / "plan.yaml"  # the same file name: headers cite it
     clean_plan.parent.mkdir()
     clean_plan.write_bytes(plan.read_bytes())
@@ -85,3 +90,77 @@ def test_a_rebuild_of_a_golden_plan_changed_and_changed_back_is_its_clean_build(
     plan.write_bytes(source.read_bytes())
     assert build(plan, out).ok
     assert tree(out) == first
+
+
+def _same_as_clean_build(plan: Path, out: Path, tmp_path: Path) -> None:
+    clean_plan = tmp_path / "clean" / "plan.yaml"
+    clean_plan.parent.mkdir(parents=True, exist_ok=True)
+    clean_plan.write_bytes(plan.read_bytes())
+    clean_out = tmp_path / "clean" / "out"
+    assert build(clean_plan, clean_out, use_cache=False).ok
+    after, clean = tree(out), tree(clean_out)
+    assert after.keys() == clean.keys()
+    assert [rel for rel in after if after[rel] != clean[rel]] == []
+
+
+SERVICE_CHANGES = {
+    "per-service row threshold": lambda text: text.replace('threshold: ">1%"', 'threshold: ">2%"'),
+    "per-service row removed": lambda text: text.replace(
+        """      - metric: Latency
+        threshold: ">500ms avg"
+        priority: Medium
+        query: sum(rate(duration_seconds_sum{job="${job}"}[5m])) / sum(rate(duration_seconds_count{job="${job}"}[5m]))
+""", "").replace("""    overrides:
+      Latency: {threshold: ">300ms avg", priority: Critical}
+""", ""),
+    "service override": lambda text: text.replace('Latency: {threshold: ">300ms avg"', 'Latency: {threshold: ">250ms avg"'),
+    "service added": lambda text: text.replace("  - name: search\n", "  - name: billing\n    vars: {job: billing-api}\n"
+                                                 "  - name: search\n"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(SERVICE_CHANGES))
+def test_a_rebuild_after_a_change_of_a_per_service_row_is_its_clean_build(change: str, tmp_path: Path) -> None:
+    source = (CASES / "valid" / "services" / "plan.yaml").read_text()
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(source)
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    changed = SERVICE_CHANGES[change](source)
+    assert changed != source
+    plan.write_text(changed)
+    rebuilt = build(plan, out)
+    assert rebuilt.ok, rebuilt.problems[:3]
+    _same_as_clean_build(plan, out, tmp_path)
+
+
+def test_a_file_edited_by_hand_is_rendered_again_not_kept(tmp_path: Path) -> None:
+    """A kept file must be the last build's own: one edited (or merely touched) since is rendered
+    again, even when its inputs did not change."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    runbook = out / "runbooks" / "Metric0003Rate.md"
+    runbook.write_text(runbook.read_text().replace("Metric 0003 Rate", "Metric 0003 Edited"))
+    rules = out / "prometheus" / "rules" / "section-001.yml"
+    text = rules.read_bytes()
+    rules.write_bytes(text)  # the same bytes, a new modification time
+    plan.write_text(CHANGES["threshold"](plan.read_text()))
+    rebuilt = build(plan, out)
+    assert rebuilt.ok
+    assert "runbooks/Metric0003Rate.md" in rebuilt.changes.changed
+    _same_as_clean_build(plan, out, tmp_path)
+    assert build(plan, out, check=True).changes.clean
+
+
+def test_a_rebuild_of_edits_in_a_row_is_a_clean_build_each_time(tmp_path: Path) -> None:
+    """Edits one after the other, each rebuilt from the last (the store of units carried on)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    for number, change in enumerate(["threshold", "row added", "metric name", "row removed", "priority"]):
+        plan.write_text(CHANGES[change](plan.read_text()))
+        assert build(plan, out).ok
+        _same_as_clean_build(plan, out, tmp_path / str(number))

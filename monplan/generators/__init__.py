@@ -43,7 +43,11 @@ def _merge(files: MutableMapping[str, bytes], produced: Mapping[str, bytes]) -> 
     clash = [path for path in produced if path in files]
     if clash:
         raise RuntimeError(f"generators disagree about {sorted(clash)}")
-    files.update(produced)
+    if isinstance(produced, Files):  # a kept file moves as it is, unread (monplan/unitcache.py)
+        for path in produced:
+            files[path] = produced.kept(path) or produced[path]  # type: ignore[assignment]
+    else:
+        files.update(produced)
 
 
 def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None,
@@ -61,11 +65,23 @@ def _worker_share(plan: Plan, into: MutableMapping[str, bytes] | None = None) ->
     return _run(plan, SHARED, (0, 2), into=files)
 
 
+def _units_seen(plan: Plan) -> dict[str, list[str]] | None:
+    from monplan import unitcache
+
+    cache = unitcache.of(plan)
+    return None if cache is None else cache.units
+
+
+def _dict_share(plan: Plan) -> object:
+    files = _worker_share(plan)
+    return files, _units_seen(plan)
+
+
 def _spilled_share(plan: Plan, shared: Files) -> object:
     """In the worker of a large plan: its files written to `shared`'s temporary file (opened
     before the fork, so the parent reads the same file), and only where they are sent back."""
     _worker_share(plan, into=shared)
-    return shared.index()
+    return shared.index(), _units_seen(plan)
 
 
 def _parallel(plan: Plan) -> bool:
@@ -80,15 +96,18 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     wherever they are held (a dict, or a spill.Files for a large plan)."""
     from monplan import forked
 
+    from monplan import unitcache
+
     parallel = _parallel(plan)
+    reusing = unitcache.of(plan) is not None  # files may be kept from the last build: a Files holds them
     large = len(plan.alerts) >= SPILL_FROM
-    files: MutableMapping[str, bytes] = Files() if large else {}
+    files: MutableMapping[str, bytes] = Files() if large or reusing else {}
     shared = Files(spill_from=0).opened() if parallel and large else None
     worker: forked.Worker | None = None
     if shared is not None:
         worker = forked.start(lambda: _spilled_share(plan, shared))
     elif parallel:
-        worker = forked.start(lambda: _worker_share(plan))
+        worker = forked.start(lambda: _dict_share(plan))
     produced = None
     try:
         if worker is None:
@@ -97,6 +116,10 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
             _run(plan, (name for name in GENERATORS if name not in FORKED + SHARED), into=files)
             _run(plan, SHARED, (1, 2), into=files)
             produced = worker.result()
+            if produced is not None:
+                produced, units = produced
+                if units is not None:
+                    unitcache.of(plan).adopt(units)  # type: ignore[union-attr]
     except BaseException:  # an error or a stop signal: the worker's result is not wanted
         if worker is not None:
             worker.abandon()  # also reaps a worker whose result was cut short

@@ -82,6 +82,23 @@ def no_env_expansion(data: Any) -> Any:
     return data
 
 
+def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
+    """What a dashboard (part) is made of besides the plan's settings: the board and the rows
+    it shows (a whole dashboard's firing panels list every alert of the plan, or its service)."""
+    from monplan.grafana.boards import row_items
+    from monplan.model import Alert
+
+    inputs: list[object] = [(board.title, board.uid, board.link, board.description, board.groups, board.service,
+                             board.part, board.parts, board.slices, board.stem)]
+    if board.slices:
+        items = [item for kind, number, first, end in board.slices if kind == "group"
+                 for item in row_items(plan, board, board.groups[number])[first:end]]
+    else:
+        items = list(plan.alerts)
+    inputs += [cache.alert(item) if isinstance(item, Alert) else item for item in items]
+    return inputs
+
+
 def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.grafana.build import dashboard  # grafanalib: only when building
 
@@ -92,8 +109,16 @@ def generate(plan: Plan) -> dict[str, bytes]:
 
     # grafanalib checks every attribute of every object it builds, and again on each copy; the
     # generated JSON is checked against Grafana's own schemas by the tests instead.
-    with attr.validators.disabled():
-        files = {board.path: to_json(dashboard(plan, board, every, prometheus)) for board in every}
+    from monplan.unitcache import unit
+
+    files: dict[str, bytes] = {}
+    links = [(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service) for b in every]
+    for board in every:
+        def render(board: Board = board) -> dict[str, bytes]:
+            with attr.validators.disabled():
+                return {board.path: to_json(dashboard(plan, board, every, prometheus))}
+
+        files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)), render))
     files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
         no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
     files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(

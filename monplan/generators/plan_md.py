@@ -31,8 +31,21 @@ _PHASES = (("immediate_actions", "Immediate Actions"), ("decision_points", "Deci
            ("resolution_path", "Resolution Path"))
 
 
-def _panel_ids(board: Board, files: dict[str, bytes]) -> dict[tuple[str, str], int]:
-    """(row title, panel title) -> panel id, from the dashboard JSON the build produced."""
+def _panel_ids(plan: Plan, board: Board, files: dict[str, bytes]) -> dict[tuple[str, str], int]:
+    """(row title, panel title) -> panel id, from the dashboard JSON the build produced (or,
+    for a dashboard kept from the last build, as the last build read them)."""
+    from monplan import unitcache
+    from monplan.spill import Files
+
+    reuse = unitcache.of(plan)
+    if reuse is None or not isinstance(files, Files) or board.path not in files:
+        return _read_panel_ids(board, files)
+    found = reuse.derived("panel_ids", board.path, files.kept(board.path), None,
+                          lambda: [[*key, number] for key, number in _read_panel_ids(board, files).items()])
+    return {(row, title): number for row, title, number in found}
+
+
+def _read_panel_ids(board: Board, files: dict[str, bytes]) -> dict[tuple[str, str], int]:
     data = files.get(board.path)
     if data is None:
         return {}
@@ -60,7 +73,7 @@ def _panel_links(plan: Plan, files: dict[str, bytes]) -> dict[tuple[str, str], t
         for number in sorted(numbers):  # the first dashboard, in plan order, with the panel
             board = every[number]
             if number not in ids:
-                ids[number] = _panel_ids(board, files)
+                ids[number] = _panel_ids(plan, board, files)
             panel = ids[number].get(key)
             if panel is not None:
                 found[key] = (number, (board.title, f"{board.link}?viewPanel={panel}"))

@@ -59,6 +59,18 @@ def generate(plan: Plan, files: dict[str, bytes]) -> dict[str, bytes]:
                   "`grafana/provisioning/` (dashboards provider and data sources).", ""]
     titles = {board.path: board.title for board in every}
     lines += ["## What is here", "", "| file | what it is |", "|---|---|"]
+    from monplan import unitcache
+    from monplan.spill import Files
+
+    reuse = unitcache.of(plan)
+    def line(path: str) -> str:
+        return f"| [{md.code(path, cell=True)}]({md.url(path)}) | {_describe(path, files[path], titles)} |"
+
+    keeps = files.kept if reuse is not None and isinstance(files, Files) else None
     for path in sorted(files):
-        lines.append(f"| [{md.code(path, cell=True)}]({md.url(path)}) | {_describe(path, files[path], titles)} |")
+        if reuse is None:
+            lines.append(line(path))
+        else:  # a kept file's line, as the last build wrote it
+            lines.append(reuse.derived("readme", path, keeps(path) if keeps else None, titles.get(path),
+                                       lambda: line(path)))
     return {README: ("\n".join(lines) + "\n").encode("utf-8")}

@@ -22,6 +22,7 @@ from monplan.gotemplate import expand_value
 from monplan.model import Alert, Plan, Watch
 from monplan.render import header, to_yaml
 from monplan.thresholds import Kind, format_decimal
+from monplan.unitcache import unit
 
 TESTS_DIR = "prometheus/tests"
 BASELINE = Decimal(1024)  # a power of two: factor * baseline is exact in float64
@@ -359,23 +360,28 @@ def test_file_path(slug: str) -> str:
 
 def generate(plan: Plan) -> dict[str, bytes]:
     interval_ms = durations.parse_ms(plan.evaluation_interval)
-    source = plan.source
     files: dict[str, bytes] = {}
     for slug, title in plan.rule_files():
         alerts = plan.alerts_in(slug)
-        if alerts:
-            from monplan.generators.slo_tests import burn_tests
-
-            plain = [alert for alert in alerts if alert.slo is None]  # SLO rows alert on burn rates instead
-            tests = ((tests_for(plain, interval_ms) if plain else []) + burn_tests(alerts, interval_ms)
-                     + no_data_tests(alerts, interval_ms) + raw_query_tests(plain, interval_ms))
-        else:
-            tests = target_tests(plan.watches_in(slug), interval_ms)
-        document = {
-            "rule_files": [posixpath.relpath(rule_file_path(slug), posixpath.dirname(test_file_path(slug)))],
-            "evaluation_interval": plan.evaluation_interval,
-            "tests": tests,
-        }
-        comment = header(source, f"promtool unit tests for the alerts of {title}; run: promtool test rules {test_file_path(slug)}")
-        files[test_file_path(slug)] = to_yaml(document, comment)
+        files.update(unit(plan, "rule_tests", lambda cache: (slug, title, *map(cache.alert, alerts)),
+                          lambda: _file(plan, slug, title, alerts, interval_ms)))
     return files
+
+
+def _file(plan: Plan, slug: str, title: str, alerts: list[Alert], interval_ms: int) -> dict[str, bytes]:
+    """The test file of one rule file."""
+    if alerts:
+        from monplan.generators.slo_tests import burn_tests
+
+        plain = [alert for alert in alerts if alert.slo is None]  # SLO rows alert on burn rates instead
+        tests = ((tests_for(plain, interval_ms) if plain else []) + burn_tests(alerts, interval_ms)
+                 + no_data_tests(alerts, interval_ms) + raw_query_tests(plain, interval_ms))
+    else:
+        tests = target_tests(plan.watches_in(slug), interval_ms)
+    document = {
+        "rule_files": [posixpath.relpath(rule_file_path(slug), posixpath.dirname(test_file_path(slug)))],
+        "evaluation_interval": plan.evaluation_interval,
+        "tests": tests,
+    }
+    comment = header(plan.source, f"promtool unit tests for the alerts of {title}; run: promtool test rules {test_file_path(slug)}")
+    return {test_file_path(slug): to_yaml(document, comment)}

@@ -18,6 +18,7 @@ from monplan.render import header, to_yaml
 from monplan.resolve import go_literal
 from monplan.slo import WINDOWS, BurnAlert, Slo, consumed_expr
 from monplan.thresholds import format_decimal
+from monplan.unitcache import unit
 
 RULES_DIR = "prometheus/rules"
 
@@ -164,6 +165,9 @@ def generate(plan: Plan) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     source = plan.source
     for slug, title in plan.rule_files():
-        comment = header(source, f"Rules for {title}")
-        files[rule_file_path(slug)] = to_yaml({"groups": rule_groups(plan, slug, title)}, comment)
+        def render(slug: str = slug, title: str = title) -> dict[str, bytes]:
+            comment = header(source, f"Rules for {title}")
+            return {rule_file_path(slug): to_yaml({"groups": rule_groups(plan, slug, title)}, comment)}
+
+        files.update(unit(plan, "rules", lambda cache: (slug, title, *map(cache.alert, plan.alerts_in(slug))), render))
     return files

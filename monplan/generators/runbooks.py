@@ -16,6 +16,7 @@ from monplan.escalation import delays_minutes, steps
 from monplan.gotemplate import expand_value
 from monplan.model import Alert, Plan, Watch
 from monplan.thresholds import format_decimal
+from monplan.unitcache import unit
 
 DIR = "runbooks"
 TEMPLATE = "runbook.md.j2"
@@ -88,12 +89,11 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
 
 
 def watch_context(plan: Plan, watch: Watch, copies: list[Watch]) -> dict[str, Any]:
-    row = plan.alert(watch.row) if watch.row else None
     return {
         "watch": watch,
         "source": plan.source,
         "system": plan.spec.system,
-        "query": row.query if row is not None else "",
+        "query": _row_query(plan, watch),
         "services": copies if watch.service is not None else [],
         "inhibited_by": [t.name for t in plan.target_watches if t.job in watch.jobs],
         "delivery": _delivery(plan, watch),  # type: ignore[arg-type]  # reads the priority only
@@ -113,10 +113,17 @@ def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     index, count = part
     for alerts in list(by_name.values())[index::count]:
         services = alerts if alerts[0].service is not None else []
-        files[runbook_path(alerts[0])] = render(TEMPLATE, **context(plan, alerts[0]), services=services)
+        files.update(unit(plan, "runbook", lambda cache: (*map(cache.alert, alerts), *_dashboards(plan, alerts[0])),
+                          lambda: {runbook_path(alerts[0]): render(TEMPLATE, **context(plan, alerts[0]), services=services)}))
     watches: dict[str, list[Watch]] = {}
     for watch in plan.watches:
         watches.setdefault(watch.name, []).append(watch)
     for copies in list(watches.values())[index::count]:
-        files[f"{DIR}/{copies[0].name}.md"] = render(WATCH_TEMPLATE, **watch_context(plan, copies[0], copies))
+        files.update(unit(plan, "watch_runbook", lambda cache: (*map(cache.watch, copies), _row_query(plan, copies[0])),
+                          lambda: {f"{DIR}/{copies[0].name}.md": render(WATCH_TEMPLATE, **watch_context(plan, copies[0], copies))}))
     return files
+
+
+def _row_query(plan: Plan, watch: Watch) -> str:
+    row = plan.alert(watch.row) if watch.row else None
+    return row.query if row is not None else ""
