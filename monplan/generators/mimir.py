@@ -68,6 +68,6 @@ def generate(plan: Plan) -> dict[str, bytes]:
     files = {}
     for namespace, (titles, groups) in namespaces(plan, settings).items():
         about = ", ".join(titles) if len(titles) <= 3 else f"{len(titles)} sections, focus areas and services"
-        what = f"Mimir ruler namespace {namespace}: {len(groups)} rule groups of {about}"
+        what = f"Mimir ruler namespace {namespace}: {len(groups)} rule group{'' if len(groups) == 1 else 's'} of {about}"
         files[path_of(namespace)] = to_yaml({"namespace": namespace, "groups": groups}, header(source, what))
     return files
