@@ -101,6 +101,27 @@ def test_valid_plan_builds_exactly_its_expected_files(case: Path, tmp_path: Path
         pytest.fail(failure, pytrace=False)
 
 
+def _kinds(files: dict[str, bytes]) -> set[str]:
+    """Output kinds: a top-level file, or the folder holding a file (two levels at most)."""
+    return {"/".join(Path(path).parts[:-1][:2]) or path for path in files}
+
+
+def test_every_case_folder_is_a_case() -> None:
+    """A folder without its plan.yaml would be skipped silently."""
+    for folder in sorted(p for p in (CASES / "valid").iterdir() if p.is_dir()):
+        assert (folder / "plan.yaml").exists() and (folder / "expected").is_dir(), f"{folder}: needs plan.yaml and expected/"
+    for folder in sorted(p for p in (CASES / "invalid").iterdir() if p.is_dir()):
+        assert (folder / "plan.yaml").exists() and (folder / "expected.txt").exists(), f"{folder}: needs plan.yaml and expected.txt"
+
+
+def test_the_golden_cases_hold_every_output_kind_of_the_repository_plan() -> None:
+    """Each kind of output the repository's plan builds (its committed generated/, which
+    `monplan build --check` keeps equal to the build) has golden files in some valid case."""
+    covered = set(PLAN_INDEPENDENT).union(*(_kinds(tree(case / "expected")) for case in VALID))
+    missing = _kinds(tree(CASES.parent.parent / "generated")) - covered
+    assert not missing, f"no valid case has golden files of {sorted(missing)}: extend tests/cases/valid/every-output"
+
+
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.name)
 def test_building_twice_gives_byte_identical_files(case: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
