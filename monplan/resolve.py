@@ -133,10 +133,11 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     stem = naming.snake(row.alert or metric)
     record = row.record or f"{prefix}:{stem}:{_RECORD_SUFFIX[threshold.kind]}"
     slo_fields: SloFields | None = getattr(row, "slo", None)
-    slo = None if slo_fields is None else slo_of(slo_fields, name, priority, f"{prefix}:{stem}", threshold.value)
+    slo = None if slo_fields is None else slo_of(slo_fields, name, priority, f"{prefix}:{stem}", threshold.value,
+                                                 service.name if service else None)
     query = row.query or ""
     if slo is not None:  # the row's value: the share of good events over the shortest window
-        query = f"1 - {slo.ratio_series(WINDOWS[0])}"
+        query = f"1 - {slo.read(slo.ratio_series(WINDOWS[0]))}"
 
     if row.for_ is not None:
         for_ = durations.canonical(row.for_)
@@ -207,7 +208,8 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     )
 
 
-def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: Decimal) -> Slo | None:
+def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: Decimal,
+           service: str | None = None) -> Slo | None:
     """The resolved SLO of a row whose threshold (checked already) is the objective; None for
     fields that make no SLI (reported by monplan/spec/slo_check.py)."""
     period = durations.canonical(fields.window)
@@ -220,7 +222,8 @@ def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: De
     return Slo(period=period, objective=objective, kind=kind, ratio_template=templates[0],
                total_template=templates[1], base=base,
                fast=fast, slow=slow, latency=latency,
-               sli=tuple((key, value) for key in SLI_KEYS if (value := getattr(fields, key)) is not None))
+               sli=tuple((key, value) for key in SLI_KEYS if (value := getattr(fields, key)) is not None),
+               service=service)
 
 
 def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:

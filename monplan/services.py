@@ -48,8 +48,10 @@ def override_for(service: Service, row: MetricRow) -> Override | None:
     return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
 
 
-def _expand_query(text: str, path: Path, service: Service, problem: Problem) -> str | None:
+def _expand_query(text: str, path: Path, service: Service, problem: Problem, *, sli: bool = False) -> str | None:
     values = variables(service)
+    if sli:  # an SLO's query keeps ${window}: each alert window becomes it
+        values["window"] = "${window}"
     query, missing = substitute(text, values)
     if missing:
         known = ", ".join(f"${{{name}}}" for name in values)
@@ -57,7 +59,7 @@ def _expand_query(text: str, path: Path, service: Service, problem: Problem) -> 
                 f"its variables are {known} (add them to its vars)")
         return None
     try:
-        parse_promql(query)
+        parse_promql(query.replace("${window}", "5m") if sli else query)
     except ValueError as err:
         problem(path, f'for service "{service.name}": {err} (after substituting its variables: {query})')
         return None
@@ -81,12 +83,42 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
         if query is None:
             continue
         update["query"] = query
+        if template.slo is not None:
+            slo = _expand_slo(template, path + ("slo",), service, problem)
+            if slo is None:
+                continue
+            update["slo"] = slo
         if template.baseline_query:
             baseline = _expand_query(template.baseline_query, path + ("baseline_query",), service, problem)
             if baseline is None:
                 continue
             update["baseline_query"] = baseline
         yield ServiceRow(template.model_copy(update=update), path)
+
+
+def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Problem) -> object | None:
+    """The row's slo: with the service's variables in its queries and buckets selector."""
+    assert template.slo is not None
+    update: dict[str, str] = {}
+    for key in ("errors", "good", "total"):
+        text = getattr(template.slo, key)
+        if text is not None:
+            expanded = _expand_query(text, path + (key,), service, problem, sli=True)
+            if expanded is None:
+                return None
+            update[key] = expanded
+    if template.slo.buckets is not None:
+        from monplan.slo import bucket_problem
+
+        buckets, missing = substitute(template.slo.buckets, variables(service))
+        problem_text = bucket_problem(buckets)
+        if missing or problem_text:
+            why = (f'has no value for {", ".join("${" + m + "}" for m in missing)}' if missing
+                   else f"gives {buckets}: {problem_text}")
+            problem(path + ("buckets",), f'service "{service.name}" {why}')
+            return None
+        update["buckets"] = buckets
+    return template.slo.model_copy(update=update)
 
 
 def check_services(spec: Spec, problem: Problem) -> None:

@@ -84,6 +84,12 @@ class Slo:
     slow: BurnAlert
     latency: Decimal | None = None  # seconds, for a latency SLI
     sli: tuple[tuple[str, str], ...] = ()  # the slo: fields as written: (("errors", "sum(rate(...))"), ...)
+    service: str | None = None  # a per-service row's copy: its series carry service="<name>"
+
+    def read(self, series: str) -> str:
+        """One of the SLO's recorded series as its rules read it: narrowed to the service of a
+        per-service row, whose copies share the series names."""
+        return f'{series}{{service="{self.service}"}}' if self.service else series
 
     def field(self, key: str) -> str | None:
         """One field of the row's slo: as written (errors, good, total, latency, buckets)."""
@@ -214,4 +220,4 @@ def bucket_problem(selector: str) -> str | None:
 
 def consumed_expr(slo: Slo) -> str:
     """The share of the period's budget spent: the period's error ratio over the budget."""
-    return f"{slo.period_series} / {format_decimal(slo.budget)}"
+    return f"{slo.read(slo.period_series)} / {format_decimal(slo.budget)}"

@@ -85,7 +85,7 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
         return alert
     slo = alert.slo
     jobs = jobs_of(alert.query if slo is None else slo.ratio_expr("5m"))
-    series = alert.series if slo is None else slo.watched_series
+    series = alert.series if slo is None else slo.read(slo.watched_series)
     wait = durations.canonical(settings.for_)
     labels = {key: value for key, value in alert.labels}
     labels["severity"] = settings.priority

@@ -61,7 +61,8 @@ def slo_rules(alert: Alert, slo: Slo) -> list[dict[str, Any]]:
     rules.append(_record(slo.period_series, period_ratio_expr(slo), stamp))
     rules.append(_record(slo.objective_series, f"vector({format_decimal(slo.objective)})", stamp))
     rules.append(_record(slo.budget_series, f"vector({format_decimal(slo.budget)})", stamp))
-    rules.append(_record(slo.burn_rate_series, f"{slo.ratio_series(WINDOWS[0])} / {format_decimal(slo.budget)}", stamp))
+    rules.append(_record(slo.burn_rate_series, f"{slo.read(slo.ratio_series(WINDOWS[0]))} / {format_decimal(slo.budget)}",
+                         stamp))
     rules.append(_record(slo.remaining_series, f"1 - {consumed_expr(slo)}", stamp))
     rules.append(_record(alert.record, alert.query, stamp))
     rules.extend(burn_rule(alert, slo, burn) for burn in slo.alerts)
@@ -73,14 +74,14 @@ def slo_rules(alert: Alert, slo: Slo) -> list[dict[str, Any]]:
 def period_ratio_expr(slo: Slo) -> str:
     """The error ratio over the whole period: the mean of the 5m ratio, as Sloth records it
     (a rate over 30 days of raw counters would read a month of samples at every evaluation)."""
-    short = slo.ratio_series(WINDOWS[0])
+    short = slo.read(slo.ratio_series(WINDOWS[0]))
     return f"sum_over_time({short}[{slo.period}]) / count_over_time({short}[{slo.period}])"
 
 
 def burn_expr(slo: Slo, burn: BurnAlert) -> str:
     """Both windows of either condition above factor x budget (Sloth's alert shape)."""
     def above(window: str, factor: Decimal) -> str:
-        return f"{slo.ratio_series(window)} > {format_decimal(factor * slo.budget)}"
+        return f"{slo.read(slo.ratio_series(window))} > {format_decimal(factor * slo.budget)}"
 
     parts = [f"(\n  {above(w.short, w.factor)}\nand\n  {above(w.long, w.factor)}\n)" for w in burn.windows]
     return "\nor\n".join(parts) + "\n"

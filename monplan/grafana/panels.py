@@ -272,7 +272,7 @@ def row_panels(alert: Alert, ctx: Context) -> list[tuple[str, Any]]:
 
 def budget_panel(alert: Alert, slo: Slo, ctx: Context) -> tuple[str, Any]:
     """The share of the period's error budget left: red once spent, the priority's colour below a quarter."""
-    target = _target(slo.remaining_series, "Budget remaining", "A", ctx)
+    target = _target(slo.read(slo.remaining_series), "Budget remaining", "A", ctx)
     steps = [g.Threshold("red", 0, 0.0), g.Threshold(BREACH[slo.slow.severity], 1, 0.0),
              g.Threshold(OK, 2, 0.25)]
     description = (f"The share of the error budget of {alert.metric} left over the last {slo.period}: the "
@@ -286,7 +286,7 @@ def burn_rate_panel(alert: Alert, slo: Slo, ctx: Context) -> tuple[str, Any]:
     """The burn rate over each alert window, with the alerts' factors as dashed thresholds."""
     budget = format_decimal(slo.budget)
     windows = [w for burn in slo.alerts for pair in burn.windows for w in (pair.short, pair.long)]
-    targets = [_target(f"{slo.ratio_series(window)} / {budget}", f"burn rate {window}", chr(ord("A") + index), ctx)
+    targets = [_target(f"{slo.read(slo.ratio_series(window))} / {budget}", f"burn rate {window}", chr(ord("A") + index), ctx)
                for index, window in enumerate(dict.fromkeys(windows))]
     factors = sorted({pair.factor for burn in slo.alerts for pair in burn.windows})
     colours = {pair.factor: BREACH[burn.severity] for burn in reversed(slo.alerts) for pair in burn.windows}

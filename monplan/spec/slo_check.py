@@ -6,6 +6,7 @@ keys) are checked by the plan's model; here is what only the fields together tel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.spec.loader import Located
 from monplan.thresholds import Kind, ThresholdError, parse_threshold
 
+_OTHER_VARIABLE = re.compile(r"\$\{(?!window\})[^}]*\}")
 _SLI = 'expected errors: (or good:) with total:, or latency: with buckets:'
 
 
@@ -43,9 +45,12 @@ def _slo_rows(data: Any) -> Iterator[tuple[Path, dict[str, Any], bool]]:
 
 def _check_row(path: Path, row: dict[str, Any], per_service: bool, report: Callable[..., None]) -> None:
     slo = row["slo"]
-    if per_service:
-        report(path + ("slo",), "slo: is not supported in per_service sections yet; write the SLO row in a "
-               "section of its own", key=True)
+    if not per_service and isinstance(slo, dict):
+        for key in ("errors", "good", "total", "buckets"):
+            text = slo.get(key)
+            if isinstance(text, str) and _OTHER_VARIABLE.search(text):
+                report(path + ("slo", key), "variables other than ${window}, such as ${service}, work only in "
+                       "sections with per_service: true")
     if "query" in row:
         report(path + ("query",), "an SLO row has no query of its own: its SLI is in slo: (errors:/good: and "
                "total:, or latency: and buckets:); remove query", key=True)
