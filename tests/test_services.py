@@ -73,6 +73,49 @@ def test_service_dashboards_show_that_services_panels_and_a_menu_of_the_others(o
     assert "Error Ratio" not in [p["title"] for p in operations["panels"]]
 
 
+def _selectors(expr: str) -> list[tuple[str, dict[str, str]]]:
+    """(metric name, equality matchers) of every vector selector of a PromQL expression."""
+    import promql_parser as pp
+
+    found: list[tuple[str, dict[str, str]]] = []
+
+    def visit(node: object) -> bool:
+        if isinstance(node, pp.VectorSelector):
+            equal = {m.name: m.value for m in node.matchers.matchers if m.op == pp.MatchOp.Equal}
+            found.append((node.name or equal.get("__name__", ""), equal))
+        return True
+
+    pp.walk(pp.parse(expr), visit)
+    return found
+
+
+def test_service_dashboards_plot_the_series_their_alerts_compare_with(out: Path) -> None:
+    """Each per-service row's panel reads that service's copy of every recorded series (the
+    value and the baseline of an "of baseline" row), never the series of all services together,
+    and shows exactly the series the alert compares with."""
+    checked = 0
+    for service in ("checkout", "search", "accounts"):
+        document = yaml.safe_load((out / "prometheus" / "rules" / "services" / f"{service}.yml").read_text())
+        recorded = {rule["record"] for group in document["groups"] for rule in group["rules"] if "record" in rule}
+        board = json.loads((out / "grafana" / "dashboards" / "services" / f"{service}.json").read_text())
+        panels = [p for p in board["panels"] if p["type"] != "row"]
+        for panel in panels:
+            for target in panel["targets"]:
+                for name, matchers in _selectors(target["expr"]):
+                    if name in recorded:
+                        assert matchers.get("service") == service, (service, panel["title"], target["expr"])
+        for name, rule in _alerts(out, service).items():
+            if "alert_kind" in rule["labels"]:
+                continue
+            compared = {(metric, tuple(sorted(m.items()))) for metric, m in _selectors(rule["expr"])}
+            (panel,) = [p for p in panels if f"Alert {name} (" in (p.get("description") or "")]
+            shown = {(metric, tuple(sorted(m.items()))) for t in panel["targets"] for metric, m in _selectors(t["expr"])}
+            baselines = {c for c in compared if c[0].endswith(":baseline")}
+            assert baselines <= shown, (service, name, baselines - shown)
+            checked += len(baselines)
+    assert checked == 2  # OrdersRate of checkout and accounts (search skips it)
+
+
 def test_one_runbook_per_alert_lists_every_service(out: Path) -> None:
     text = (out / "runbooks" / "ErrorRatio.md").read_text()
     for service in ("checkout", "search", "accounts"):

@@ -193,8 +193,10 @@ def alert_panel(alert: Alert, ctx: Context) -> tuple[str, Any]:
     if alert.kind is Kind.RELATIVE and alert.baseline_record:
         factor = alert.threshold.promql_value
         limit_name = f"Alert threshold: {alert.threshold.text}"
-        targets += [_target(alert.baseline_record, "Baseline", "B", ctx),
-                    _target(f"{factor} * {alert.baseline_record}", limit_name, "C", ctx)]
+        # The series the alert compares with: a per-service row's own service's copy.
+        baseline = alert.baseline_series
+        targets += [_target(baseline, "Baseline", "B", ctx),
+                    _target(f"{factor} * {baseline}", limit_name, "C", ctx)]
         overrides = [
             _by_name("Baseline", {"id": "color", "value": {"mode": "fixed", "fixedColor": "text"}}),
             _by_name(limit_name, {"id": "color", "value": {"mode": "fixed", "fixedColor": BREACH[alert.priority]}},
