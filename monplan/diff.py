@@ -40,12 +40,22 @@ class DiffError(Exception):
 
 
 def receivers(plan: Plan, priority: str) -> str:
+    """Who an alert of `priority` reaches, as alertmanager.yml routes it: the priority's
+    receivers (held to business hours when the route says so), the receivers the critical
+    period adds while it lasts, or the root route's receiver for a priority with no route."""
+    from monplan.generators.alertmanager import critical_period_receivers, default_receiver
+
     routing = plan.spec.alert_routing
-    if routing is None or priority not in routing.routes:
+    if routing is None:
         return "(none)"
-    route = routing.routes[priority]
-    text = ", ".join(route.receivers)
-    return text + (" (business hours)" if route.business_hours_only else "")
+    route = routing.routes.get(priority)
+    if route is None:
+        return f"{default_receiver(routing)} (default route)"
+    text = ", ".join(dict.fromkeys(route.receivers)) + (" (business hours)" if route.business_hours_only else "")
+    extra = critical_period_receivers(plan, priority)
+    if extra and routing.critical_period is not None:
+        text += f"; during {routing.critical_period.period} also {', '.join(extra)}"
+    return text
 
 
 def _alert_changes(old: Alert, new: Alert, old_plan: Plan, new_plan: Plan) -> list[tuple[str, str, str]]:

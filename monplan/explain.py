@@ -29,6 +29,24 @@ class Explanation:
     watch: Watch | None = None  # set when a NoData or target alert is explained
     about: str = ""  # what a watch reports, in words
     inhibited_by: list[str] = field(default_factory=list)  # alerts whose firing holds this one back
+    critical_period: str = ""  # when the critical period's extra receivers get it, in the plan's zone
+
+
+def _critical_period(plan: Plan, priority: str) -> str:
+    """'Critical Period: 2026-11-25 09:00 to 2026-11-26 09:00 (Europe/Berlin)' when the critical
+    period adds receivers to `priority`, else ''."""
+    from zoneinfo import ZoneInfo
+
+    from monplan.generators.alertmanager import critical_period_receivers, critical_window
+
+    routing, window = plan.spec.alert_routing, critical_window(plan)
+    if routing is None or routing.critical_period is None or window is None:
+        return ""
+    if not critical_period_receivers(plan, priority):
+        return ""
+    zone = ZoneInfo(plan.spec.timezone)
+    begin, end = (moment.astimezone(zone) for moment in window)
+    return f"{routing.critical_period.period}: {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({plan.spec.timezone})"
 
 
 def _row_text(plan_text: str, line: int) -> list[str]:
@@ -116,11 +134,13 @@ def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -
     if watch is not None:
         about, held = _watch_about(plan, watch)
         result = Explanation(watch, _row_text(plan_text, watch.line), receivers=receivers(plan, watch.priority),
-                             watch=watch, about=about, inhibited_by=held)
+                             watch=watch, about=about, inhibited_by=held,
+                             critical_period=_critical_period(plan, watch.priority))
         names = {watch.name}
     else:
         assert isinstance(alert, Alert)
-        result = Explanation(alert, _row_text(plan_text, alert.line), receivers=receivers(plan, alert.priority))
+        result = Explanation(alert, _row_text(plan_text, alert.line), receivers=receivers(plan, alert.priority),
+                             critical_period=_critical_period(plan, alert.priority))
         names = {n for n in (alert.name, alert.record, alert.baseline_record) if n} | _slo_names(alert)
     name = result.alert.name
     alerting = set(result.alert.alert_names) if isinstance(result.alert, Alert) else {name}

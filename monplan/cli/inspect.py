@@ -141,7 +141,8 @@ def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]], width:
             out += lines([_cell(row, c) for c in columns])
     out.append("")
     for priority in dict.fromkeys(row["priority"] for row in rows):
-        out.append(f"{priority} alerts go to {output.visible(receivers(compiled, priority))}")
+        out += textwrap.wrap(f"{priority} alerts go to {output.visible(receivers(compiled, priority))}", width,
+                             subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
     return "\n".join(out) + "\n"
 
 
@@ -251,6 +252,8 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     for test in found.tests:
         say(f"  - {escape(test)}")
     say(f"\n[bold]Route[/bold] {alert.priority} -> {escape(found.receivers)}")
+    if found.critical_period:
+        say(f"  {escape(found.critical_period)}")
     if found.inhibited_by:
         say(f"  held back while any of these fire: {escape(', '.join(found.inhibited_by))}")
     say("\n[bold]Panels[/bold]" + ("" if found.panels else " none"))
