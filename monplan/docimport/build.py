@@ -171,6 +171,8 @@ _ROLES: tuple[tuple[str, str], ...] = (
     ("alert", r"^alert(?: name)?$"),
     ("component", r"^(?:component|service)$"),
     ("for", r"^(?:for|wait|sustained for|duration before alert)$"),
+    # generated/PLAN.md writes a row's slo: as these columns
+    *((f"slo_{key}", rf"^slo {key}$") for key in ("window", "errors", "good", "total", "latency", "buckets")),
 )
 _RESERVED_ANNOTATIONS = {"summary", "description", "threshold", "section", "tool", "runbook_url"}
 _GENERATED_COLUMNS = r"^(?:runbook|dashboard|dashboard panel|panel)$"
@@ -311,8 +313,12 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
         annotations[key] = value
     if annotations:
         row["annotations"] = Commented(annotations, "columns of the document monplan has no field for")
+    slo = {role[4:]: values[role].text.strip() for role in values
+           if role.startswith("slo_") and values[role].text.strip()}
     query = values.get("query")
-    if query is not None and decoration_free(query.text):
+    if slo:  # an SLO row: its SLI is its query
+        row["slo"] = {key: slo[key] for key in ("window", "errors", "good", "total", "latency", "buckets") if key in slo}
+    elif query is not None and decoration_free(query.text):
         row["query"] = query.text.strip()
     else:
         found = suggest(metric, tool or None, cell.text or "", cell.quantile) if cell.text else None

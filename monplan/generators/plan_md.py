@@ -85,6 +85,17 @@ def _cell(value: Any) -> str:
     return md.text(value) if value not in (None, "") else ""
 
 
+# A row's slo: as columns "SLO window", "SLO errors"...: monplan import reads them back.
+SLO_COLUMNS = ("window", "errors", "good", "total", "latency", "buckets")
+
+
+def _slo_cell(slo: Any, key: str) -> str:
+    value = None if slo is None else getattr(slo, key)
+    if value is None:
+        return ""
+    return md.code(value, cell=True) if key in ("errors", "good", "total", "buckets") else _cell(value)
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -138,13 +149,16 @@ def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
         extra = list(dict.fromkeys(key for row in rows for key in row.annotations))
         head = ["Metric"] + (["Tool"] if tool else []) + (["Baseline"] if baseline else []) + ["Threshold", "Alert Priority"]
         head += (["For"] if wait else []) + (["Description"] if described else []) + [md.text(k) for k in extra]
-        head += ["Runbook", "Dashboard"]
+        slo_keys = [key for key in SLO_COLUMNS if any(row.slo is not None and getattr(row.slo, key) is not None
+                                                      for row in rows)]
+        head += [f"SLO {key}" for key in slo_keys] + ["Runbook", "Dashboard"]
         body = []
         for row in rows:
             cells = [_cell(row.metric)] + ([_cell(row.tool)] if tool else []) + ([_cell(row.baseline)] if baseline else [])
             cells += [_cell(row.threshold), _cell(row.priority.capitalize())]
             cells += ([_cell(row.for_)] if wait else []) + ([_cell(row.description)] if described else [])
             cells += [_cell(row.annotations.get(key)) for key in extra]
+            cells += [_slo_cell(row.slo, key) for key in slo_keys]
             alert = names.get((section.title, row.metric))
             cells.append(md.link(alert.name, runbook_path(alert)) if alert else "")
             panel = panels.get((section.title, row.metric))
