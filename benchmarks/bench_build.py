@@ -61,7 +61,7 @@ def _measure(rows: int, repeats: int, where: str | None) -> dict[str, float | No
     import yaml
 
     import monplan
-    from monplan.build import build
+    from monplan.app.pipeline import build
 
     assert monplan.__file__.startswith(os.environ["PYTHONPATH"]), (monplan.__file__, "is not the checkout asked for")
 

@@ -140,7 +140,7 @@ def test_validate_runs_promtool_on_what_the_plan_builds(promtool: str) -> None:
 
 def test_validate_reports_the_time_of_each_checker(tmp_path: Path) -> None:
     """--timings (or -v) prints seconds per step: plan checks, building, every external checker."""
-    from monplan.validate import CHECKERS
+    from monplan.verify.validate import CHECKERS
 
     result = run_monplan("validate", "--timings", "--plan", str(MINIMAL), env={"PATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
@@ -220,7 +220,7 @@ def test_explain_shows_the_plan_row_rule_tests_and_route(tmp_path: Path) -> None
 
 
 def test_explain_names_the_kubernetes_and_mimir_objects_holding_the_rules() -> None:
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     result = run_monplan("explain", "HTTP5xxErrors", env={"COLUMNS": "250"})
     assert result.returncode == 0, result.stderr

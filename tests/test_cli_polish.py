@@ -66,8 +66,8 @@ def test_list_fits_the_width_and_never_cuts_a_name_or_url(columns: str) -> None:
 def test_list_json_and_csv_carry_every_alert_and_field(tmp_path: Path) -> None:
     import csv
 
-    from monplan.build import load_plan
-    from monplan.diff import receivers
+    from monplan.app.pipeline import load_plan
+    from monplan.app.diff import receivers
 
     plan = load_plan(ROOT / "plan.yaml")
     alerts = _alerts_of_plan_yaml()
@@ -110,7 +110,7 @@ def test_explain_takes_any_case_suggests_near_names_and_writes_a_file(tmp_path: 
 
 
 def _problems(tmp_path: Path, text: str) -> list[str]:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
 
     plan = tmp_path / "plan.yaml"
@@ -162,7 +162,7 @@ def test_generated_files_do_not_change_when_plan_lines_move(plan: Path, tmp_path
     moved = tmp_path / "moved" / "plan.yaml"  # the same file name: headers cite it
     moved.parent.mkdir()
     moved.write_text(_moved(plan.read_text()))
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     assert [a.line for a in load_plan(moved).alerts] != [a.line for a in load_plan(plan).alerts]
     for source, out in ((plan, tmp_path / "before"), (moved, tmp_path / "after")):
@@ -182,7 +182,7 @@ def test_a_runbook_cites_its_row_by_section_and_metric(tmp_path: Path) -> None:
 
 
 def test_the_default_baseline_warning_names_the_comparison_the_rules_make(tmp_path: Path) -> None:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     row = '{{metric: {m}, baseline: "[BASELINE]", threshold: "<80% of baseline", priority: Medium, query: "sum(rate({s}[1h]))"{extra}}}'
     rows = [row.format(m="Orders", s="orders_total", extra=', baseline_query: "sum(rate(orders_total[1h] offset 1d))"'),

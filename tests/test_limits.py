@@ -15,7 +15,7 @@ from conftest import ROOT
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from monplan.build import load_plan
+from monplan.app.pipeline import load_plan
 from monplan.diagnostics import PlanError
 started = time.perf_counter()
 try:

@@ -199,8 +199,8 @@ def _rename_first_metric(query: str) -> str:
 @pytest.mark.parametrize("mutation", QUERY_MUTATIONS, ids=str)
 def test_generated_tests_fail_for_every_raw_tested_row_whose_query_is_mutated(mutation: str, built, promtool: str,
                                                                            tmp_path: Path) -> None:
-    from monplan.build import load_plan
-    from monplan.query_shapes import recorded_only
+    from monplan.app.pipeline import load_plan
+    from monplan.lang.query_shapes import recorded_only
 
     out = built[ROOT / "plan.yaml"]
     plan = load_plan(ROOT / "plan.yaml")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, ROOT, run_monplan, tree
-from monplan import writer
+from monplan.output import writer
 
 
 def _plan(rows: int, threshold: str) -> str:

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from monplan import __version__
 from monplan.cli import output
-from monplan.targets import TARGETS
+from monplan.model.targets import TARGETS
 
 def _quiet(value: bool) -> None:
     if value:
@@ -65,7 +65,7 @@ app = typer.Typer(
 PlanOption = typer.Option(Path("plan.yaml"), "--plan", "-p", help="The plan to compile.", show_default=True)
 OutOption = typer.Option(Path("generated"), "--out", "-o", help="Output folder.", show_default=True)
 
-# The names come from monplan.targets (light: no models); the plan's `targets:` uses the same.
+# The names come from monplan.model.targets (light: no models); the plan's `targets:` uses the same.
 Target = Enum("Target", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
 TargetOption = typer.Option([], "--target", "-t", help="Also build this target (repeatable): " + ", ".join(TARGETS)
                             + ". It adds to the plan's `targets:`, which is what `build --check` in CI checks.")

@@ -11,7 +11,7 @@ from monplan.cli import output
 from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
 
 if TYPE_CHECKING:
-    from monplan.build import BuildResult
+    from monplan.app.pipeline import BuildResult
 
 
 @app.command()
@@ -23,7 +23,7 @@ def build(
     target: list[Target] = TargetOption,
 ) -> None:
     """Compile the plan into the output folder (rules, unit tests and every other output)."""
-    from monplan.build import build as run_build
+    from monplan.app.pipeline import build as run_build
 
     targets = [t.value for t in target]
     # -v shows the plan's warnings, so it always compiles the plan
@@ -73,7 +73,7 @@ def _say_waiting(out: Path) -> None:
 
 def _what_was_written(out: Path, result: "BuildResult") -> str:
     """The end of a failed build's summary: what it did to the output, honestly."""
-    from monplan.writer import state_of
+    from monplan.output.writer import state_of
 
     if result.changes.written == "nothing":
         return "nothing was written"

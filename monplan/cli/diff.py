@@ -12,7 +12,7 @@ from monplan.cli import output
 from monplan.cli.app import PlanOption, app
 
 if TYPE_CHECKING:
-    from monplan.diff import PlanDiff
+    from monplan.app.diff import PlanDiff
 
 
 class Format(str, Enum):
@@ -29,7 +29,7 @@ def diff(
 ) -> None:
     """Show what changing the plan does: alerts added, removed or changed, routing, files."""
     from monplan.diagnostics import PlanError
-    from monplan.diff import DiffError, diff_plans
+    from monplan.app.diff import DiffError, diff_plans
 
     try:
         result = diff_plans(plan, against)
@@ -46,9 +46,9 @@ def diff(
 
 
 def markdown(d: "PlanDiff") -> str:
-    """A pull-request comment. Plan text goes through monplan.markdown like every generated
+    """A pull-request comment. Plan text goes through monplan.formats.markdown like every generated
     Markdown file: no HTML, links, images or @mentions from the plan, no broken table."""
-    from monplan import markdown as md
+    from monplan.formats import markdown as md
 
     def cell(value: object) -> str:
         return md.text(value) if value not in (None, "") else ""

@@ -14,11 +14,11 @@ from monplan.cli import output
 from monplan.cli.app import PlanOption, app
 
 if TYPE_CHECKING:
-    from monplan.model import Plan
+    from monplan.model.plan import Plan
 
 
 def _load(plan: Path):
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
 
     try:
@@ -38,7 +38,7 @@ _COLUMNS = ("alert", "section", "threshold", "priority", "for", "receivers", "ru
 
 
 def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
-    from monplan.diff import receivers
+    from monplan.app.diff import receivers
 
     rows = []
     for a in compiled.alerts:
@@ -54,7 +54,7 @@ def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
 
 def _alerting(a: Any) -> list[tuple[str, str, str, str]]:
     """(name, priority, threshold in words, kind) of a row's alerting rules: an SLO row's burn alerts."""
-    from monplan.thresholds import format_decimal
+    from monplan.lang.thresholds import format_decimal
 
     if a.slo is None:
         return [(a.name, a.priority, a.threshold.text, "row")]
@@ -65,8 +65,8 @@ def _alerting(a: Any) -> list[tuple[str, str, str, str]]:
 
 def _watch_row(compiled: "Plan", w: Any) -> dict[str, Any]:
     """A missing-data alert as a row of the list; its threshold is its condition in words."""
-    from monplan.diff import receivers
-    from monplan.watches import condition
+    from monplan.app.diff import receivers
+    from monplan.model.watches import condition
 
     return {"alert": w.name, "service": w.service, "metric": w.subject, "section": w.group,
             "threshold": condition(w), "priority": w.priority, "for": w.for_,
@@ -119,7 +119,7 @@ def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]], width:
     the priority, so they are said once per priority below."""
     import textwrap
 
-    from monplan.diff import receivers
+    from monplan.app.diff import receivers
 
     columns = ("alert", "priority", "for", "threshold")
     widths = {c: max([len(c)] + [len(_cell(row, c)) for row in rows]) for c in columns}
@@ -158,11 +158,11 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 def _write(out: Path | None, text: str, what: str, plan: Path) -> None:
     """Standard output, or the file --out names, replaced in one step (never half written);
-    never the plan nor a file monplan did not write (monplan.outfile)."""
+    never the plan nor a file monplan did not write (monplan.output.outfile)."""
     if out is None:
         typer.echo(text, nl=False)
         return
-    from monplan import outfile
+    from monplan.output import outfile
 
     why = outfile.refusal(out, plan, "--out")
     if why is not None:
@@ -216,9 +216,9 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
 
     escape = output.shown
 
-    from monplan.build import render
-    from monplan.explain import explain as run_explain
-    from monplan.render import to_yaml
+    from monplan.app.pipeline import render
+    from monplan.app.explain import explain as run_explain
+    from monplan.formats.render import to_yaml
 
     compiled = _load(plan)
     exact = _find(compiled, name)

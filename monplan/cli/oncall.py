@@ -23,9 +23,9 @@ def oncall(
     escape = output.shown
     from rich.table import Table
 
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
-    from monplan.oncall_status import TimeError, parse_moment, status
+    from monplan.model.oncall_status import TimeError, parse_moment, status
 
     try:
         spec = load_plan(plan).spec
@@ -56,7 +56,7 @@ def oncall(
             table.add_row(role, escape(name), escape(contact))
         say(table)
     elif now.windows:
-        from monplan.schedule import repeats
+        from monplan.model.schedule import repeats
 
         first, last = now.windows[0], now.windows[-1]
         if moment < first.start:

@@ -38,7 +38,7 @@ def report(
 ) -> None:
     """Write the plan's report (uptime, errors by severity, performance vs. baseline, user activity,
     incidents) for a day or a week, from Prometheus' data."""
-    from monplan.report.run import make_report
+    from monplan.live.report.run import make_report
 
     if out is not None:  # before the queries: a wrong --out costs nothing
         _refuse_out(out, plan)
@@ -50,7 +50,7 @@ def report(
     if out is None:
         typer.echo(outcome.text, nl=False)
         return
-    from monplan import outfile
+    from monplan.output import outfile
 
     _refuse_out(out, plan)  # again: the queries took a while
     try:
@@ -64,8 +64,8 @@ def report(
 
 def _refuse_out(out: Path, plan: Path) -> None:
     """Never the plan, nor a file that is not a report monplan wrote."""
-    from monplan import outfile
-    from monplan.report.render import is_report
+    from monplan.output import outfile
+    from monplan.live.report.render import is_report
 
     why = outfile.refusal(out, plan, "--out", is_report)
     if why is not None:

@@ -11,6 +11,6 @@ from monplan.cli.app import app
 def schema() -> None:
     """Print the JSON Schema of plan.yaml (for editors and other tools)."""
     from monplan.generators.schema import plan_schema
-    from monplan.render import to_json
+    from monplan.formats.render import to_json
 
     typer.echo(to_json(plan_schema()).decode(), nl=False)

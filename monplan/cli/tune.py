@@ -13,7 +13,7 @@ from monplan.cli import output
 from monplan.cli.app import PlanOption, app
 
 if TYPE_CHECKING:
-    from monplan.tune_run import Tuning
+    from monplan.live.tune_run import Tuning
 
 
 class Format(str, Enum):
@@ -39,10 +39,10 @@ def tune(
 ) -> None:
     """For each alert: how often it would have fired, percentiles of its value, and a suggested
     threshold or `for` where it was noisy or never close; the measured baseline of [BASELINE] rows."""
-    from monplan.tune_run import as_dict, run_tune
+    from monplan.live.tune_run import as_dict, run_tune
 
     if write_plan is not None:  # before the queries: a wrong --write-plan costs nothing
-        from monplan import outfile
+        from monplan.output import outfile
 
         why = outfile.refusal(write_plan, plan, "--write-plan")
         if why is not None:
@@ -68,8 +68,8 @@ def _table(result: "Tuning") -> None:
     escape = output.shown
     from rich.table import Table
 
-    from monplan.report import fmt
-    from monplan.thresholds import Kind
+    from monplan.live.report import fmt
+    from monplan.lang.thresholds import Kind
 
     colours = {"noisy": "red", "never close": "yellow", "missing": "yellow", "error": "red", "no baseline": "yellow"}
     table = Table(title=f"Alerts from {result.start} to {result.end} ({result.since})")

@@ -14,7 +14,7 @@ from monplan.cli import output
 from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
 
 if TYPE_CHECKING:
-    from monplan.validate import Progress
+    from monplan.verify.validate import Progress
 
 
 class Format(str, Enum):
@@ -40,8 +40,8 @@ def validate(
 ) -> None:
     """Check the plan, then run promtool (and the other checkers that are installed) on its output;
     with --prometheus (or --live), check every row on a live Prometheus too."""
-    from monplan.validate import LiveOptions
-    from monplan.validate import validate as run_validate
+    from monplan.verify.validate import LiveOptions
+    from monplan.verify.validate import validate as run_validate
 
     targets = [t.value for t in target]
     options = LiveOptions(prometheus, since, at, deadline) if prometheus or live else None

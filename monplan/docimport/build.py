@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from monplan import naming
+from monplan.lang import naming
 from monplan.diagnostics import Diagnostic
 from monplan.docimport import words
 from monplan.docimport.catalogue import suggest

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from monplan.docimport.cells import snake
-from monplan.thresholds import Kind, parse_threshold
+from monplan.lang.thresholds import Kind, parse_threshold
 
 RATIO, SECONDS, NUMBER, ANY, RELATIVE = Kind.RATIO, Kind.SECONDS, Kind.NUMBER, Kind.ANY, Kind.RELATIVE
 COUNTS = (NUMBER, ANY)

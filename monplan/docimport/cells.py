@@ -2,7 +2,7 @@
 
 A threshold cell may say "≥ 99.9 %", "**> 500 ms** avg", "p95 above 2 seconds", "> 70% for
 10 minutes" or "Any failure"; each is rewritten into the threshold grammar of
-monplan/thresholds.py and must then parse there, or it is reported as unreadable.
+monplan/lang/thresholds.py and must then parse there, or it is reported as unreadable.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from monplan.docimport.outline import decoration_free
-from monplan.thresholds import ThresholdError, parse_threshold
+from monplan.lang.thresholds import ThresholdError, parse_threshold
 
 _WORD_OPS = (
     (re.compile(r"^(?:at least|no less than|not below|min(?:imum)?:?)\s+", re.I), ">="),

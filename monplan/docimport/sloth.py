@@ -26,10 +26,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from monplan import naming
+from monplan.lang import naming
 from monplan.diagnostics import Diagnostic
 from monplan.docimport.build import Imported
-from monplan.thresholds import format_decimal
+from monplan.lang.thresholds import format_decimal
 
 SPEC_VERSION = "prometheus/v1"
 _WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")

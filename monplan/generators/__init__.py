@@ -6,8 +6,8 @@ import importlib
 import os
 from typing import Callable, Iterable, Mapping, MutableMapping
 
-from monplan.model import Plan
-from monplan.spill import Files
+from monplan.model.plan import Plan
+from monplan.output.spill import Files
 
 # Module names under monplan.generators, in the order their files are listed.
 GENERATORS: tuple[str, ...] = ("schema", "rules", "rule_tests", "prometheus_config", "blackbox", "postgres_queries", "mtail",
@@ -43,7 +43,7 @@ def _merge(files: MutableMapping[str, bytes], produced: Mapping[str, bytes]) -> 
     clash = [path for path in produced if path in files]
     if clash:
         raise RuntimeError(f"generators disagree about {sorted(clash)}")
-    if isinstance(produced, Files):  # a kept file moves as it is, unread (monplan/unitcache.py)
+    if isinstance(produced, Files):  # a kept file moves as it is, unread (monplan/output/unitcache.py)
         for path in produced:
             files[path] = produced.kept(path) or produced[path]  # type: ignore[assignment]
     else:
@@ -66,7 +66,7 @@ def _worker_share(plan: Plan, into: MutableMapping[str, bytes] | None = None) ->
 
 
 def _units_seen(plan: Plan) -> dict[str, list[str]] | None:
-    from monplan import unitcache
+    from monplan.output import unitcache
 
     cache = unitcache.of(plan)
     return None if cache is None else cache.units
@@ -85,7 +85,7 @@ def _spilled_share(plan: Plan, shared: Files) -> object:
 
 
 def _parallel(plan: Plan) -> bool:
-    from monplan import forked
+    from monplan.generators import forked
 
     return (len(plan.alerts) >= PARALLEL_FROM and forked.available()
             and os.environ.get("MONPLAN_PARALLEL", "1") != "0")
@@ -94,9 +94,9 @@ def _parallel(plan: Plan) -> bool:
 def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     """Every generator's files, sorted by path; the same bytes however the work is split and
     wherever they are held (a dict, or a spill.Files for a large plan)."""
-    from monplan import forked
+    from monplan.generators import forked
 
-    from monplan import unitcache
+    from monplan.output import unitcache
 
     parallel = _parallel(plan)
     reusing = unitcache.of(plan) is not None  # files may be kept from the last build: a Files holds them

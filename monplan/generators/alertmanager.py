@@ -18,10 +18,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from monplan.gotemplate import expand_value
-from monplan.model import SEVERITIES, Alert, Plan
-from monplan.render import header, to_yaml
-from monplan.resolve import go_literal
+from monplan.lang.gotemplate import expand_value
+from monplan.model.plan import SEVERITIES, Alert, Plan
+from monplan.formats.render import header, to_yaml
+from monplan.model.resolve import go_literal
 from monplan.spec.delivery import AlertRouting, Receiver
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
@@ -114,7 +114,7 @@ def route_cases(plan: Plan) -> list[RouteCase]:
 
 
 def critical_window(plan: Plan) -> tuple[dt.datetime, dt.datetime] | None:
-    from monplan.schedule import period_window
+    from monplan.model.schedule import period_window
 
     routing = plan.spec.alert_routing
     if routing is None or routing.critical_period is None:
@@ -253,7 +253,7 @@ def receiver_config(receiver: Receiver) -> dict[str, Any]:
 def target_inhibitions(plan: Plan) -> list[dict[str, Any]]:
     """A job's targets down or missing explain the NoData alerts of the rows reading it: while
     its TargetDown or TargetMissing fires, they are held back (one rule per job read by a row)."""
-    from monplan.watches import JOBS_LABEL, KIND_LABEL, NO_DATA, TARGET_DOWN, TARGET_MISSING
+    from monplan.model.watches import JOBS_LABEL, KIND_LABEL, NO_DATA, TARGET_DOWN, TARGET_MISSING
 
     read = {job for watch in plan.watches if watch.kind == NO_DATA for job in watch.jobs}
     out = []

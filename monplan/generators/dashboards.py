@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.grafana.boards import Board, boards, stable_uid
-from monplan.model import Plan
-from monplan.render import header, to_json, to_yaml
+from monplan.model.boards import Board, boards, stable_uid
+from monplan.model.plan import Plan
+from monplan.formats.render import header, to_json, to_yaml
 
 PROVISIONING_DIR = "grafana/provisioning"
 
@@ -85,8 +85,8 @@ def no_env_expansion(data: Any) -> Any:
 def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
     """What a dashboard (part) is made of besides the plan's settings: the board and the rows
     it shows (a whole dashboard's firing panels list every alert of the plan, or its service)."""
-    from monplan.grafana.boards import row_items
-    from monplan.model import Alert
+    from monplan.model.boards import row_items
+    from monplan.model.plan import Alert
 
     inputs: list[object] = [(board.title, board.uid, board.link, board.description, board.groups, board.service,
                              board.part, board.parts, board.slices, board.stem)]
@@ -100,7 +100,7 @@ def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    from monplan.grafana.build import dashboard  # grafanalib: only when building
+    from monplan.generators.grafana.build import dashboard  # grafanalib: only when building
 
     source = plan.source
     every: list[Board] = boards(plan)
@@ -109,7 +109,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
 
     # grafanalib checks every attribute of every object it builds, and again on each copy; the
     # generated JSON is checked against Grafana's own schemas by the tests instead.
-    from monplan.unitcache import unit
+    from monplan.output.unitcache import unit
 
     files: dict[str, bytes] = {}
     links = [(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service) for b in every]

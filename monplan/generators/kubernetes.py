@@ -16,7 +16,7 @@ nests its route under a top-level route it does not set, so the plan's routing t
 not be the one Alertmanager runs; and its receivers take credentials as Secret key
 references that the operator copies into the configuration, where the plan keeps every
 credential in a file. The Secret carries the configuration the Prometheus target writes,
-each `*_file` read from the receivers' Secret the team creates (monplan.kubernetes).
+each `*_file` read from the receivers' Secret the team creates (monplan.formats.kubernetes).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-from monplan import naming
-from monplan.kubernetes import NAME_LIMIT, SECRETS_DIR, data_key, kib, mount_secret_files, object_name, stored_size
-from monplan.model import Plan
-from monplan.render import header, one_line, to_yaml
+from monplan.lang import naming
+from monplan.formats.kubernetes import NAME_LIMIT, SECRETS_DIR, data_key, kib, mount_secret_files, object_name, stored_size
+from monplan.model.plan import Plan
+from monplan.formats.render import header, one_line, to_yaml
 from monplan.spec.targets import NAME_MAX, PrometheusOperator
 
 OUT_DIR = "kubernetes"
@@ -132,7 +132,7 @@ def _secret_comment(plan: Plan, settings: PrometheusOperator, secret: dict[str, 
 
 
 def _dashboards(plan: Plan, settings: PrometheusOperator, files: dict[str, bytes]) -> list[tuple[str, str, dict[str, Any]]]:
-    from monplan.grafana.boards import DASHBOARDS_DIR as GRAFANA_DIR, boards
+    from monplan.model.boards import DASHBOARDS_DIR as GRAFANA_DIR, boards
 
     titles = {board.path: board.title for board in boards(plan)}
     out = []

@@ -8,7 +8,7 @@ First events: an unlabelled counter is exported at 0 as soon as mtail starts, so
 matching line is an increase Prometheus sees. Counters with labels have no series until a
 line creates one; each program therefore creates the label values the plan's alerts read,
 at 0, on the first line mtail reads from any file, and the rules for "Any" rows also count
-a series that appears above 0 (see monplan/first_event.py).
+a series that appears above 0 (see monplan/lang/first_event.py).
 
 Check: `mtail --compile_only --progs exporters/mtail`.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monplan.model import Plan
-from monplan.render import header, one_line
+from monplan.model.plan import Plan
+from monplan.formats.render import header, one_line
 from monplan.spec.collection import LogSource
 
 PROGRAMS_DIR = "exporters/mtail"

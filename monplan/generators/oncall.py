@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.escalation import ROLES, Step, delays_minutes, steps
-from monplan.model import SEVERITIES, Plan
-from monplan.render import header, to_yaml
-from monplan.schedule import Window, oncall_zone, repeats, shift_windows
+from monplan.model.escalation import ROLES, Step, delays_minutes, steps
+from monplan.model.plan import SEVERITIES, Plan
+from monplan.formats.render import header, to_yaml
+from monplan.model.schedule import Window, oncall_zone, repeats, shift_windows
 from monplan.spec.plan import Plan as Spec
 
 DIR = "oncall"
@@ -35,7 +35,7 @@ def schedule_name(spec: Spec, role: str) -> str:
 
 def _user(spec: Spec, name: str) -> dict[str, Any]:
     """A PagerDuty user_reference; the id when the plan knows it, else the name and email to look it up by."""
-    from monplan.ical import person
+    from monplan.formats.ical import person
 
     found = person(spec, name)
     out: dict[str, Any] = {"type": "user_reference"}
@@ -145,15 +145,15 @@ def _activity_rows(entries: list[Any]) -> list[dict[str, Any]]:
 
 def _local_window(plan: Plan) -> tuple[Any, Any] | None:
     from monplan.generators.alertmanager import critical_window
-    from monplan.schedule import zone
+    from monplan.model.schedule import zone
 
     window = critical_window(plan)
     return (window[0].astimezone(zone(plan.spec)), window[1].astimezone(zone(plan.spec))) if window else None
 
 
 def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
-    from monplan.checkins import schedule_entries
-    from monplan.markdown import render
+    from monplan.generators.checkins import schedule_entries
+    from monplan.formats.markdown import render
 
     spec = plan.spec
     chain = steps(spec)
@@ -167,8 +167,8 @@ def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    from monplan.checkins import schedule_entries
-    from monplan.ical import calendar, oncall_entries, shift_entries
+    from monplan.generators.checkins import schedule_entries
+    from monplan.formats.ical import calendar, oncall_entries, shift_entries
 
     spec = plan.spec
     source = plan.source

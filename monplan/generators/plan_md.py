@@ -5,7 +5,7 @@
 Every table (each row linking to its runbook and its dashboard panel, each threshold as the
 plan writes it) and every part of the document the plan holds: duration, schedule,
 procedures, focus areas, tools and dashboards, on-call rotation, escalation path, reports,
-refinement. Plan text is escaped Markdown (monplan/markdown.py). Values the importer would
+refinement. Plan text is escaped Markdown (monplan/formats/markdown.py). Values the importer would
 not find in the words (a cadence, an owner, a period's bounds, a shift's length) are stated,
 so `monplan import PLAN.md` gives back the plan's tables, schedule, rotation and escalation.
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from monplan import durations
-from monplan import markdown as md
+from monplan.lang import durations
+from monplan.formats import markdown as md
 from monplan.docimport import words
 from monplan.generators.runbooks import runbook_path
-from monplan.grafana.boards import Board, boards, boards_showing
-from monplan.model import Alert, Plan
+from monplan.model.boards import Board, boards, boards_showing
+from monplan.model.plan import Alert, Plan
 
 PATH = "PLAN.md"
 TITLE = "Post-Deployment Monitoring Plan"
@@ -34,8 +34,8 @@ _PHASES = (("immediate_actions", "Immediate Actions"), ("decision_points", "Deci
 def _panel_ids(plan: Plan, board: Board, files: dict[str, bytes]) -> dict[tuple[str, str], int]:
     """(row title, panel title) -> panel id, from the dashboard JSON the build produced (or,
     for a dashboard kept from the last build, as the last build read them)."""
-    from monplan import unitcache
-    from monplan.spill import Files
+    from monplan.output import unitcache
+    from monplan.output.spill import Files
 
     reuse = unitcache.of(plan)
     if reuse is None or not isinstance(files, Files) or board.path not in files:

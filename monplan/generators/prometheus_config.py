@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monplan.generators.rules import rule_file_paths
-from monplan.model import Plan
-from monplan.render import header, to_yaml
+from monplan.model.plan import Plan
+from monplan.formats.render import header, to_yaml
 from monplan.spec.collection import Application, Collection, Probe
 
 CONFIG_PATH = "prometheus/prometheus.yml"

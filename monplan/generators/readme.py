@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 
-from monplan import markdown as md
-from monplan.grafana.boards import boards
-from monplan.model import Plan
-from monplan.render import one_line
+from monplan.formats import markdown as md
+from monplan.model.boards import boards
+from monplan.model.plan import Plan
+from monplan.formats.render import one_line
 
 README = "README.md"
 
@@ -59,8 +59,8 @@ def generate(plan: Plan, files: dict[str, bytes]) -> dict[str, bytes]:
                   "`grafana/provisioning/` (dashboards provider and data sources).", ""]
     titles = {board.path: board.title for board in every}
     lines += ["## What is here", "", "| file | what it is |", "|---|---|"]
-    from monplan import unitcache
-    from monplan.spill import Files
+    from monplan.output import unitcache
+    from monplan.output.spill import Files
 
     reuse = unitcache.of(plan)
     def line(path: str) -> str:

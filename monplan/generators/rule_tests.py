@@ -16,13 +16,13 @@ import posixpath
 from decimal import Decimal
 from typing import Any
 
-from monplan import durations
+from monplan.lang import durations
 from monplan.generators.rules import rule_file_path
-from monplan.gotemplate import expand_value
-from monplan.model import Alert, Plan, Watch
-from monplan.render import header, to_yaml
-from monplan.thresholds import Kind, format_decimal
-from monplan.unitcache import unit
+from monplan.lang.gotemplate import expand_value
+from monplan.model.plan import Alert, Plan, Watch
+from monplan.formats.render import header, to_yaml
+from monplan.lang.thresholds import Kind, format_decimal
+from monplan.output.unitcache import unit
 
 TESTS_DIR = "prometheus/tests"
 BASELINE = Decimal(1024)  # a power of two: factor * baseline is exact in float64
@@ -272,7 +272,7 @@ def no_data_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]
 def target_tests(watches: list[Watch], interval_ms: int) -> list[dict[str, Any]]:
     """Two groups for the collection jobs' alerts: TargetDown with a target answering up == 0,
     TargetMissing with the job's up series gone (TargetDown must stay quiet then: no double page)."""
-    from monplan.watches import TARGET_DOWN, TARGET_MISSING
+    from monplan.model.watches import TARGET_DOWN, TARGET_MISSING
 
     groups = []
     for kind, title in ((TARGET_DOWN, "each TargetDown alert stays quiet while its job's target is up, fires once "
@@ -325,8 +325,8 @@ def raw_query_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any
     """Groups proving that the queries of a known shape compute their value: the raw series the
     query reads go in, the row's own recording rule computes the recorded value, and it must
     equal what the shape says (within 1e-9, as rate() extrapolates in float64). Rows sharing a
-    metric go in different groups, where their series cannot mix (monplan/query_shapes.py)."""
-    from monplan.query_shapes import raw_case
+    metric go in different groups, where their series cannot mix (monplan/lang/query_shapes.py)."""
+    from monplan.lang.query_shapes import raw_case
 
     groups: list[tuple[set[str], list[dict[str, str]], list[dict[str, Any]], list[str], int]] = []
     for alert in alerts:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from monplan import naming
-from monplan.first_event import recorded_query
-from monplan.model import Alert, Plan, Watch
-from monplan.render import header, to_yaml
-from monplan.resolve import go_literal
-from monplan.slo import WINDOWS, BurnAlert, Slo, consumed_expr
-from monplan.thresholds import format_decimal
-from monplan.unitcache import unit
+from monplan.lang import naming
+from monplan.lang.first_event import recorded_query
+from monplan.model.plan import Alert, Plan, Watch
+from monplan.formats.render import header, to_yaml
+from monplan.model.resolve import go_literal
+from monplan.model.slo import WINDOWS, BurnAlert, Slo, consumed_expr
+from monplan.lang.thresholds import format_decimal
+from monplan.output.unitcache import unit
 
 RULES_DIR = "prometheus/rules"
 
@@ -35,7 +35,7 @@ def rules_for(alert: Alert) -> list[dict[str, Any]]:
     if alert.slo is not None:
         return slo_rules(alert, alert.slo)
     # "Any" rows also count counter series that appear above zero, so the first event is
-    # never missed (monplan/first_event.py explains how and why).
+    # never missed (monplan/lang/first_event.py explains how and why).
     stamp = alert.record_labels  # a per-service row's series carry its service
     rules: list[dict[str, Any]] = [_record(alert.record, recorded_query(alert), stamp)]
     if alert.baseline_record and alert.baseline_expr:
@@ -54,7 +54,7 @@ def rules_for(alert: Alert) -> list[dict[str, Any]]:
 def slo_rules(alert: Alert, slo: Slo) -> list[dict[str, Any]]:
     """An SLO row's rules: the error ratio per window and over the period, the objective, the
     budget, the budget remaining, the row's value (good share over 5m), FastBurn, SlowBurn
-    and the NoData alert (monplan/slo.py says why these shapes; they are Sloth's)."""
+    and the NoData alert (monplan/model/slo.py says why these shapes; they are Sloth's)."""
     stamp = alert.record_labels
     rules = [_record(slo.ratio_series(window), slo.ratio_expr(window), stamp) for window in WINDOWS]
     rules.append(_record(slo.total_series, slo.total_expr(), stamp))
@@ -112,7 +112,7 @@ def burn_annotations(alert: Alert, slo: Slo, burn: BurnAlert) -> dict[str, str]:
 
 
 def watch_rule(watch: Watch) -> dict[str, Any]:
-    """The alerting rule of a NoData or target alert (monplan/watches.py says why these exprs)."""
+    """The alerting rule of a NoData or target alert (monplan/model/watches.py says why these exprs)."""
     return {"alert": watch.name, "expr": watch.expr, "for": watch.for_, "labels": dict(watch.labels),
             "annotations": dict(watch.annotations)}
 

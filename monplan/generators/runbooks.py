@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.escalation import delays_minutes, steps
-from monplan.gotemplate import expand_value
-from monplan.model import Alert, Plan, Watch
-from monplan.thresholds import format_decimal
-from monplan.unitcache import unit
+from monplan.model.escalation import delays_minutes, steps
+from monplan.lang.gotemplate import expand_value
+from monplan.model.plan import Alert, Plan, Watch
+from monplan.lang.thresholds import format_decimal
+from monplan.output.unitcache import unit
 
 DIR = "runbooks"
 TEMPLATE = "runbook.md.j2"
@@ -63,7 +63,7 @@ def _receiver(routing: Any, name: str) -> dict[str, str]:
 
 
 def _dashboards(plan: Plan, alert: Alert) -> list[dict[str, str]]:
-    from monplan.grafana.boards import boards_showing
+    from monplan.model.boards import boards_showing
 
     return [{"title": board.title, "link": board.link} for board in boards_showing(plan).get(id(alert), [])]
 
@@ -104,7 +104,7 @@ def watch_context(plan: Plan, watch: Watch, copies: list[Watch]) -> dict[str, An
 def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     """One runbook per alert name; the copies of a per-service row share it, listed per service.
     With part=(k, n), only every n-th runbook from the k-th: n processes share the work."""
-    from monplan.markdown import render
+    from monplan.formats.markdown import render
 
     by_name: dict[str, list[Alert]] = {}
     for alert in plan.alerts:

@@ -19,9 +19,9 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from monplan import durations
-from monplan.model import Plan
-from monplan.render import header, one_line
+from monplan.lang import durations
+from monplan.model.plan import Plan
+from monplan.formats.render import header, one_line
 from monplan.spec.types import PLACEHOLDER
 
 OUT = "schedules"

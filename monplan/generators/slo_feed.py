@@ -31,8 +31,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from monplan.slo import WINDOWS, BurnAlert, Slo, le_matcher
-from monplan.thresholds import format_decimal
+from monplan.model.slo import WINDOWS, BurnAlert, Slo, le_matcher
+from monplan.lang.thresholds import format_decimal
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -234,7 +234,7 @@ def raw_series(slo: Slo) -> tuple[Raw, ...] | None:
     """The counters that feed the SLI's queries, or None for a shape monplan cannot feed."""
     errors, good, total, buckets = (slo.field(key) for key in ("errors", "good", "total", "buckets"))
     if slo.kind == "latency":
-        from monplan.slo import _SELECTOR
+        from monplan.model.slo import _SELECTOR
 
         match = _SELECTOR.match(buckets or "")
         found = _sum_of_rate(f"sum(rate({buckets}[${{window}}]))") if match else None

@@ -5,7 +5,7 @@ custom SQL the database focus areas need), blackbox probes and the log files mta
 Secrets never appear here: the database DSN is a file path. Checks that need only this
 subtree (unique job names, probe timeouts, read-only SQL, mtail patterns) live on the
 models, so errors point at the plan line; checks across the plan (do the queries' metrics
-have a source?) are in monplan/collection.py.
+have a source?) are in monplan/checks/sources.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from monplan import durations
+from monplan.lang import durations
 from monplan.spec.collection_types import (
     METRIC_PATTERN, MODULE, PROBERS, HostPorts, JobName, MetricName, ReadOnlySQL, Regex, check_regex, host_ports,
     metric_name,

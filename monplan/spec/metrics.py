@@ -45,7 +45,7 @@ class AlertFields(Spec):
 
 
 def _check_sli_query(value: str) -> str:
-    from monplan.slo import WINDOW_VARIABLE
+    from monplan.model.slo import WINDOW_VARIABLE
 
     if WINDOW_VARIABLE not in value:
         raise ValueError("the query has no ${window}; expected a range such as "
@@ -55,7 +55,7 @@ def _check_sli_query(value: str) -> str:
 
 
 def _check_latency(value: str) -> str:
-    from monplan.thresholds import Kind, ThresholdError, parse_threshold
+    from monplan.lang.thresholds import Kind, ThresholdError, parse_threshold
 
     try:
         parsed = parse_threshold(f"<{value}") if isinstance(value, str) else None
@@ -67,7 +67,7 @@ def _check_latency(value: str) -> str:
 
 
 def _check_buckets(value: str) -> str:
-    from monplan.slo import bucket_problem
+    from monplan.model.slo import bucket_problem
 
     problem = bucket_problem(value)
     if problem:
@@ -76,7 +76,7 @@ def _check_buckets(value: str) -> str:
 
 
 def _check_period(value: str) -> str:
-    from monplan import durations
+    from monplan.lang import durations
 
     if durations.parse_ms(value) < 86_400_000:
         raise ValueError(f'the SLO period "{value}" is shorter than a day; expected a period such as "30d" or "28d"')

@@ -85,7 +85,7 @@ class Tool(Spec):
 
 
 def _check_dashboard_query(value: str) -> str:
-    from monplan.grafana.macros import check
+    from monplan.lang.promql import check
 
     return check(value)
 

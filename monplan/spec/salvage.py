@@ -24,7 +24,7 @@ _ROUNDS = 8  # a value set aside can make its mapping incomplete; a few rounds s
 
 def cross_reference_problems(located: Located) -> list[Diagnostic]:
     """The problems resolving the plan finds once its invalid values are set aside."""
-    from monplan.resolve import resolve
+    from monplan.model.resolve import resolve
     from monplan.spec.check import _data_path
     from monplan.spec.plan import Plan
 

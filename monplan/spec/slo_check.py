@@ -12,7 +12,7 @@ from typing import Any
 
 from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.spec.loader import Located
-from monplan.thresholds import Kind, ThresholdError, parse_threshold
+from monplan.lang.thresholds import Kind, ThresholdError, parse_threshold
 
 _OTHER_VARIABLE = re.compile(r"\$\{(?!window\})[^}]*\}")
 _SLI = 'expected errors: (or good:) with total:, or latency: with buckets:'

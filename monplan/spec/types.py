@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from monplan import durations, naming
-from monplan.thresholds import parse_threshold
+from monplan.lang import durations
+from monplan.lang import naming
+from monplan.lang.thresholds import parse_threshold
 
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]")
 
@@ -164,7 +165,7 @@ PlanDate = Annotated[dt.date, AfterValidator(check_year)]
 
 
 def _check_unit(value: str) -> str:
-    from monplan.units import grafana_unit
+    from monplan.lang.units import grafana_unit
 
     return grafana_unit(value)
 

@@ -18,7 +18,7 @@ import yaml
 
 from monplan.diagnostics import Diagnostic
 from monplan.generators.alertmanager import CONFIG_PATH, RouteCase, route_cases
-from monplan.model import Plan
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 
 PACKAGE_HINT = "amtool is not installed; install Debian's prometheus-alertmanager package (apt-get install prometheus-alertmanager)"

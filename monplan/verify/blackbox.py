@@ -8,7 +8,7 @@ from pathlib import Path
 
 from monplan.diagnostics import Diagnostic
 from monplan.generators.blackbox import CONFIG_PATH
-from monplan.model import Plan
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 
 TOOL = "prometheus-blackbox-exporter"

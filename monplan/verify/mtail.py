@@ -9,7 +9,7 @@ from pathlib import Path
 
 from monplan.diagnostics import Diagnostic
 from monplan.generators.mtail import PROGRAMS_DIR
-from monplan.model import Plan
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 
 PACKAGE_HINT = "mtail is not installed; install Debian's mtail package (apt-get install mtail)"

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from monplan.diagnostics import Diagnostic
-from monplan.model import Plan
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 
 PACKAGE_HINT = "promtool is not installed; install Debian's prometheus package (apt-get install prometheus)"
@@ -109,8 +109,8 @@ def check(plan: Plan, files: dict[str, bytes]) -> list[CheckResult]:
 def _query_coverage(plan: Plan) -> CheckResult:
     """Which rows' queries the tests feed raw series (a wrong query fails them), and which are
     only checked against their recorded series (the comparison is proven, not the query)."""
-    from monplan import durations
-    from monplan.query_shapes import recorded_only
+    from monplan.lang import durations
+    from monplan.lang.query_shapes import recorded_only
 
     raw, recorded = recorded_only(plan.alerts, durations.parse_ms(plan.evaluation_interval) / 1000)
     names = list(dict.fromkeys(a.name for a in recorded))

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from monplan.diagnostics import Diagnostic
-from monplan.model import Plan
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 from monplan.verify.promtool import PACKAGE_HINT, write_tree
 

@@ -21,8 +21,8 @@ import yaml
 
 from monplan.diagnostics import Diagnostic
 from monplan.generators import kubernetes, mimir
-from monplan.kubernetes import kib, stored_size
-from monplan.model import Plan
+from monplan.formats.kubernetes import kib, stored_size
+from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 from monplan.verify.promtool import PACKAGE_HINT, _failures, _rule_count, _trace, write_tree
 

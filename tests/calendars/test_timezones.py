@@ -119,7 +119,7 @@ def test_vobject_reads_every_occurrence_at_its_local_time(built: tuple[str, Path
 def test_each_observance_is_a_yearly_rule_unless_none_fits(zone: str) -> None:
     """Yearly RRULEs where the zone has a rule; one observance per change, said in a COMMENT,
     only where none fits (Morocco's changes follow Ramadan); never an RDATE list."""
-    from monplan.vtimezone import RDATE_NOTE, vtimezone_lines
+    from monplan.formats.vtimezone import RDATE_NOTE, vtimezone_lines
 
     lines = vtimezone_lines(zone, 2026)
     assert not any(line.startswith("RDATE") for line in lines)

@@ -38,7 +38,7 @@ def write_plan(folder: Path, data: dict[str, Any], name: str = "plan.yaml") -> P
 
 def build_files(plan_path: Path) -> dict[str, bytes]:
     """What `monplan build` produces for a plan, in-process."""
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     return render(load_plan(plan_path))
 

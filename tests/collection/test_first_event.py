@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from monplan.first_event import catch_new_series
+from monplan.lang.first_event import catch_new_series
 
 from .conftest import build_files
 
@@ -27,7 +27,7 @@ def test_only_increase_of_a_plain_selector_is_rewritten() -> None:
 
 def test_every_any_row_of_the_plan_records_the_first_event_safe_query() -> None:
     from conftest import ROOT
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     plan = load_plan(ROOT / "plan.yaml")
     files = build_files(ROOT / "plan.yaml")

@@ -14,7 +14,7 @@ from .conftest import plan_data, write_plan
 
 
 def _load(tmp_path: Path, change: Callable[[dict[str, Any]], None]):
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     data = plan_data()
     change(data)
@@ -32,7 +32,7 @@ def _line_of(path: Path, text: str) -> int:
 
 
 def test_the_repository_plan_has_a_source_for_every_metric_its_queries_read(tmp_path: Path) -> None:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from conftest import ROOT
 
     plan = load_plan(ROOT / "plan.yaml")
@@ -154,7 +154,7 @@ def test_a_metric_served_by_another_job_than_the_query_selects_gets_a_warning(tm
 
 
 def test_a_plan_without_collection_builds_no_collection_outputs(tmp_path: Path) -> None:
-    from monplan.build import render
+    from monplan.app.pipeline import render
 
     plan = _load(tmp_path, lambda data: data.pop("collection"))
     files = render(plan)

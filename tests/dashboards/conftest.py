@@ -20,7 +20,7 @@ DASHBOARDS = "grafana/dashboards/"
 
 
 def build_files(plan: Path = ROOT / "plan.yaml") -> dict[str, bytes]:
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     return render(load_plan(plan))
 

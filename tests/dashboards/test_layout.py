@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monplan.grafana.layout import place_row
+from monplan.generators.grafana.layout import place_row
 from tests.conftest import ROOT
 from tests.dashboards.test_schema import DASHBOARD_FILES
 

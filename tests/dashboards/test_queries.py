@@ -18,7 +18,7 @@ import promql_parser as pp
 import pytest
 import yaml
 
-from monplan.grafana.macros import substitute
+from monplan.lang.promql import substitute
 from tests.dashboards.conftest import panels_of
 from tests.dashboards.test_schema import DASHBOARD_FILES
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from monplan.grafana.boards import MAX_PANELS
+from monplan.model.boards import MAX_PANELS
 from tests.dashboards.conftest import DASHBOARDS, build_files, panels_of
 from tests.dashboards.test_schema import definition, problems, schema
 

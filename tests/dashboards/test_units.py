@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monplan.grafana.boards import stable_uid
-from monplan.grafana.macros import check, filter_by, grouped_by
-from monplan.grafana.normalise import normalise
+from monplan.model.boards import stable_uid
+from monplan.lang.promql import check, filter_by, grouped_by
+from monplan.generators.grafana.normalise import normalise
 from tests.conftest import ROOT
 from tests.dashboards.conftest import build_files
 
@@ -81,7 +81,7 @@ def test_dashboard_queries_may_use_grafana_macros_but_must_still_be_promql():
 
 
 def test_a_view_query_that_does_not_parse_is_a_plan_error_at_its_line(tmp_path):
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
 
     plan = yaml.safe_load((ROOT / "plan.yaml").read_text(encoding="utf-8"))

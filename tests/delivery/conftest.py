@@ -95,7 +95,7 @@ def line_of(text: str, needle: str) -> int:
 
 def compile_plan(tmp_path: Path, text: str) -> Any:
     """The compiled plan of `text`; raises PlanError with the diagnostics."""
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
@@ -114,14 +114,14 @@ def plan_problems(tmp_path: Path, text: str) -> list[Any]:
 
 @pytest.fixture(scope="session")
 def repo_plan() -> Any:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     return load_plan(ROOT / "plan.yaml")
 
 
 @pytest.fixture(scope="session")
 def repo_files(repo_plan: Any) -> dict[str, bytes]:
-    from monplan.build import render
+    from monplan.app.pipeline import render
 
     return render(repo_plan)
 

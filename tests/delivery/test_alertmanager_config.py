@@ -63,7 +63,7 @@ def test_high_alerts_page_the_on_call_engineer_and_are_not_limited_in_time(tmp_p
 
 
 def test_timings_are_the_plans_or_sensible_defaults_faster_for_higher_priorities(tmp_path: Path) -> None:
-    from monplan.durations import parse_ms
+    from monplan.lang.durations import parse_ms
 
     text = PLAN.replace("critical: {receivers: [chat, team-pager]}",
                         "critical: {receivers: [chat, team-pager], group_wait: 5s, repeat_interval: 30m}")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _payload(watch: Any, **series: str) -> dict[str, Any]:
-    from monplan.gotemplate import expand_value
+    from monplan.lang.gotemplate import expand_value
 
     labels = {key: expand_value(value, 1.0, series) for key, value in watch.labels}
     return {"labels": {**series, **labels, "alertname": watch.name},

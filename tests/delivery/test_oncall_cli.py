@@ -80,7 +80,7 @@ def test_a_time_oncall_cannot_read_is_a_usage_error() -> None:
 
 
 def test_oncall_says_whether_medium_alerts_are_held_and_the_critical_period_is_on(tmp_path: Path) -> None:
-    from monplan.oncall_status import parse_moment, status
+    from monplan.model.oncall_status import parse_moment, status
 
     spec = compile_plan(tmp_path, PLAN).spec
     wednesday_noon = status(spec, parse_moment(spec, "2026-11-25 12:00"))
@@ -100,7 +100,7 @@ def test_oncall_help_is_instant_it_imports_no_heavy_library() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and "--at" in proc.stdout
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    heavy = ("icalendar", "jinja2", "yaml", "monplan.spec", "monplan.generators", "monplan.oncall_status")
+    heavy = ("icalendar", "jinja2", "yaml", "monplan.spec", "monplan.generators", "monplan.model.oncall_status")
     assert sorted(name for name in imported if name.startswith(heavy)) == []
 
 

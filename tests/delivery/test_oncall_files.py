@@ -189,7 +189,7 @@ def _restricted_user(layers: list[dict], moment: dt.datetime) -> list[str]:
 
 
 def test_a_weekly_rotations_pagerduty_layers_put_exactly_the_shifts_primary_on_call_every_hour_for_five_weeks(tmp_path: Path) -> None:
-    from monplan.schedule import on_call_at
+    from monplan.model.schedule import on_call_at
 
     text = (ROOT / "plan.yaml").read_text()
     plan = compile_plan(tmp_path, text)

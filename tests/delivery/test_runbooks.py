@@ -107,7 +107,7 @@ def test_plan_text_with_markdown_or_html_in_it_renders_exactly_as_written(tmp_pa
 
 
 def test_a_query_with_backticks_cannot_close_its_code_block_early(tmp_path: Path) -> None:
-    from monplan.markdown import fence
+    from monplan.formats.markdown import fence
 
     block = fence("up\n```\n# not a heading\n````", "promql")
     page = html(block)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_monplan
-from monplan.build import load_plan
+from monplan.app.pipeline import load_plan
 from monplan.docimport.cells import read_priority, read_threshold
-from monplan.thresholds import parse_threshold
+from monplan.lang.thresholds import parse_threshold
 
 DOCUMENTS = Path(__file__).parent / "documents"
 DEPLOYED = "2026-11-25T09:00:00+01:00"

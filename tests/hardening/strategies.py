@@ -27,7 +27,7 @@ def text(min_words: int = 1, max_words: int = 3) -> st.SearchStrategy[str]:
 
 def unique_texts(count: int) -> st.SearchStrategy[list[str]]:
     """Distinct texts, also distinct in their letters (receiver names, titles, people)."""
-    from monplan import naming
+    from monplan.lang import naming
 
     return st.lists(text(1, 3), min_size=count, max_size=count, unique_by=lambda t: naming.slug(t))
 

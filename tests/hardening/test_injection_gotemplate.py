@@ -109,7 +109,7 @@ def test_alertmanager_renders_channels_titles_and_addresses_as_the_plan_wrote_th
 @pytest.mark.parametrize("text", CORPUS)
 def test_go_literal_prints_the_text_through_go(text: str, tmp_path: Path) -> None:
     """The escaping function itself, each text alone and between other text, rendered by Go."""
-    from monplan.resolve import go_literal
+    from monplan.model.resolve import go_literal
 
     amtool = require_tool("amtool")
     for sample in (text, f"a{text}b", f"{{{text}}}", text * 2):

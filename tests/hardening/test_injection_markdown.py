@@ -219,7 +219,7 @@ def test_the_corpus_is_recognised_as_markup_when_written_raw() -> None:
 
 
 def test_the_escaper_keeps_every_payload_literal() -> None:
-    from monplan import markdown as md
+    from monplan.formats import markdown as md
 
     for payload in PAYLOADS:
         document = f"Intro {md.text(payload)}\n\n| a | b |\n|---|---|\n| {md.text(payload)} | {md.code(payload, cell=True)} |\n"
@@ -384,7 +384,7 @@ def test_http_links_are_accepted(url: str, tmp_path: Path) -> None:
 
 def test_links_in_markdown_are_never_another_scheme() -> None:
     """The second line of defence: a link whose target is not http(s), mailto or relative is text."""
-    from monplan import markdown as md
+    from monplan.formats import markdown as md
 
     for target in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:x", "\tjavascript:x", "data:text/html,x",
                    "vbscript:x", "file:///etc/passwd"):

@@ -19,8 +19,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monplan import yamlfast
-from monplan.render import NEEDS_ESCAPE, to_yaml
+from monplan.formats import yamlfast
+from monplan.formats.render import NEEDS_ESCAPE, to_yaml
 from tests.conftest import CASES, require_tool, run_monplan, tree
 from tests.hardening.conftest import run
 

@@ -60,7 +60,7 @@ def test_mtail_counts_lines_of_hostile_paths_and_labels_them_with_the_component_
 
 @pytest.mark.parametrize("component", ["back\\slash", "two\nlines"])
 def test_a_component_mtail_cannot_write_is_refused_at_its_line(tmp_path: Path, component: str) -> None:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
 
     plan = tmp_path / "plan.yaml"

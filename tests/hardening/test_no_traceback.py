@@ -91,7 +91,7 @@ def test_the_largest_duration_monplan_accepts_is_the_largest_promtool_accepts(tm
     """The limit is Go's, proven on promtool: monplan accepts exactly what promtool accepts."""
     import subprocess
 
-    from monplan.durations import MAX_MS, DurationError, format_ms, parse_ms
+    from monplan.lang.durations import MAX_MS, DurationError, format_ms, parse_ms
 
     for ms, accepted in ((MAX_MS, True), (MAX_MS + 1, False)):
         rules = tmp_path / "rules.yml"

@@ -123,7 +123,7 @@ def test_the_file_by_file_fallback_never_deletes_or_writes_through_a_link(
     files are replaced one by one; a link to a folder is refused there too, nothing deleted."""
     from typer.testing import CliRunner
 
-    from monplan import writer
+    from monplan.output import writer
     from monplan.cli import app
 
     plan = tmp_path / "plan.yaml"
@@ -375,7 +375,7 @@ def test_a_build_that_wrote_files_one_by_one_never_says_nothing_was_written(
     after the first file replaced."""
     from typer.testing import CliRunner
 
-    from monplan import writer
+    from monplan.output import writer
     from monplan.cli import app
 
     plan = tmp_path / "plan.yaml"

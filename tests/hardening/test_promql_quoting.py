@@ -20,8 +20,8 @@ def _series(name: str, labels: dict[str, str]) -> str:
 
 def test_the_reports_selector_matches_exactly_the_alerts_of_the_plans_service(tmp_path: Path) -> None:
     promtool = require_tool("promtool")
-    from monplan.build import load_plan
-    from monplan.report.episodes import alert_selector
+    from monplan.app.pipeline import load_plan
+    from monplan.live.report.episodes import alert_selector
 
     plan = load_plan(HOSTILE)
     service = plan.spec.defaults.labels["service"]
@@ -47,7 +47,7 @@ def test_every_dashboard_query_of_the_hostile_plan_is_promql_prometheus_reads(ho
     """Panels keep the plan's label values and Grafana's macros; with the macros substituted as
     Grafana does, real Prometheus parses every query."""
     promtool = require_tool("promtool")
-    from monplan.grafana.macros import substitute
+    from monplan.lang.promql import substitute
 
     exprs: list[str] = []
     for path in hostile.paths("grafana/dashboards/"):

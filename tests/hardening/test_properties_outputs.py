@@ -60,7 +60,7 @@ def _dashboard_problems(files: dict[str, bytes]) -> list[str]:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=RELAXED)
 @given(full_plans())
 def test_any_valid_plan_builds_output_that_the_real_tools_and_schemas_accept(document: dict) -> None:
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -156,7 +156,7 @@ def mutated(draw) -> dict:
 @settings(max_examples=MUTATIONS, deadline=None, suppress_health_check=RELAXED)
 @given(mutated())
 def test_any_structural_mutation_of_a_valid_plan_builds_or_fails_with_located_messages(document: dict) -> None:
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
     from monplan.diagnostics import PlanError
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -61,7 +61,7 @@ def secret_keys(data: Any, path: str = "") -> Iterator[str]:
 def built(plan: str) -> dict[str, bytes]:
     from pathlib import Path
 
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     return render(load_plan(Path(plan)))
 

@@ -39,7 +39,7 @@ def plan(tmp_path: Path) -> Path:
 
 
 def _alert_name(plan: Path) -> str:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
 
     return load_plan(plan).alerts[0].name
 

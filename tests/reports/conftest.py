@@ -67,7 +67,7 @@ def _seconds(text: str | None) -> float:
 
 @pytest.fixture(scope="session")
 def built() -> dict[str, bytes]:
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     return render(load_plan(PLAN))
 

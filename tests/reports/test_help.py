@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT
 
-HEAVY = ("matplotlib", "jinja2", "ruamel", "numpy", "yaml", "monplan.spec", "monplan.report", "monplan.tune",
-         "monplan.prometheus_api", "monplan.generators")
+HEAVY = ("matplotlib", "jinja2", "ruamel", "numpy", "yaml", "monplan.spec", "monplan.live.report", "monplan.live.tune",
+         "monplan.live.prometheus_api", "monplan.generators")
 
 
 @pytest.mark.parametrize("command", ["report", "tune"])

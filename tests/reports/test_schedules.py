@@ -136,7 +136,7 @@ def _shell(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
 @pytest.mark.e2e
 def test_the_scheduled_commands_write_their_reports(prometheus: Server, tmp_path: Path) -> None:
     """The units' and the workflow's commands, run as written, against a Prometheus."""
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
 
     text = PLAN.read_text()
     assert "prometheus_url: " in text
@@ -177,7 +177,7 @@ def test_the_scheduled_commands_write_their_reports(prometheus: Server, tmp_path
 
 
 def test_placeholder_times_schedule_nothing_for_that_job(tmp_path: Path) -> None:
-    from monplan.build import load_plan
+    from monplan.app.pipeline import load_plan
     from monplan.generators.schedules import generate
 
     text = PLAN.read_text()

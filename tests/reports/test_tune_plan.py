@@ -7,7 +7,7 @@ from reports.conftest import PLAN
 
 def test_a_copy_without_suggestions_is_the_plan_byte_for_byte(tmp_path) -> None:
     """The round trip itself changes nothing: comments, quotes, flow maps and block scalars stay."""
-    from monplan.tune_plan import write_plan
+    from monplan.live.tune_plan import write_plan
 
     copy = tmp_path / "copy.yaml"
     changed, problems = write_plan(PLAN, copy, [], "nothing")
@@ -20,7 +20,7 @@ def test_the_round_trip_keeps_every_golden_plan_s_data_and_comments(tmp_path) ->
     lines ({metric: ..., \\n query: ...}) comes back on one line, same data."""
     import yaml
 
-    from monplan.tune_plan import write_plan
+    from monplan.live.tune_plan import write_plan
     from reports.conftest import ROOT
 
     plans = sorted((ROOT / "tests" / "cases" / "valid").glob("*/plan.yaml"))

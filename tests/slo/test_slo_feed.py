@@ -13,7 +13,7 @@ from conftest import run_monplan
 
 from monplan.generators import slo_feed
 from monplan.generators.slo_feed import _labels, counter_notation, just_above, just_below
-from monplan.slo import Slo, burn_alerts, sli_templates
+from monplan.model.slo import Slo, burn_alerts, sli_templates
 
 
 def _slo(kind: str = "errors", period: str = "30d", objective: str = "0.999", **sli: str) -> Slo:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from monplan.slo import (
+from monplan.model.slo import (
     bucket_problem,
     bucket_selector,
     burn_alerts,
@@ -14,7 +14,7 @@ from monplan.slo import (
     le_matcher,
     sli_templates,
 )
-from monplan.thresholds import parse_threshold
+from monplan.lang.thresholds import parse_threshold
 
 
 def test_the_budget_of_99_9_percent_is_exactly_one_thousandth() -> None:

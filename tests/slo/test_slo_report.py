@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from conftest import CASES
 
-from monplan.build import load_plan
-from monplan.prometheus_api import Series
-from monplan.report.build import build_report
-from monplan.report.render import as_dict, render
-from monplan.report.window import make_window
+from monplan.app.pipeline import load_plan
+from monplan.live.prometheus_api import Series
+from monplan.live.report.build import build_report
+from monplan.live.report.render import as_dict, render
+from monplan.live.report.window import make_window
 
 REPORTING = """
 reporting:
@@ -78,8 +78,8 @@ class FakeWithSli(FakePrometheus):
 
 
 def test_tune_reports_slo_rows_without_suggesting_a_looser_objective(tmp_path: Path) -> None:
-    from monplan.report.rows import Fetcher
-    from monplan.tune import tune
+    from monplan.live.report.rows import Fetcher
+    from monplan.live.tune import tune
 
     plan = load_plan(CASES / "valid" / "slo" / "plan.yaml")
     window = make_window(86_400, 1_780_000_000, 60, ZoneInfo("UTC"))

@@ -187,7 +187,7 @@ def test_a_section_too_big_for_one_object_is_split_and_no_object_passes_the_limi
 def test_validate_passes_the_split_rules_and_the_dashboard_split_into_parts(
         split_build: tuple[Path, dict[str, bytes]]) -> None:
     require_tool("promtool")
-    from monplan.build import load_plan, render
+    from monplan.app.pipeline import load_plan, render
     from monplan.verify.targets import check
 
     plan = load_plan(split_build[0])

@@ -1,6 +1,6 @@
 import pytest
 
-from monplan.durations import DurationError, canonical, parse_ms
+from monplan.lang.durations import DurationError, canonical, parse_ms
 
 
 @pytest.mark.parametrize(("text", "ms"), [("5m", 300_000), ("1h30m", 5_400_000), ("7d", 604_800_000), ("1w", 604_800_000),

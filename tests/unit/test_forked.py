@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monplan import forked, generators
-from monplan.build import load_plan, render
+from monplan import generators
+from monplan.generators import forked
+from monplan.app.pipeline import load_plan, render
 
 ROOT = Path(__file__).resolve().parents[2]
 

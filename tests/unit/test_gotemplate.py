@@ -2,7 +2,7 @@
 
 import pytest
 
-from monplan.gotemplate import expand_value, humanize, humanize_duration, humanize_percentage
+from monplan.lang.gotemplate import expand_value, humanize, humanize_duration, humanize_percentage
 
 
 @pytest.mark.parametrize(("value", "text"), [(0.9985, "99.85%"), (0.0015, "0.15%"), (1.0, "100%"), (0.00005, "0.005%")])

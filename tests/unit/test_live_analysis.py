@@ -3,7 +3,7 @@ value reaches the threshold, or a rate of it), and the labels it groups or match
 
 from __future__ import annotations
 
-from monplan.live import analyse
+from monplan.live.queries import analyse
 
 
 def _selectors(query: str) -> dict[str, tuple[tuple[str, ...], bool, str | None]]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from monplan.naming import ALERT_NAME, METRIC_NAME, alert_name, slug, snake
+from monplan.lang.naming import ALERT_NAME, METRIC_NAME, alert_name, slug, snake
 
 
 @pytest.mark.parametrize(

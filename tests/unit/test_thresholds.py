@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from monplan.thresholds import Kind, ThresholdError, format_decimal, parse_threshold
+from monplan.lang.thresholds import Kind, ThresholdError, format_decimal, parse_threshold
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monplan.thresholds import parse_threshold
-from monplan.units import Unit, check_threshold, grafana_unit, infer, unit_of
+from monplan.lang.thresholds import parse_threshold
+from monplan.lang.units import Unit, check_threshold, grafana_unit, infer, unit_of
 
 SHAPES = [
     # naming conventions

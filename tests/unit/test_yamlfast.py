@@ -6,8 +6,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monplan import yamlfast
-from monplan.render import _Dumper
+from monplan.formats import yamlfast
+from monplan.formats.render import _Dumper
 
 
 def pyyaml(data: object) -> str:

@@ -1,0 +1,1 @@
+"""The commands' work as functions: the build pipeline, diff and explain."""

@@ -1,0 +1,159 @@
+"""The build, as a script: load the plan, check it, resolve it, generate, write."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, MutableMapping, Sequence
+
+from monplan.diagnostics import Diagnostic, PlanError
+from monplan.model.plan import Plan
+from monplan.output.writer import Changes
+
+
+def load_plan(plan_path: Path) -> Plan:
+    """Read and compile a plan; raises PlanError with every problem found."""
+    from monplan.model.resolve import resolve
+    from monplan.spec.check import check_plan
+    from monplan.spec.loader import load_file
+
+    located = load_file(plan_path)
+    spec, warnings = check_plan(located)
+    plan = resolve(spec, located)
+    from monplan.checks.sources import source_warnings  # queries whose metrics no collection source serves
+    from monplan.model.resolve import first_day_warnings
+    from monplan.lang.units import check_units  # thresholds in another unit than their query measures
+
+    unit_problems = check_units(plan, located)
+    if any(d.severity == "error" for d in unit_problems):
+        raise PlanError(sorted(unit_problems, key=lambda d: (d.line, d.column, d.message)))
+    warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located) + unit_problems
+    compiled = dataclasses.replace(plan, warnings=tuple(warnings), derived={})
+    from monplan.model.oncall_status import coverage_problems
+
+    compiled.derived["coverage"] = coverage_problems(spec, located)  # validate reports them
+    return compiled
+
+
+def render(plan: Plan) -> MutableMapping[str, bytes]:
+    from monplan.generators import generate_all
+
+    return generate_all(plan)
+
+
+@dataclass
+class BuildResult:
+    plan: Plan | None = None
+    files: MutableMapping[str, bytes] = field(default_factory=dict)  # a spill.Files for a large plan
+    changes: Changes = field(default_factory=Changes)
+    problems: list[Diagnostic] = field(default_factory=list)
+    unplanned_targets: list[str] = field(default_factory=list)  # added by the caller, not in the plan's targets:
+    cached: bool = False  # recognised as up to date from the last build's record, without rendering
+    write_warnings: list[Diagnostic] = field(default_factory=list)  # how the output was written (e.g. file by file)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def build(plan_path: Path, out: Path, *, check: bool = False, targets: Sequence[str] = (),
+          use_cache: bool = True, on_wait: Callable[[], None] | None = None) -> BuildResult:
+    """Compile the plan into `out`; with check=True only report what differs. `targets` adds
+    outputs (prometheus-operator, mimir) to those the plan's `targets:` turns on. `on_wait`
+    is called if another build of the same folder is writing (this one then waits for it)."""
+    from monplan.output import cache
+
+    result = BuildResult()
+    print_ = cache.fingerprint(plan_path, extra=tuple(sorted(targets)))
+    if use_cache and not targets and cache.unchanged(out, print_):
+        if not check:  # a build killed after its switch leaves the old tree beside an up-to-date one
+            from monplan.output.writer import clean_leftovers
+
+            clean_leftovers(out)
+        result.cached = True
+        return result
+    with _no_cycle_collection():
+        return _compile(plan_path, out, check, targets, print_, result, on_wait, reuse=use_cache)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A build makes millions of short-lived containers and almost no reference cycles, yet
+    the cycle collector would walk every live object again and again (a third of a large
+    dashboard's time); whatever cycles there are, it collects once the build is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], print_: str | None,
+             result: BuildResult, on_wait: Callable[[], None] | None, reuse: bool = True) -> BuildResult:
+    from monplan.output import cache
+    from monplan.output import writer
+    from monplan.output.spill import StaleOutput
+    from monplan.model.targets import not_in_plan, with_targets
+
+    try:
+        planned = load_plan(plan_path)
+        result.unplanned_targets = not_in_plan(planned, targets)
+        result.plan = with_targets(planned, targets)
+    except PlanError as err:
+        result.problems = err.diagnostics
+        return result
+    units = None
+    if reuse and print_ is not None:  # files of the last build whose inputs did not change are kept
+        from monplan.output.unitcache import KEY, UnitCache
+
+        units = result.plan.derived[KEY] = UnitCache(out, result.plan, cache.code_print(tuple(sorted(targets))))
+    try:
+        result.files = render(result.plan)
+        if units is not None:
+            result.changes = writer.compare(out, result.files) if check else result.changes
+    except StaleOutput:  # a file meant to be kept changed meanwhile: everything rendered anew
+        result.plan.derived.pop("unit_cache", None)
+        units = None
+        result.files = render(result.plan)
+    from monplan.checks.file_names import file_name_problems
+
+    result.problems = file_name_problems(result.files, plan_path)
+    if result.problems:  # a name no file system takes: refused at its plan value, nothing written
+        return result
+    if check:
+        if units is None:
+            result.changes = writer.compare(out, result.files)
+        if result.changes.clean and not result.changes.conflicts and not result.changes.links:
+            _remember(out, print_, result.files, units)
+        return result
+    try:
+        result.changes, found = writer.write(out, result.files, on_wait=on_wait)
+    except StaleOutput:  # changed by hand while this build ran: rendered anew and written
+        result.plan.derived.pop("unit_cache", None)
+        units = None
+        result.files = render(result.plan)
+        result.changes, found = writer.write(out, result.files, on_wait=on_wait)
+    result.problems = [d for d in found if d.severity == "error"]
+    result.write_warnings = [d for d in found if d.severity != "error"]
+    if result.ok:
+        _remember(out, print_, result.files, units)
+    return result
+
+
+def _remember(out: Path, print_: str | None, files: MutableMapping[str, bytes], units: object) -> None:
+    """The build record, and the units this build went through (monplan/output/unitcache.py)."""
+    from monplan.output import cache
+    from monplan.output.spill import StaleOutput
+
+    try:
+        entries = cache.remember(out, print_, files)
+    except StaleOutput:
+        cache.forget(out)
+        return
+    if entries is not None and units is not None and print_ is not None:
+        units.save(print_, entries)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Checks across the plan and of its output, each reporting located Diagnostics."""

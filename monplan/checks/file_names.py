@@ -1,0 +1,83 @@
+"""Generated file names stay within what file systems take, and a name that would not is
+reported at the plan value it comes from.
+
+Linux file systems (ext4, xfs, btrfs, tmpfs, overlayfs) take at most 255 bytes per name. The
+writer also creates a temporary `.<name>.<random>.tmp` beside each file it writes, and git
+and tar add nothing, so a generated name may take at most MAX_NAME_BYTES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from monplan.lang import naming
+from monplan.diagnostics import Diagnostic, format_path
+
+NAME_MAX = 255
+MAX_NAME_BYTES = NAME_MAX - 40  # room for the writer's temporary names and staging prefixes
+
+
+def long_names(files: Mapping[str, bytes]) -> list[str]:
+    """Each path component (file or folder name) of the output that is too long, once."""
+    found: dict[str, None] = {}
+    for path in files:
+        for part in path.split("/"):
+            if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+                found.setdefault(part)
+    return list(found)
+
+
+def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diagnostic]:
+    """A located error per too-long name, at the plan value the name is made from."""
+    names = long_names(files)
+    if not names:
+        return []
+    from monplan.spec.loader import load_file
+
+    located = load_file(plan_path)
+    values = _strings(located.data)
+    problems = []
+    for name in names:
+        stem = name.rsplit(".", 1)[0]
+        size = len(name.encode("utf-8"))
+        message = (f'the generated file name "{name[:40]}..." would be {size:,} bytes; file systems take '
+                   f"{NAME_MAX} and monplan keeps names to {MAX_NAME_BYTES} (room for its temporary files): "
+                   "shorten this value, or set a shorter alert:, uid: or name")
+        sources = _sources_of(stem, values)
+        if not sources:
+            problems.append(Diagnostic(str(plan_path), 0, 0, message))
+        for source in sources:
+            line, column = located.where(source)
+            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source)))
+    return problems
+
+
+def _strings(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    found: list[tuple[tuple, str]] = []
+    if isinstance(data, str):
+        found.append((path, data))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            found += _strings(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _strings(value, path + (index,))
+    return found
+
+
+def _sources_of(stem: str, values: list[tuple[tuple, str]]) -> list[tuple]:
+    """The plan values whose name, slug or alert name the file name holds: the longest such
+    text, at every value that gives it (a metric and the system may share one)."""
+    best, paths = 0, []
+    for path, text in values:
+        if len(text.encode("utf-8")) < MAX_NAME_BYTES // 4:
+            continue  # too short to make a name this long on its own
+        length = max((len(form) for form in {text, naming.slug(text), naming.alert_name(text), naming.snake(text)}
+                      if form and form in stem), default=0)
+        if length > best:
+            best, paths = length, [path]
+        elif length and length == best:
+            paths.append(path)
+    return paths

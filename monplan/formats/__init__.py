@@ -1,0 +1,1 @@
+"""Serialisation: deterministic YAML and JSON, Markdown, iCalendar, Kubernetes objects."""

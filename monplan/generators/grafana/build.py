@@ -1,0 +1,178 @@
+"""One dashboard of the plan, assembled with grafanalib and normalised to current Grafana JSON.
+
+Layout, top to bottom: the firing alerts, then a row per plan section or focus area the
+dashboard shows (a panel per row with a query), then a row per custom view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attr
+from grafanalib import core as g
+
+from monplan.lang import naming
+from monplan.generators.grafana import layout
+from monplan.model.boards import Board, row_items
+from monplan.generators.grafana.normalise import normalise, plain
+from monplan.generators.grafana.panels import Context, firing_panels, firing_selector, focus_panel, row_panels, view_panel
+from monplan.model.plan import Alert, Panel, Plan
+
+SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
+
+
+def _variables(plan: Plan, board: Board, datasource_uid: str, datasource_name: str) -> list[g.Template]:
+    source = g.Template(name=DATASOURCE_VARIABLE, label="Data source", query="prometheus", type="datasource",
+                        default=datasource_uid, refresh=1, regex="")
+    source._current = {"selected": True, "text": datasource_name, "value": datasource_uid}
+    out = [source]
+    for variable in board.spec.variables if board.spec else []:
+        of = variable.values or "{__name__=~\".+\"}"
+        query = f"label_values({of}, {variable.name})"
+        template = g.Template(name=variable.name, label=variable.label or variable.name.capitalize(), query=query,
+                              dataSource=DATASOURCE, includeAll=True, multi=True, allValue=".*",
+                              refresh=g.REFRESH_ON_TIME_RANGE_CHANGE, default="$__all", regex="")
+        template._current = {"selected": True, "text": ["All"], "value": ["$__all"]}
+        out.append(template)
+    return out
+
+
+def _prometheus_target(expr: str, step: str) -> dict[str, str]:
+    """A Prometheus annotation's query in the shape Grafana saves since 9.x (`target`, its
+    step as `interval`); Grafana migrates the legacy top-level `expr` and `step` on load."""
+    return {"expr": expr, "interval": step, "refId": "Anno"}
+
+
+def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
+    """Grafana's own annotations, the plan's alerts while they fire, and the deployment."""
+    out: list[dict[str, Any]] = [{
+        "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,
+        "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard",
+        "target": {"limit": 100, "matchAny": False, "tags": [], "type": "dashboard"},
+    }]
+    if names:
+        out.append({"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
+                    "target": _prometheus_target(firing_selector(names), "1m"), "titleFormat": "{{alertname}}",
+                    "textFormat": "{{severity}}: {{component}}", "tagKeys": "severity,component"})
+    deployment = plan.spec.deployment
+    if deployment is not None:
+        # A series whose value is the deployment time in ms: Grafana puts the annotation
+        # there (useValueForTime), whatever the step, and only one, as all samples agree.
+        millis = int(deployment.time.timestamp() * 1000)
+        out.append({"name": "Deployment", "datasource": DATASOURCE, "enable": True, "iconColor": "blue",
+                    "target": _prometheus_target(f"vector({millis})", "1h"), "useValueForTime": True,
+                    "titleFormat": f"Deployment of {plan.spec.system}",
+                    "textFormat": f"Deployed {deployment.time.isoformat()}"})
+    return out
+
+
+SERVICE_TAG = "monplan-service"
+
+
+def _parts_tag(board: Board) -> str:
+    """The tag every part of a split dashboard carries: Grafana lists them by it."""
+    return f"monplan-parts-{board.stem.rsplit('/', 1)[-1]}"[:50]
+
+
+def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
+    """Links to the plan's own dashboards (the first part of a split one), and one menu of the
+    service dashboards (however many); a part also links its neighbours and all its parts."""
+    links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
+                             includeVars=True, tooltip=other.description or other.title)
+             for other in boards if other.uid != board.uid and other.service is None and other.part <= 1]
+    if board.part:
+        siblings = {other.part: other for other in boards if other.stem == board.stem and other.service == board.service}
+        for number, word in ((board.part - 1, "Previous part"), (board.part + 1, "Next part")):
+            other = siblings.get(number)
+            if other is not None and (number != 1 or board.service):  # part 1 of a plan dashboard is linked above
+                links.append(g.DashboardLink(type="link", title=f"{word}: {other.title}", uri=other.link,
+                                             icon="dashboard", keepTime=True, includeVars=True, tooltip=other.title))
+        links.append(g.DashboardLink(type="dashboards", title=f"All {board.parts} parts", tags=[_parts_tag(board)],
+                                     asDropdown=True, keepTime=True, includeVars=True))
+    if any(other.service for other in boards):
+        links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG], asDropdown=True,
+                                     keepTime=True, includeVars=True))
+    return links
+
+
+def _panels(item: Alert | Panel, ctx: Context) -> list[tuple[str, Any]]:
+    """The panels of a row item: an alerting row's (with an SLO row's budget and burn rate), or a focus item's."""
+    return row_panels(item, ctx) if isinstance(item, Alert) else [focus_panel(item, ctx)]
+
+
+def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """(title, [(kind, panel)]) of each row, in plan order; rows without panels are left out.
+    A part of a split dashboard shows its slices of the rows."""
+    rows = []
+    if board.slices:
+        for kind, number, first, end in board.slices:
+            if kind == "group":
+                title = board.groups[number]
+                rows.append((title, [panel for item in row_items(plan, board, title)[first:end]
+                                     for panel in _panels(item, ctx)]))
+            else:
+                view = board.views[number]
+                rows.append((view.title, [view_panel(p, ctx) for p in view.panels[first:end]]))
+        return rows
+    for title in board.groups:
+        panels = [panel for item in row_items(plan, board, title) for panel in _panels(item, ctx)]
+        if panels:
+            rows.append((title, panels))
+    for view in board.views:
+        rows.append((view.title, [view_panel(p, ctx) for p in view.panels]))
+    return rows
+
+
+def _firing_names(plan: Plan, board: Board) -> list[str]:
+    """The alerts the firing panels list: the plan's (or the service's); on a part of a split
+    dashboard only those of its own panels, so that no part repeats the whole plan's names."""
+    if board.slices:
+        shown = [item for kind, number, first, end in board.slices if kind == "group"
+                 for item in row_items(plan, board, board.groups[number])[first:end] if isinstance(item, Alert)]
+        names = list(dict.fromkeys(name for a in shown for name in a.alert_names))
+        return names + list(dict.fromkeys(a.no_data.name for a in shown if a.no_data is not None))
+    names = list(dict.fromkeys(n for a in plan.alerts if board.service in (None, a.service) for n in a.alert_names))
+    return names + list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
+
+
+def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, Any]]) -> list[Any]:
+    """Every panel with its gridPos and a unique id, rows as headers in between."""
+    placed: list[Any] = []
+    widths = (6, 18)
+    x = 0
+    for (kind, panel), width in zip(top, widths):
+        placed.append((panel, g.GridPos(h=6, w=width, x=x, y=0)))
+        x += width
+    y = 6 if top else 0
+    for title, panels in rows:
+        placed.append((g.RowPanel(title=title, collapsed=False), g.GridPos(h=1, w=24, x=0, y=y)))
+        order, boxes, y = layout.place_row([kind for kind, _ in panels], y)
+        for index, box in zip(order, boxes):
+            placed.append((panels[index][1], g.GridPos(h=box.h, w=box.w, x=box.x, y=box.y)))
+    # one copy per panel with both its place and its id (attr.evolve re-runs every validator)
+    return [attr.evolve(panel, gridPos=grid, id=number) for number, (panel, grid) in enumerate(placed, start=1)]
+
+
+def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[str, str]) -> dict[str, Any]:
+    """The dashboard's JSON model, as Grafana 10-12 save it."""
+    variables = tuple(v.name for v in board.spec.variables) if board.spec else ()
+    ctx = Context(datasource=DATASOURCE, variables=variables)
+    # The firing list shows the missing-data alerts too: a row whose data vanished shows no
+    # value at all, and its NoData alert (or its job's TargetDown) says why.
+    names = _firing_names(plan, board)
+    top = firing_panels(names, ctx) if names else []
+    built = g.Dashboard(
+        title=board.title, uid=board.uid, description=board.description or "",
+        tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else [])
+        + ([_parts_tag(board)] if board.part else []),
+        timezone=plan.spec.timezone,
+        time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
+        editable=True, schemaVersion=SCHEMA_VERSION, version=1,
+        templating=g.Templating(_variables(plan, board, *datasource)),
+        annotations=g.Annotations(_annotations(plan, names)),
+        links=_links(board, boards),
+        panels=_place(_rows(plan, board, ctx), top),
+    )
+    return normalise(plain(built))

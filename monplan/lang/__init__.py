@@ -1,0 +1,1 @@
+"""The plan's small languages: thresholds, durations, names, PromQL helpers, Go template numbers."""

@@ -1,0 +1,1 @@
+"""Working with a running Prometheus: validate --prometheus, the reports, threshold tuning."""

@@ -1,0 +1,332 @@
+"""From a validated spec to the resolved model: derive names, apply defaults, check references."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Iterator
+
+from monplan.lang import durations
+from monplan.lang import naming
+from monplan.lang.gotemplate import expand_value
+from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
+from monplan.model.plan import Alert, Panel, Plan, of_service
+from monplan.checks.references import check_references
+from monplan.spec.loader import Located
+from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
+from monplan.spec.metrics import AlertFields, FocusArea, SloFields
+from monplan.spec.plan import Plan as Spec
+from monplan.spec.safe import web_url
+from monplan.model.services import check_services, rows_for
+from monplan.spec.services import Service
+from monplan.spec.types import PLACEHOLDER
+from monplan.lang.thresholds import Kind, float64_problem, format_decimal, parse_threshold
+from monplan.model.watches import TARGETS_TITLE, check_names, jobs_reader, target_watches, with_no_data
+
+_RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
+                  Kind.NUMBER: "value", Kind.RELATIVE: "value"}
+_HUMANIZE = {Kind.RATIO: "humanizePercentage", Kind.SECONDS: "humanizeDuration"}
+# A run of braces holding a delimiter. The whole run is one Go string literal: escaping only
+# the "{{" of "{{{" or the "}}" of "{}}" left a brace beside the inserted {{ ... }}, which
+# then opened (or closed) an action of its own ({}} -> {{{ "}}" }}, a broken template).
+_GO_TEMPLATE_DELIMS = re.compile(r"[{}]*(?:\{\{|\}\})[{}]*")
+
+
+# Annotations people click: runbook_url, dashboard_url, grafana_link, playbook_href, ...
+_LINK_KEY = re.compile(r"(url|uri|link|href)$", re.IGNORECASE)
+
+
+def go_literal(text: str) -> str:
+    """Text that Go's text/template (Prometheus, Alertmanager) prints as written: every run of
+    braces with a '{{' or '}}' in it becomes an action printing it, as {{ "{{" }}."""
+    return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "%s" }}' % m.group(), text)
+
+
+def resolve(spec: Spec, located: Located) -> Plan:
+    """Build the model; raises PlanError with every cross-field problem at its line."""
+    problems: list[Diagnostic] = []
+
+    def problem(path: Path, message: str, *, key: bool = False) -> None:
+        line, column = located.where(path, key=key)
+        problems.append(Diagnostic(located.file, line, column, message, format_path(path)))
+
+    alerts: list[Alert] = []
+    panels: list[Panel] = []
+    groups: list[tuple[str, str]] = []
+    check_services(spec, problem)
+    jobs_of = jobs_reader(spec)
+    slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
+    for title, path, component, rows, service in _row_groups(spec, problem):
+        slug = f"services/{service.name}" if service else naming.slug(title)
+        if service is None and slug in slugs:
+            slug = f"{slug}-{len(groups) + 1}"
+        if slug not in slugs:
+            groups.append((slug, f"service {service.display}" if service else title))
+            slugs.add(slug)
+        for row_path, row, metric, tool in rows:
+            if row.threshold is None:
+                if row.query is not None:
+                    panels.append(_panel(row, metric, title, row_path, located))
+                continue
+            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service)
+            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of))
+
+    clashing = _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them", set())
+    _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them", clashing)
+    targets_slug = _free_slug("collection", {slug for slug, _ in groups})
+    targets = target_watches(spec, located, targets_slug)
+    check_names(alerts, targets, problem)
+    problems.extend(check_references(spec, located, alerts))
+    if problems:
+        raise PlanError(sorted(set(problems), key=lambda d: (d.line, d.column, d.message)))
+    return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
+                targets_group=(targets_slug, TARGETS_TITLE) if targets else None)
+
+
+def _free_slug(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or wanted-2, -3... when a section or focus area already has that file name."""
+    slug, number = wanted, 1
+    while slug in taken:
+        number += 1
+        slug = f"{wanted}-{number}"
+    return slug
+
+
+def _row_groups(spec: Spec, problem) -> Iterator[tuple[str, Path, str | None, list, Service | None]]:
+    """Every group of rows, in plan order: the sections (per-service ones once per service,
+    service by service), then the focus areas (depth first)."""
+    for index, section in enumerate(spec.sections):
+        path: Path = ("sections", index)
+        if not section.per_service:
+            rows = [(path + ("metrics", i), row, row.metric, row.tool) for i, row in enumerate(section.metrics)]
+            yield section.title, path, section.component, rows, None
+    for service in spec.services:
+        for index, section in enumerate(spec.sections):
+            if section.per_service:
+                path = ("sections", index)
+                rows = [(r.path, r.row, r.row.metric, r.row.tool) for r in rows_for(section, path, service, problem)]
+                yield section.title, path, section.component, rows, service
+
+    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator:
+        for index, area in enumerate(areas):
+            here = path + (index,)
+            title = f"{prefix}{area.title}"
+            comp = area.component or component
+            rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
+            if rows:
+                yield title, here, comp, rows, None
+            yield from walk(area.areas, here + ("areas",), f"{title} / ", comp)
+
+    yield from walk(spec.focus_areas, ("focus_areas",), "", None)
+
+
+def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Located) -> Panel:
+    return Panel(metric, row.query or "", group, row.unit or "short", path, located.where(path)[0],
+                 row.panel or "timeseries", row.description)
+
+
+def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
+           group: str, slug: str, section_component: str | None, problem, service: Service | None = None) -> Alert:
+    threshold = parse_threshold(row.threshold or "")
+    priority = row.priority or "medium"
+    name = row.alert or naming.alert_name(metric)
+    prefix = spec.defaults.record_prefix
+    stem = naming.snake(row.alert or metric)
+    record = row.record or f"{prefix}:{stem}:{_RECORD_SUFFIX[threshold.kind]}"
+    slo_fields: SloFields | None = getattr(row, "slo", None)
+    slo = None if slo_fields is None else slo_of(slo_fields, name, priority, f"{prefix}:{stem}", threshold.value,
+                                                 service.name if service else None)
+    query = row.query or ""
+    if slo is not None:  # the row's value: the share of good events over the shortest window
+        query = f"1 - {slo.read(slo.ratio_series(WINDOWS[0]))}"
+
+    if row.for_ is not None:
+        for_ = durations.canonical(row.for_)
+    elif threshold.kind is Kind.ANY:
+        for_ = "0s"
+    elif threshold.sustained:
+        for_ = durations.canonical(spec.defaults.sustained_for)
+    else:
+        for_ = durations.canonical(spec.defaults.for_)
+
+    baseline_record = baseline_expr = None
+    baseline_value: Decimal | None = None
+    selected = of_service(record, service.name if service else None)
+    baseline_start = None if row.baseline_start is None else Decimal(str(row.baseline_start))
+    if threshold.kind is Kind.RELATIVE:
+        baseline_value, baseline_expr = _baseline(row, path, selected, problem)
+        if baseline_value is None:
+            baseline_record = f"{prefix}:{stem}:baseline"
+        if baseline_start is not None and (baseline_value is not None or row.baseline_query is not None):
+            given = "baseline_query" if row.baseline_query is not None else "a numeric baseline"
+            problem(path + ("baseline_start",), f"baseline_start applies only to the default baseline; this row has "
+                    f"{given}, which decides its baseline from the first hour: remove baseline_start", key=True)
+    else:
+        if row.baseline_query is not None:
+            problem(path + ("baseline_query",), 'baseline_query applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+        if baseline_start is not None:
+            problem(path + ("baseline_start",), 'baseline_start applies only to "of baseline" thresholds such as "<80% of baseline"', key=True)
+    baseline_default = threshold.kind is Kind.RELATIVE and baseline_value is None and row.baseline_query is None
+
+    component = row.component or section_component or naming.snake(group)
+    labels = {key: go_literal(value) for key, value in spec.defaults.labels.items()}
+    labels.setdefault("service", naming.snake(spec.system))
+    labels["component"] = go_literal(component)
+    for key, value in row.labels.items():
+        if key in ("severity", "alertname"):
+            problem(path + ("labels", key), f'"{key}" is set by monplan from the row (priority, alert); remove it', key=True)
+        labels[key] = go_literal(value)
+    if service is not None:
+        labels["service"] = service.name
+        labels.update({key: go_literal(value) for key, value in service.labels.items()})
+    labels["severity"] = priority
+
+    runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
+    who = f"{service.display}: " if service else ""
+    annotations = _annotations(who + metric, tool, group, priority, threshold, runbook_url)
+    for key, text in row.annotations.items():
+        if _LINK_KEY.search(key):  # Alertmanager's notifications and Grafana show it as a link
+            try:
+                web_url(text)
+            except ValueError as err:
+                problem(path + ("annotations", key), str(err))
+        try:  # the user's own Go templates pass through, if the generated tests can predict them
+            expand_value(text, 0.0, {})
+        except ValueError as err:
+            problem(path + ("annotations", key), f"{err}; generated tests compare annotations exactly, so plan "
+                    "annotations may use {{ $value | humanize }}, humanizePercentage, humanizeDuration and {{ $labels.NAME }}")
+        annotations[key] = text
+    line = located.where(path)[0]
+    return Alert(
+        name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
+        query=query, record=record, for_=for_, labels=tuple(sorted(labels.items())),
+        annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
+        description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
+        baseline_value=baseline_value, baseline_default=baseline_default,
+        baseline_start=baseline_start if baseline_default else None, panel=row.panel, unit=row.unit, runbook_url=runbook_url,
+        origin="section" if path[0] == "sections" else "focus", service=service.name if service else None,
+        slo=slo,
+    )
+
+
+def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: Decimal,
+           service: str | None = None) -> Slo | None:
+    """The resolved SLO of a row whose threshold (checked already) is the objective; None for
+    fields that make no SLI (reported by monplan/spec/slo_check.py)."""
+    period = durations.canonical(fields.window)
+    latency = None if fields.latency is None else parse_threshold(f"<{fields.latency}").value
+    templates = sli_templates(fields.errors, fields.good, fields.total, latency, fields.buckets)
+    if templates is None:
+        return None
+    fast, slow = burn_alerts(name, priority, period)
+    kind = "latency" if latency is not None else ("errors" if fields.errors is not None else "good")
+    return Slo(period=period, objective=objective, kind=kind, ratio_template=templates[0],
+               total_template=templates[1], base=base,
+               fast=fast, slow=slow, latency=latency,
+               sli=tuple((key, value) for key in SLI_KEYS if (value := getattr(fields, key)) is not None),
+               service=service)
+
+
+def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
+    """A numeric baseline, or the PromQL recorded as the baseline (default: `default_baseline`)."""
+    if row.baseline_query is not None:
+        return None, row.baseline_query
+    baseline = row.baseline
+    number: Decimal | None = None
+    if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        number = Decimal(str(baseline))
+    elif isinstance(baseline, str) and not PLACEHOLDER.fullmatch(baseline.strip()):
+        try:
+            number = Decimal(baseline.strip()) if len(baseline) <= 400 else None
+        except InvalidOperation:
+            pass
+        if number is None:
+            problem(path + ("baseline",), f'"{clipped(baseline)}" cannot be compared with; an "of baseline" threshold '
+                    "needs a number, [BASELINE] (the value one week earlier, else one day earlier), or a baseline_query")
+    if number is None:
+        return None, default_baseline(record, row.baseline_start)
+    # The alert compares with factor * baseline; both, and the product, must be numbers Prometheus holds.
+    trouble = float64_problem(number)
+    if trouble is None:  # within 1e300, so the product cannot overflow Decimal
+        limit = parse_threshold(row.threshold or "").value * number
+        trouble = float64_problem(limit) and f"times the threshold's factor ({clipped(str(limit))}) {float64_problem(limit)}"
+    if trouble:
+        problem(path + ("baseline",), f"the baseline {trouble}")
+        return None, default_baseline(record, row.baseline_start)
+    return number, None
+
+
+def clipped(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def default_baseline(series: str, start: float | None) -> str:
+    """The value one week earlier, else one day earlier, else `start`: the rules alert from their
+    second day (from the first hour with a start), not only from their eighth.
+
+    `or` keeps each series of its left side and adds those of its right side whose labels
+    (the name aside) match none, so each series of the row falls back on its own. The start
+    is given to every series the row has now: `(x == bool x)` is 1 or 0 for any value, NaN
+    and infinities included, where `0 * x` would be NaN."""
+    chain = f"{series} offset 1w or {series} offset 1d"
+    if start is None:
+        return chain
+    number = format_decimal(Decimal(str(start)))
+    return f"{chain} or 0 * ({series} == bool {series}) + {number}"
+
+
+def _annotations(metric: str, tool: str | None, group: str, priority: str, threshold, runbook_url: str | None) -> dict[str, str]:
+    value = f"{{{{ $value | {_HUMANIZE.get(threshold.kind, 'humanize')} }}}}"
+    words = go_literal(metric)
+    if threshold.kind is Kind.ANY:
+        summary = f"{words}: {go_literal(threshold.text)}"
+    else:
+        detail = f" ({go_literal(threshold.description)})" if threshold.description else ""
+        summary = f"{words} is {threshold.human()}{detail}"
+    context = f"Section: {go_literal(group)}." + (f" Tool: {go_literal(tool)}." if tool else "")
+    description = (f"{words} is {value}; the plan's threshold is {go_literal(threshold.text)} "
+                   f"({priority.capitalize()} priority). {context}")
+    out = {"summary": summary, "description": description, "threshold": go_literal(threshold.text),
+           "section": go_literal(group)}
+    if tool:
+        out["tool"] = go_literal(tool)
+    if runbook_url:
+        out["runbook_url"] = go_literal(runbook_url)
+    return out
+
+
+def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str, skip: set[Path]) -> set[Path]:
+    """Report rows reusing a name; returns their paths. Rows in `skip` were reported already.
+
+    The copies of one per-service row share its names (their service label tells them apart);
+    any other reuse is a clash."""
+    first_use: dict[str, Alert] = {}
+    clashing: set[Path] = set()
+    for alert in alerts:
+        value = getattr(alert, attr)
+        first = first_use.setdefault(value, alert)
+        if first is alert or (alert.service is not None and first.path == alert.path):
+            continue
+        clashing.add(alert.path)
+        if alert.path not in skip:
+            problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
+    return clashing
+
+
+def first_day_warnings(alerts: tuple[Alert, ...], located: Located) -> list[Diagnostic]:
+    """Rows with the default baseline and no baseline_start: nothing to compare with until the
+    rules have run a day, so they cannot fire during the first day after deployment."""
+    by_path: dict[Path, list[str]] = {}
+    for alert in alerts:
+        if alert.baseline_default and alert.baseline_start is None:
+            by_path.setdefault(alert.path, []).append(alert.name)
+    warnings = []
+    for path, names in by_path.items():
+        line, column = located.where(path + ("threshold",))
+        named = ", ".join(dict.fromkeys(names))
+        warnings.append(Diagnostic(
+            located.file, line, column,
+            f"{named} has no baseline during its first day: it compares with the value one week earlier, else "
+            "one day earlier, and neither exists until the rules have run a day; set baseline_start: <number> "
+            "(the expected level) to alert from the first hour", format_path(path + ("threshold",)), severity="warning"))
+    return warnings

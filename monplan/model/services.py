@@ -1,0 +1,157 @@
+"""Expand per-service sections: one copy of each row per service, variables substituted,
+the service's overrides applied, each substituted query parsed on its own."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from monplan.diagnostics import Path
+from monplan.spec.metrics import MetricRow, Section
+from monplan.spec.plan import Plan as Spec
+from monplan.spec.services import Override, Service
+from monplan.spec.types import parse_promql
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+Problem = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    row: MetricRow
+    path: Path  # the template row's place in the plan: errors point there
+
+
+def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
+    """Text with ${name} replaced; also the names that have no value."""
+    missing: list[str] = []
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            missing.append(name)
+            return match.group(0)
+        return values[name]
+
+    return _VARIABLE.sub(value, text), missing
+
+
+def variables(service: Service) -> dict[str, str]:
+    """What ${name} stands for in the service's copy of a row."""
+    return {"service": service.name, **service.vars}
+
+
+def override_for(service: Service, row: MetricRow) -> Override | None:
+    """The service's override of a per-service row, keyed by the row's metric or alert name."""
+    return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
+
+
+def _expand_query(text: str, path: Path, service: Service, problem: Problem, *, sli: bool = False) -> str | None:
+    values = variables(service)
+    if sli:  # an SLO's query keeps ${window}: each alert window becomes it
+        values["window"] = "${window}"
+    query, missing = substitute(text, values)
+    if missing:
+        known = ", ".join(f"${{{name}}}" for name in values)
+        problem(path, f'service "{service.name}" has no value for {", ".join("${" + m + "}" for m in missing)}; '
+                f"its variables are {known} (add them to its vars)")
+        return None
+    try:
+        parse_promql(query.replace("${window}", "5m") if sli else query)
+    except ValueError as err:
+        problem(path, f'for service "{service.name}": {err} (after substituting its variables: {query})')
+        return None
+    return query
+
+
+def rows_for(section: Section, section_path: Path, service: Service, problem: Problem) -> Iterator[ServiceRow]:
+    """The rows of a per-service section as `service` has them."""
+    for index, template in enumerate(section.metrics):
+        path = section_path + ("metrics", index)
+        override = override_for(service, template)
+        update: dict[str, object] = {}
+        if override is not None:
+            if override.skip:
+                continue
+            for field in ("threshold", "priority", "for_", "query"):
+                value = getattr(override, field)
+                if value is not None:
+                    update[field] = value
+        query = _expand_query(str(update.get("query", template.query)), path + ("query",), service, problem)
+        if query is None:
+            continue
+        update["query"] = query
+        if template.slo is not None:
+            slo = _expand_slo(template, path + ("slo",), service, problem)
+            if slo is None:
+                continue
+            update["slo"] = slo
+        if template.baseline_query:
+            baseline = _expand_query(template.baseline_query, path + ("baseline_query",), service, problem)
+            if baseline is None:
+                continue
+            update["baseline_query"] = baseline
+        yield ServiceRow(template.model_copy(update=update), path)
+
+
+def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Problem) -> object | None:
+    """The row's slo: with the service's variables in its queries and buckets selector."""
+    assert template.slo is not None
+    update: dict[str, str] = {}
+    for key in ("errors", "good", "total"):
+        text = getattr(template.slo, key)
+        if text is not None:
+            expanded = _expand_query(text, path + (key,), service, problem, sli=True)
+            if expanded is None:
+                return None
+            update[key] = expanded
+    if template.slo.buckets is not None:
+        from monplan.model.slo import bucket_problem
+
+        buckets, missing = substitute(template.slo.buckets, variables(service))
+        problem_text = bucket_problem(buckets)
+        if missing or problem_text:
+            why = (f'has no value for {", ".join("${" + m + "}" for m in missing)}' if missing
+                   else f"gives {buckets}: {problem_text}")
+            problem(path + ("buckets",), f'service "{service.name}" {why}')
+            return None
+        update["buckets"] = buckets
+    return template.slo.model_copy(update=update)
+
+
+def check_services(spec: Spec, problem: Problem) -> None:
+    """Per-service sections need services; overrides must name their rows; variables stay in them."""
+    templated = [(i, s) for i, s in enumerate(spec.sections) if s.per_service]
+    if templated and not spec.services:
+        index = templated[0][0]
+        problem(("sections", index, "per_service"), "a per_service section needs services: listing the services", key=True)
+    names = [row.metric for _, s in templated for row in s.metrics]
+    names += [row.alert for _, s in templated for row in s.metrics if row.alert]
+    seen: set[str] = set()
+    for i, service in enumerate(spec.services):
+        if service.name in seen:
+            problem(("services", i, "name"), f'service "{service.name}" is listed twice')
+        seen.add(service.name)
+        for key in service.overrides:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                problem(("services", i, "overrides", key), f'no row "{key}" in the per_service sections{hint}', key=True)
+    rows: list[tuple[Path, object]] = [
+        (("sections", i, "metrics", j), row)
+        for i, section in enumerate(spec.sections) if not section.per_service
+        for j, row in enumerate(section.metrics)]
+
+    def walk(areas, path: Path) -> None:
+        for i, area in enumerate(areas):
+            rows.extend((path + (i, "items", j), item) for j, item in enumerate(area.items))
+            walk(area.areas, path + (i, "areas"))
+
+    walk(spec.focus_areas, ("focus_areas",))
+    for path, row in rows:
+        for field in ("query", "baseline_query"):
+            text = getattr(row, field)
+            if text and _VARIABLE.search(text):
+                problem(path + (field,), "variables such as ${service} work only in sections with per_service: true")

@@ -1,0 +1,96 @@
+"""The single files some commands write (`report --out`, `tune --write-plan`): never the
+plan, never a file monplan did not write.
+
+A file may be replaced when monplan wrote it: either its bytes are what monplan last wrote
+there (a record in the user's cache folder, like the build's), or the command recognises
+its own kind of file (a report). Anything else that exists, a folder, a fifo, the plan
+itself (also through a link or a hard link), is refused before any work is done. The
+file is written whole (a temporary file renamed over it) and a link at that name is kept:
+the file it points to is the one replaced, after the same checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Callable
+
+Recognise = Callable[[bytes], bool]
+
+
+def _record(target: Path) -> Path:
+    from monplan.output.cache import _cache_dir
+
+    key = hashlib.sha256(os.fsencode(target)).hexdigest()[:32]
+    return _cache_dir() / "written" / f"{key}.json"
+
+
+def _wrote(target: Path, data: bytes) -> bool:
+    try:
+        record = json.loads(_record(target).read_text())
+    except (OSError, ValueError):
+        return False
+    return record.get("path") == os.fsdecode(target) and record.get("sha256") == hashlib.sha256(data).hexdigest()
+
+
+def _remember(target: Path, data: bytes) -> None:
+    record = _record(target)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp = record.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"path": os.fsdecode(target), "sha256": hashlib.sha256(data).hexdigest()}))
+        os.replace(tmp, record)
+    except OSError:
+        pass  # then the next run asks the user to remove the file first
+
+
+def refusal(target: Path, plan: Path, option: str, recognise: Recognise | None = None) -> str | None:
+    """Why `target` must not be written, or None. `option` names the option in the message."""
+    real = target.resolve()
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        return f"{option} cannot be checked: {err.strerror}"
+    try:
+        if os.path.samefile(real, plan):
+            return f"{option} must name a new file: this is the plan itself, which monplan never overwrites"
+    except OSError:
+        pass
+    if not stat.S_ISREG(info.st_mode):
+        return f"{option} must name a file: this is an existing {'folder' if stat.S_ISDIR(info.st_mode) else 'non-file'}"
+    try:
+        with open(real, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        return f"{option} cannot be checked: {err.strerror}"
+    if _wrote(real, data) or (recognise is not None and recognise(data)):
+        return None
+    return (f"{option} must name a new file: this one exists and monplan did not write it (monplan never "
+            "overwrites such a file; remove it first to replace it)")
+
+
+def write(target: Path, text: str) -> None:
+    """Write `target` whole: a temporary file beside it, renamed over it. Raises OSError."""
+    real = target.resolve()
+    data = text.encode("utf-8")
+    real.parent.mkdir(parents=True, exist_ok=True)
+    tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), 0o644)  # readable by all, whatever the umask, like the build's files
+        os.replace(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _remember(real, data)
