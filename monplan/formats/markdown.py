@@ -34,6 +34,7 @@ from monplan.formats.render import one_line
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
 _LINE_START = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-+=>])")  # "1." is a list item only before a blank
 _URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "`": "%60", '"': "%22", "\\": "%5C"}
+_URL_TABLE = str.maketrans(_URL_UNSAFE)
 # Where GitHub would make a link or a mention out of plain text: "@name", "scheme://",
 # "www." (GFM's extended autolinks; an e-mail address has an "@" too).
 JOINER = "\u2060"
@@ -92,7 +93,7 @@ def fence(value: Any, language: str = "") -> Safe:
 
 def url(value: Any) -> str:
     """A URL usable as a link target: characters that would end it are percent-encoded."""
-    return "".join(_URL_UNSAFE.get(c, c) for c in one_line(str(value)))
+    return one_line(str(value)).translate(_URL_TABLE)
 
 
 def safe_target(target: Any) -> bool:

@@ -80,8 +80,11 @@ def manifest_bytes(paths: list[str]) -> bytes:
 
 
 def _safe_relative(path: str) -> bool:
-    parts = Path(path).parts
-    return bool(parts) and not Path(path).is_absolute() and ".." not in parts and MANIFEST not in parts
+    """A relative path inside the output, not the manifest (plain strings: asked of every file)."""
+    if path.startswith("/"):
+        return False
+    parts = [part for part in path.split("/") if part and part != "."]  # as Path(path).parts has them
+    return bool(parts) and ".." not in parts and MANIFEST not in parts
 
 
 def _read(path: Path) -> bytes | None:
