@@ -164,3 +164,31 @@ def test_a_rebuild_of_edits_in_a_row_is_a_clean_build_each_time(tmp_path: Path) 
         plan.write_text(CHANGES[change](plan.read_text()))
         assert build(plan, out).ok
         _same_as_clean_build(plan, out, tmp_path / str(number))
+
+
+@pytest.mark.parametrize("spilled", [False, True], ids=["forked", "forked and spilled"])
+def test_a_rebuild_split_over_two_processes_is_a_clean_build(spilled: bool, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large plans render in a forked worker too (and keep files in a temporary file): kept files
+    and the worker's units travel back to the build like rendered ones."""
+    from monplan import generators
+    from monplan.generators import forked
+    from monplan.output import spill
+
+    if not forked.available():
+        pytest.skip("no fork on this system")
+    monkeypatch.setattr(generators, "PARALLEL_FROM", 10)
+    if spilled:
+        monkeypatch.setattr(generators, "SPILL_FROM", 10)
+        monkeypatch.setattr(spill, "SPILL_FROM", 1000)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    for number, change in enumerate(["threshold", "row added"]):
+        plan.write_text(CHANGES[change](plan.read_text()))
+        rebuilt = build(plan, out)
+        assert rebuilt.ok
+        reuse = unitcache.of(rebuilt.plan)
+        assert reuse is not None and reuse.reused > 100  # the worker's runbooks and dashboards too
+        _same_as_clean_build(plan, out, tmp_path / str(number))
