@@ -7,35 +7,42 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, MutableMapping, Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.model.plan import Plan
+
+if TYPE_CHECKING:
+    from monplan.spec.loader import Located
+    from monplan.spec.plan import Plan as Spec
 from monplan.output.writer import Changes
 
 
 def load_plan(plan_path: Path) -> Plan:
     """Read and compile a plan; raises PlanError with every problem found."""
-    from monplan.model.resolve import resolve
     from monplan.spec.check import check_plan
     from monplan.spec.loader import load_file
 
     located = load_file(plan_path)
-    spec, warnings = check_plan(located)
-    plan = resolve(spec, located)
-    from monplan.checks.sources import source_warnings  # queries whose metrics no collection source serves
-    from monplan.model.resolve import first_day_warnings
-    from monplan.lang.units import check_units  # thresholds in another unit than their query measures
+    return compile_plan(check_plan(located), located)
 
-    unit_problems = check_units(plan, located)
-    if any(d.severity == "error" for d in unit_problems):
-        raise PlanError(sorted(unit_problems, key=lambda d: (d.line, d.column, d.message)))
-    warnings = list(warnings) + first_day_warnings(plan.alerts, located) + source_warnings(spec, located) + unit_problems
-    compiled = dataclasses.replace(plan, warnings=tuple(warnings), derived={})
-    from monplan.model.oncall_status import coverage_problems
 
-    compiled.derived["coverage"] = coverage_problems(spec, located)  # validate reports them
-    return compiled
+def compile_plan(spec: Spec, located: Located) -> Plan:
+    """The model of a checked spec, after every check (monplan/checks) in one pass: raises
+    PlanError with all errors; keeps the warnings the plan did not silence."""
+    from monplan.checks import Context, run_checks, silence
+    from monplan.model.resolve import resolve
+
+    plan, problems = resolve(spec, located)
+    found = problems + run_checks(Context(spec, located, plan), valid_so_far=not problems)
+    found = silence(found, spec.defaults.disable_checks, located.disables)
+    errors = [d for d in found if d.severity == "error"]
+    if errors:
+        raise PlanError(sorted(set(errors), key=lambda d: (d.line, d.column, d.message)))
+    validate_only = run_checks(Context(spec, located, plan), valid_so_far=True, stage="validate")
+    return dataclasses.replace(plan, warnings=tuple(found),
+                               validate_only=tuple(silence(validate_only, spec.defaults.disable_checks,
+                                                           located.disables)))
 
 
 def render(plan: Plan) -> MutableMapping[str, bytes]:

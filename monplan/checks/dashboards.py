@@ -1,4 +1,4 @@
-"""Checks that the plan's dashboards fit what Grafana and the output folder can hold.
+"""dashboards/grafana-limits: the plan's dashboards fit what Grafana and the output folder hold.
 
 Each dashboard becomes grafana/dashboards/<slug of its title>.json and a Grafana uid, and
 its view queries reach Grafana, which substitutes `$name` variables before Prometheus sees
@@ -12,12 +12,21 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable
 
+from monplan.checks import Check, Context
+from monplan.checks.reporter import Reporter
+from monplan.diagnostics import Diagnostic
 from monplan.lang import naming
 from monplan.lang.promql import _REFERENCE
 from monplan.spec.plan import Plan as Spec
 
 # The data source variable every generated dashboard has (monplan/generators/grafana/build.py).
 DATASOURCE_VARIABLE = "datasource"
+
+
+def run(ctx: Context) -> list[Diagnostic]:
+    problem = Reporter(ctx.located, CHECK.id)
+    check_dashboards(ctx.spec, problem)
+    return problem.items
 
 
 def check_dashboards(spec: Spec, problem: Callable[..., None]) -> None:
@@ -59,3 +68,7 @@ def _variables(board: Any, path: tuple, problem: Callable[..., None]) -> None:
                         f'unknown dashboard variable "${name}"{hint}; this dashboard has '
                         f'{", ".join("$" + n for n in dict.fromkeys(names))} and Grafana\'s macros such as $__rate_interval '
                         "(add it to variables:)")
+
+
+CHECK = Check("dashboards/grafana-limits", "dashboard files, uids and $variables are what Grafana can hold",
+              "error", run)

@@ -1,4 +1,4 @@
-"""Generated file names stay within what file systems take, and a name that would not is
+"""output/file-names: generated file names stay within what file systems take, and a name that would not is
 reported at the plan value it comes from.
 
 Linux file systems (ext4, xfs, btrfs, tmpfs, overlayfs) take at most 255 bytes per name. The
@@ -15,6 +15,7 @@ from typing import Any
 from monplan.lang import naming
 from monplan.diagnostics import Diagnostic, format_path
 
+CHECK_ID = "output/file-names"  # runs on the generated files, after the plan's checks
 NAME_MAX = 255
 MAX_NAME_BYTES = NAME_MAX - 40  # room for the writer's temporary names and staging prefixes
 
@@ -47,10 +48,10 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
                    "shorten this value, or set a shorter alert:, uid: or name")
         sources = _sources_of(stem, values)
         if not sources:
-            problems.append(Diagnostic(str(plan_path), 0, 0, message))
+            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CHECK_ID))
         for source in sources:
             line, column = located.where(source)
-            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source)))
+            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CHECK_ID))
     return problems
 
 

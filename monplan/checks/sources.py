@@ -1,4 +1,4 @@
-"""Does every metric the plan's queries read have a source in `collection:`?
+"""sources/unserved: does every metric the plan's queries read have a source in `collection:`?
 
 A query that reads a series nobody produces never alerts: it is simply empty. When the
 plan has a `collection:` part, monplan compares the metric names and `job="..."`
@@ -12,6 +12,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from monplan.checks import Check, Context
 from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.spec.collection import Collection
 from monplan.spec.loader import Located
@@ -148,5 +149,14 @@ def source_warnings(spec: Spec, located: Located) -> list[Diagnostic]:
                 if service is not None:
                     message = f"for service {service}: {message}"
                 line, column = located.where(path)
-                out.append(Diagnostic(located.file, line, column, message, format_path(path), "warning"))
+                out.append(Diagnostic(located.file, line, column, message, format_path(path), "warning",
+                                      check=CHECK.id))
     return list(dict.fromkeys(out))
+
+
+def run(ctx: Context) -> list[Diagnostic]:
+    return source_warnings(ctx.spec, ctx.located)
+
+
+CHECK = Check("sources/unserved", "every metric a query reads has a source in collection: (with collection:)",
+              "warning", run, needs_valid_plan=True)

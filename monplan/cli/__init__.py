@@ -15,6 +15,7 @@ from monplan.cli import report as _report  # noqa: F401
 from monplan.cli import tune as _tune  # noqa: F401
 from monplan.cli import oncall as _oncall  # noqa: F401
 from monplan.cli import importdoc as _importdoc  # noqa: F401
+from monplan.cli import checks as _checks  # noqa: F401
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from monplan.lang import naming
 from monplan.diagnostics import Diagnostic
 from monplan.docimport import words
 from monplan.docimport.catalogue import suggest
-from monplan.docimport.cells import plain_cell, read_priority, read_threshold, snake
+from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Section, Table, decoration_free, parse, split_label
 from monplan.spec.types import PLACEHOLDER

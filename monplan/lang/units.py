@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from monplan.lang.thresholds import Kind, Threshold, format_decimal, format_seconds
 
 if TYPE_CHECKING:
-    from monplan.diagnostics import Diagnostic
-    from monplan.model.plan import Alert, Plan
-    from monplan.spec.loader import Located
+    from monplan.model.plan import Alert
 
 
 class Unit(str, Enum):
@@ -503,41 +501,6 @@ def check_alert(alert: "Alert") -> list[Finding]:
         return check_threshold(alert.threshold, dim, declared, declared=True)
     dim = infer(alert.query)
     return check_threshold(alert.threshold, dim, dim.unit)
-
-
-def check_units(plan: "Plan", located: "Located") -> list["Diagnostic"]:
-    """Every row whose threshold disagrees with its query's unit, at the threshold's line.
-
-    The copies of a per-service row share its threshold line (or their override's), so one
-    message per place, not one per service."""
-    from monplan.diagnostics import Diagnostic, format_path
-
-    found: dict[tuple, Diagnostic] = {}
-    for alert in plan.alerts:
-        for finding in check_alert(alert):
-            path = _threshold_path(plan, alert)
-            line, column = located.where(path)
-            diagnostic = Diagnostic(located.file, line, column, finding.message, format_path(path),
-                                    finding.severity, check=finding.check)  # type: ignore[arg-type]
-            found.setdefault((path, finding.message), diagnostic)
-    return list(found.values())
-
-
-def _threshold_path(plan: "Plan", alert: "Alert") -> tuple:
-    if alert.service is not None:
-        from monplan.model.services import override_for
-
-        for index, service in enumerate(plan.spec.services):
-            if service.name != alert.service:
-                continue
-            node: Any = plan.spec
-            for part in alert.path:
-                node = node[part] if isinstance(part, int) else getattr(node, part)
-            override = override_for(service, node)
-            if override is not None and override.threshold is not None:
-                key = node.metric if node.metric in service.overrides else node.alert
-                return ("services", index, "overrides", key, "threshold")
-    return alert.path + ("threshold",)
 
 
 def units_table(queries: Iterable[str]) -> dict[str, Unit]:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from monplan.lang import naming
-from monplan.model.plan import Alert, Panel, Plan, grouped
+from monplan.model.plan import Alert, Panel, Plan
 from monplan.spec.plan import Dashboard, View
 
 UID_MAX = 40  # Grafana refuses longer uids
@@ -115,43 +115,33 @@ def _default_specs(plan: Plan) -> list[Dashboard]:
 
 def boards(plan: Plan) -> list[Board]:
     """Every dashboard of the plan, in plan order, with unique uids (computed once per plan)."""
-    return plan.memo("boards", lambda: _boards(plan))
-
-
-def alerts_by_row(plan: Plan) -> dict[tuple[str, str | None], list[Alert]]:
-    """The alerts of each (section or focus area, service), in plan order: indexed once for all
-    dashboards, as a plan with services has a dashboard per service."""
-    return plan.memo("alerts_by_row", lambda: grouped(plan.alerts, lambda a: (a.group, a.service)))
-
-
-def panels_by_group(plan: Plan) -> dict[str, list[Panel]]:
-    """The focus-area panels of each group, in plan order (indexed once)."""
-    return plan.memo("panels_by_group", lambda: grouped(plan.panels, lambda p: p.group))
+    return plan.boards
 
 
 def row_items(plan: Plan, board: Board, group: str) -> list[Alert | Panel]:
     """What a row of `board` shows, in order: the alerts of the group (for the board's service),
     then the group's focus-area panels."""
-    return [*alerts_by_row(plan).get((group, board.service), ()), *panels_by_group(plan).get(group, ())]
+    return [*plan.alerts_by_row.get((group, board.service), ()), *plan.panels_by_group.get(group, ())]
 
 
 def boards_showing(plan: Plan) -> dict[int, list[Board]]:
-    """id(alert) -> the dashboards (or parts) showing its panel, in plan order; computed once,
-    in one pass over the dashboards' rows, so that it stays linear however many there are."""
-    index = plan.derived.get("boards_showing")
-    if index is None:
-        found: dict[int, list[Board]] = {}
-        by_row = alerts_by_row(plan)
-        for board in boards(plan):
-            if board.slices:
-                shown = [alert for kind, number, first, end in board.slices if kind == "group"
-                         for alert in by_row.get((board.groups[number], board.service), [])[first:end]]
-            else:
-                shown = [alert for group in board.groups for alert in by_row.get((group, board.service), [])]
-            for alert in shown:
-                found.setdefault(id(alert), []).append(board)
-        index = plan.derived["boards_showing"] = found
-    return index  # type: ignore[return-value]
+    """id(alert) -> the dashboards (or parts) showing its panel, in plan order (computed once)."""
+    return plan.boards_showing
+
+
+def index_boards_showing(plan: Plan) -> dict[int, list[Board]]:
+    """One pass over the dashboards' rows, so that it stays linear however many there are."""
+    found: dict[int, list[Board]] = {}
+    by_row = plan.alerts_by_row
+    for board in plan.boards:
+        if board.slices:
+            shown = [alert for kind, number, first, end in board.slices if kind == "group"
+                     for alert in by_row.get((board.groups[number], board.service), [])[first:end]]
+        else:
+            shown = [alert for group in board.groups for alert in by_row.get((group, board.service), [])]
+        for alert in shown:
+            found.setdefault(id(alert), []).append(board)
+    return found
 
 
 def _split(plan: Plan, board: Board, base: str, used: set[str]) -> list[Board]:
@@ -197,7 +187,7 @@ def _split(plan: Plan, board: Board, base: str, used: set[str]) -> list[Board]:
     return out
 
 
-def _boards(plan: Plan) -> list[Board]:
+def resolve_boards(plan: Plan) -> list[Board]:
     spec = plan.spec
     specs = spec.dashboards or _default_specs(plan)
     base = (spec.endpoints.grafana_url or "").rstrip("/")

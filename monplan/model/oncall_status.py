@@ -89,7 +89,7 @@ def coverage_problems(spec: Spec, located) -> list:
         if end is None:
             out.append(Diagnostic(located.file, line, column, f"nobody is on call from {start:{fmt}} ({zone}) on: "
                                   "the rotation does not repeat (oncall.repeat: none); add shifts or set repeat: weekly",
-                                  format_path(path), severity="warning"))
+                                  format_path(path), severity="warning", check="rotation/coverage"))
             continue
         end = end.astimezone(zone)
         if since is not None and start <= since.astimezone(zone) and end <= min_start(spec):
@@ -98,7 +98,8 @@ def coverage_problems(spec: Spec, located) -> list:
         else:
             what = f"every week from {start:{fmt}} to {end:{fmt}} ({zone})"
             fix = "the rotation covers less than a week and repeat: weekly starts it again after 7 days: add shifts"
-        out.append(Diagnostic(located.file, line, column, f"nobody is on call {what}; {fix}", format_path(path)))
+        out.append(Diagnostic(located.file, line, column, f"nobody is on call {what}; {fix}", format_path(path),
+                              check="rotation/coverage"))
     return out
 
 

@@ -7,13 +7,17 @@ of the document that need no resolving), never raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable, TypeVar
 from decimal import Decimal
 
 from monplan.diagnostics import Diagnostic, Path
 from monplan.model.slo import Slo
 from monplan.spec.plan import Plan as Spec
 from monplan.lang.thresholds import Kind, Threshold
+
+if TYPE_CHECKING:
+    from monplan.model.boards import Board
 
 SEVERITIES = ("critical", "high", "medium")
 
@@ -184,10 +188,7 @@ class Plan:
     warnings: tuple[Diagnostic, ...] = field(default=())
     target_watches: tuple[Watch, ...] = field(default=())  # TargetDown/TargetMissing per collection job
     targets_group: tuple[str, str] | None = None  # (slug, title) of the rule file holding target_watches
-    # Derived data several generators share (dashboards, their groups...), computed once per
-    # build; not part of the plan's identity.
-    derived: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
-
+    validate_only: tuple[Diagnostic, ...] = field(default=())  # findings `monplan validate` reports (rotation/coverage)
     @property
     def source(self) -> str:
         """The plan's file name, as the header of every generated file cites it."""
@@ -197,27 +198,59 @@ class Plan:
     def evaluation_interval(self) -> str:
         return self.spec.defaults.evaluation_interval
 
-    def memo(self, key: str, compute: Callable[[], T]) -> T:
-        """A fact derived from the frozen plan, computed on first use: generators ask per alert."""
-        if key not in self.derived:
-            self.derived[key] = compute()
-        return self.derived[key]  # type: ignore[return-value]
+    # Facts derived from the frozen plan, computed on first use (generators ask per alert) and
+    # typed; a copy made with dataclasses.replace starts without them.
+    @cached_property
+    def _alerts_by_slug(self) -> dict[str, list[Alert]]:
+        return grouped(self.alerts, lambda a: a.group_slug)
+
+    @cached_property
+    def _alert_by_name(self) -> dict[str, Alert]:
+        return first_by(self.alerts, lambda a: a.name)
+
+    @cached_property
+    def _watch_by_name(self) -> dict[str, Watch]:
+        return first_by(self.watches, lambda w: w.name)
+
+    @cached_property
+    def boards(self) -> list[Board]:
+        """Every dashboard of the plan, in plan order, with unique uids (monplan/model/boards.py)."""
+        from monplan.model.boards import resolve_boards
+
+        return resolve_boards(self)
+
+    @cached_property
+    def alerts_by_row(self) -> dict[tuple[str, str | None], list[Alert]]:
+        """The alerts of each (section or focus area, service), in plan order: indexed once for
+        all dashboards, as a plan with services has a dashboard per service."""
+        return grouped(self.alerts, lambda a: (a.group, a.service))
+
+    @cached_property
+    def panels_by_group(self) -> dict[str, list[Panel]]:
+        """The focus-area panels of each group, in plan order."""
+        return grouped(self.panels, lambda p: p.group)
+
+    @cached_property
+    def boards_showing(self) -> dict[int, list[Board]]:
+        """id(alert) -> the dashboards (or parts) showing its panel, in plan order."""
+        from monplan.model.boards import index_boards_showing
+
+        return index_boards_showing(self)
 
     def alerts_in(self, slug: str) -> list[Alert]:
-        return list(self.memo("alerts_by_slug", lambda: grouped(self.alerts, lambda a: a.group_slug)).get(slug, ()))
+        return list(self._alerts_by_slug.get(slug, ()))
 
     def alert(self, name: str) -> Alert | None:
         """The first alert of this name."""
-        return self.memo("alert_by_name", lambda: first_by(self.alerts, lambda a: a.name)).get(name)
+        return self._alert_by_name.get(name)
 
-    @property
+    @cached_property
     def watches(self) -> tuple[Watch, ...]:
         """Every NoData alert (rows in plan order), then the target alerts of the collection jobs."""
-        return self.memo("watches", lambda: tuple(a.no_data for a in self.alerts if a.no_data is not None)
-                         + self.target_watches)
+        return tuple(a.no_data for a in self.alerts if a.no_data is not None) + self.target_watches
 
     def watch(self, name: str) -> Watch | None:
-        return self.memo("watch_by_name", lambda: first_by(self.watches, lambda w: w.name)).get(name)
+        return self._watch_by_name.get(name)
 
     def watches_in(self, slug: str) -> list[Watch]:
         """The watches whose rules live in the rule file `slug`."""

@@ -1,4 +1,4 @@
-"""From a validated spec to the resolved model: derive names, apply defaults, check references."""
+"""From a validated spec to the resolved model: derive names, apply defaults."""
 
 from __future__ import annotations
 
@@ -9,19 +9,18 @@ from typing import Iterator
 from monplan.lang import durations
 from monplan.lang import naming
 from monplan.lang.gotemplate import expand_value
-from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
+from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.model.plan import Alert, Panel, Plan, of_service
-from monplan.checks.references import check_references
 from monplan.spec.loader import Located
 from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
-from monplan.model.services import check_services, rows_for
+from monplan.model.services import rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
 from monplan.lang.thresholds import Kind, float64_problem, format_decimal, parse_threshold
-from monplan.model.watches import TARGETS_TITLE, check_names, jobs_reader, target_watches, with_no_data
+from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}
@@ -42,18 +41,19 @@ def go_literal(text: str) -> str:
     return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "%s" }}' % m.group(), text)
 
 
-def resolve(spec: Spec, located: Located) -> Plan:
-    """Build the model; raises PlanError with every cross-field problem at its line."""
+def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
+    """Build the model, and the problems of rows whose fields do not fit what is derived from
+    them (`rows/fields`). The model is complete even then, so that the checks (monplan/checks)
+    run over it in the same pass: a plan's problems are reported in one run."""
     problems: list[Diagnostic] = []
 
     def problem(path: Path, message: str, *, key: bool = False) -> None:
         line, column = located.where(path, key=key)
-        problems.append(Diagnostic(located.file, line, column, message, format_path(path)))
+        problems.append(Diagnostic(located.file, line, column, message, format_path(path), check="rows/fields"))
 
     alerts: list[Alert] = []
     panels: list[Panel] = []
     groups: list[tuple[str, str]] = []
-    check_services(spec, problem)
     jobs_of = jobs_reader(spec)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
     for title, path, component, rows, service in _row_groups(spec, problem):
@@ -71,16 +71,11 @@ def resolve(spec: Spec, located: Located) -> Plan:
             alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service)
             alerts.append(with_no_data(spec, alert, row.no_data, jobs_of))
 
-    clashing = _check_unique(alerts, "name", "alert name", problem, "set alert: on one of them", set())
-    _check_unique(alerts, "record", "recorded series", problem, "set record: on one of them", clashing)
     targets_slug = _free_slug("collection", {slug for slug, _ in groups})
     targets = target_watches(spec, located, targets_slug)
-    check_names(alerts, targets, problem)
-    problems.extend(check_references(spec, located, alerts))
-    if problems:
-        raise PlanError(sorted(set(problems), key=lambda d: (d.line, d.column, d.message)))
-    return Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
+    plan = Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
                 targets_group=(targets_slug, TARGETS_TITLE) if targets else None)
+    return plan, problems
 
 
 def _free_slug(wanted: str, taken: set[str]) -> str:
@@ -293,40 +288,3 @@ def _annotations(metric: str, tool: str | None, group: str, priority: str, thres
     if runbook_url:
         out["runbook_url"] = go_literal(runbook_url)
     return out
-
-
-def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str, skip: set[Path]) -> set[Path]:
-    """Report rows reusing a name; returns their paths. Rows in `skip` were reported already.
-
-    The copies of one per-service row share its names (their service label tells them apart);
-    any other reuse is a clash."""
-    first_use: dict[str, Alert] = {}
-    clashing: set[Path] = set()
-    for alert in alerts:
-        value = getattr(alert, attr)
-        first = first_use.setdefault(value, alert)
-        if first is alert or (alert.service is not None and first.path == alert.path):
-            continue
-        clashing.add(alert.path)
-        if alert.path not in skip:
-            problem(alert.path, f'{what} "{value}" is already used by "{first.metric}" at line {first.line}; {hint}')
-    return clashing
-
-
-def first_day_warnings(alerts: tuple[Alert, ...], located: Located) -> list[Diagnostic]:
-    """Rows with the default baseline and no baseline_start: nothing to compare with until the
-    rules have run a day, so they cannot fire during the first day after deployment."""
-    by_path: dict[Path, list[str]] = {}
-    for alert in alerts:
-        if alert.baseline_default and alert.baseline_start is None:
-            by_path.setdefault(alert.path, []).append(alert.name)
-    warnings = []
-    for path, names in by_path.items():
-        line, column = located.where(path + ("threshold",))
-        named = ", ".join(dict.fromkeys(names))
-        warnings.append(Diagnostic(
-            located.file, line, column,
-            f"{named} has no baseline during its first day: it compares with the value one week earlier, else "
-            "one day earlier, and neither exists until the rules have run a day; set baseline_start: <number> "
-            "(the expected level) to alert from the first hour", format_path(path + ("threshold",)), severity="warning"))
-    return warnings

@@ -119,39 +119,3 @@ def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Prob
             return None
         update["buckets"] = buckets
     return template.slo.model_copy(update=update)
-
-
-def check_services(spec: Spec, problem: Problem) -> None:
-    """Per-service sections need services; overrides must name their rows; variables stay in them."""
-    templated = [(i, s) for i, s in enumerate(spec.sections) if s.per_service]
-    if templated and not spec.services:
-        index = templated[0][0]
-        problem(("sections", index, "per_service"), "a per_service section needs services: listing the services", key=True)
-    names = [row.metric for _, s in templated for row in s.metrics]
-    names += [row.alert for _, s in templated for row in s.metrics if row.alert]
-    seen: set[str] = set()
-    for i, service in enumerate(spec.services):
-        if service.name in seen:
-            problem(("services", i, "name"), f'service "{service.name}" is listed twice')
-        seen.add(service.name)
-        for key in service.overrides:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-                hint = f' (did you mean "{close[0]}"?)' if close else ""
-                problem(("services", i, "overrides", key), f'no row "{key}" in the per_service sections{hint}', key=True)
-    rows: list[tuple[Path, object]] = [
-        (("sections", i, "metrics", j), row)
-        for i, section in enumerate(spec.sections) if not section.per_service
-        for j, row in enumerate(section.metrics)]
-
-    def walk(areas, path: Path) -> None:
-        for i, area in enumerate(areas):
-            rows.extend((path + (i, "items", j), item) for j, item in enumerate(area.items))
-            walk(area.areas, path + (i, "areas"))
-
-    walk(spec.focus_areas, ("focus_areas",))
-    for path, row in rows:
-        for field in ("query", "baseline_query"):
-            text = getattr(row, field)
-            if text and _VARIABLE.search(text):
-                problem(path + (field,), "variables such as ${service} work only in sections with per_service: true")

@@ -46,4 +46,4 @@ def with_targets(plan: "Plan", names: Iterable[str]) -> "Plan":
         return plan
     targets = plan.spec.targets.model_copy(update=extra)
     # A new spec is a new plan: nothing derived from the old one may be reused.
-    return replace(plan, spec=plan.spec.model_copy(update={"targets": targets}), derived={})
+    return replace(plan, spec=plan.spec.model_copy(update={"targets": targets}))

@@ -181,25 +181,3 @@ def condition(watch: Watch) -> str:
     if watch.kind == TARGET_DOWN:
         return f"a target down (up == 0) for {watch.for_}"
     return f"no target at all for {watch.for_}"
-
-
-def check_names(alerts: list[Alert], targets: list[Watch], problem: Problem) -> None:
-    """Every alert name is one alert's: a NoData or target alert may not take a row's name, nor another's."""
-    owner: dict[str, tuple[Path, str, int]] = {}
-    for alert in alerts:
-        owner.setdefault(alert.name, (alert.path, f'the row "{alert.metric}"', alert.line))
-    for alert in alerts:
-        watch = alert.no_data
-        if watch is None:
-            continue
-        first = owner.setdefault(watch.name, (alert.path, f'the NoData alert of "{alert.metric}"', alert.line))
-        # The copies of a per-service row share their names; two rows of one alert name are
-        # reported already (their NoData names clash only because of that).
-        if first[0] != alert.path and owner[alert.name][0] == alert.path:
-            problem(alert.path, f'the NoData alert of this row would be named "{watch.name}", which {first[1]} '
-                    f"at line {first[2]} already uses; set alert: on one of them, or no_data: false on this row")
-    for watch in targets:
-        first = owner.setdefault(watch.name, (watch.path, f'the job "{watch.job}"', watch.line))
-        if first[0] != watch.path:
-            problem(watch.path, f'the job "{watch.job}" gets the alert "{watch.name}", which {first[1]} at line '
-                    f"{first[2]} already uses; rename the job or set alert: on that row")

@@ -14,13 +14,13 @@ from pydantic import BaseModel, ValidationError
 from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan
-from monplan.spec.types import PLACEHOLDER, QUERY_TODO_MESSAGE
+from monplan.spec.types import QUERY_TODO_MESSAGE
 
 _SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials|dsn)$", re.IGNORECASE)
 
 
-def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
-    """Validate located data; returns the plan and its warnings, or raises PlanError."""
+def check_plan(located: Located) -> Plan:
+    """Validate located data; returns the plan, or raises PlanError with every problem."""
     from monplan.spec.slo_check import slo_problems
 
     problems = secret_problems(located) + slo_problems(located)
@@ -39,12 +39,12 @@ def check_plan(located: Located) -> tuple[Plan, list[Diagnostic]]:
         named = {d.field for d in problems if "would hold a secret" in d.message}
         problems = [d for d in problems if not (d.field in named and d.message.startswith("this looks like"))]
         raise PlanError(_dedupe(problems))
-    return plan, placeholder_warnings(located)
+    return plan
 
 
-def _at(located: Located, path: Path, message: str, *, key: bool = False, severity: str = "error") -> Diagnostic:
+def _at(located: Located, path: Path, message: str, *, key: bool = False, check: str = "spec/schema") -> Diagnostic:
     line, column = located.where(path, key=key)
-    return Diagnostic(located.file, line, column, message, format_path(path), severity)  # type: ignore[arg-type]
+    return Diagnostic(located.file, line, column, message, format_path(path), check=check)
 
 
 MAX_REPORTED = 200
@@ -80,7 +80,7 @@ def _walk_strings(data: Any, path: Path = ()) -> list[tuple[Path, str]]:
     return found
 
 
-def _strings(located: Located) -> list[tuple[Path, str]]:
+def strings(located: Located) -> list[tuple[Path, str]]:
     cached = located.__dict__.get("_strings")
     if cached is None:
         cached = located.__dict__["_strings"] = _walk_strings(located.data)
@@ -101,41 +101,8 @@ def secret_problems(located: Located) -> list[Diagnostic]:
             shapes[shape] = bool(path) and _model_at(Plan, path) is None
         return shapes[shape]
 
-    return [_at(located, path, message, key=key) for path, key, message in scan(located.data, free_form)]
-
-
-def _baseline_comparison(data: Any, path: Path) -> str:
-    """What a [BASELINE] row really compares with: its baseline_query when it has one (that
-    wins), else the default, ending at its baseline_start when one is set."""
-    row: Any = data
-    for part in path[:-1]:
-        try:
-            row = row[part]
-        except (KeyError, IndexError, TypeError):
-            row = None
-            break
-    row = row if isinstance(row, dict) and path and path[-1] == "baseline" else {}
-    if row.get("baseline_query") is not None:
-        query = " ".join(str(row["baseline_query"]).split())
-        return f"compared with its baseline_query, {query if len(query) <= 60 else query[:57] + '...'}"
-    words = "compared with the value one week earlier, else one day earlier"
-    if row.get("baseline_start") is not None:
-        words += f", else baseline_start ({row['baseline_start']})"
-    return words
-
-
-def placeholder_warnings(located: Located) -> list[Diagnostic]:
-    warnings = []
-    for path, text in _strings(located):
-        if "[" not in text:
-            continue
-        for match in PLACEHOLDER.finditer(text):
-            if match.group() == "[BASELINE]":
-                message = f"baseline not known yet ([BASELINE]): {_baseline_comparison(located.data, path)}"
-            else:
-                message = f"placeholder {match.group()} is still to be filled in"
-            warnings.append(_at(located, path, message, severity="warning"))
-    return warnings
+    return [_at(located, path, message, key=key, check="spec/secrets")
+            for path, key, message in scan(located.data, free_form)]
 
 
 # --- pydantic errors to located diagnostics -------------------------------------------------
@@ -321,6 +288,7 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
     # hints for each of 300,000 unknown keys would take minutes and be read by no one.
     hints = len(errors) <= MAX_REPORTED
     unknown: dict[Path, set[str]] = {}  # the unknown keys given, by the mapping that holds them
+    unknown_keys: set[Path] = set()  # reported as spec/unknown-key, the rest as spec/schema
     for error in errors:
         if error["type"] == "extra_forbidden":
             where = _data_path(located.data, tuple(error["loc"]))[0]
@@ -346,6 +314,8 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
         if message == QUERY_TODO_MESSAGE:
             message = _todo_message(located.data, present)
         grouped.setdefault((path if kind != "missing" else present + (field,), on_key), []).append(message)
+        if kind == "extra_forbidden":
+            unknown_keys.add(path)
     out = []
     for (path, on_key), messages in grouped.items():
         unique = list(dict.fromkeys(messages))
@@ -355,5 +325,6 @@ def _from_validation(located: Located, err: ValidationError) -> list[Diagnostic]
             message += f", got {got[1]}" if len(got) == 2 else ""
         else:
             message = "; ".join(unique)
-        out.append(_at(located, path, message, key=on_key))
+        check = "spec/unknown-key" if path in unknown_keys else "spec/schema"
+        out.append(_at(located, path, message, key=on_key, check=check))
     return out

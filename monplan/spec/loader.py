@@ -7,6 +7,8 @@ Aliases are counted at their expanded size, so an alias bomb is refused, not eva
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import os
 import re
@@ -51,6 +53,7 @@ class Located:
     file: str
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    disables: dict[int, set[str]] = field(default_factory=dict)  # line -> check ids a comment silences there
 
     def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of a path: the key itself, or its nearest ancestor."""
@@ -262,7 +265,19 @@ class _Builder:
 
 
 def load_text(text: str, file: str) -> Located:
-    """Parse YAML text; raises PlanError listing every problem with its position."""
+    """Parse YAML text; raises PlanError listing every problem with its position (`spec/yaml`)."""
+    try:
+        located = _load_text(text, file)
+    except PlanError as err:
+        raise PlanError([d if d.check else dataclasses.replace(d, check="spec/yaml") for d in err.diagnostics]) from None
+    if "monplan:" in text:  # `# monplan: disable=<id>` comments (monplan/checks)
+        from monplan.checks import inline_disables
+
+        located.disables = inline_disables(text)
+    return located
+
+
+def _load_text(text: str, file: str) -> Located:
     located = Located(None, file)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise PlanError([Diagnostic(file, 0, 0, f"the plan is larger than {MAX_BYTES // (1024 * 1024)} MiB")])

@@ -43,6 +43,30 @@ class Defaults(Spec):
     rules_per_group: int = Field(20, ge=2, le=200, description="Most rules in one rule group.")
     no_data: NoDataDefaults = Field(default_factory=NoDataDefaults, description=(
         "Alerts for missing data: a NoData alert per row, a target-down alert per collection job."))
+    disable_checks: list[str] = Field(default_factory=list, description=(
+        "Check ids whose warnings this plan silences (`monplan checks` lists them; a family such as units "
+        "silences units/*). One place: a `# monplan: disable=<id>` comment on its line or the line above."))
+
+    @field_validator("disable_checks")
+    @classmethod
+    def _known_checks(cls, value: list[str]) -> list[str]:
+        from monplan.checks import known_ids
+
+        import difflib
+
+        known = known_ids()
+        families = {id_.split("/")[0] for id_ in known}
+        problems = []
+        for id_ in value:
+            if id_ not in known and id_ not in families:
+                close = difflib.get_close_matches(id_, list(known), n=1, cutoff=0.6)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                problems.append(f'unknown check "{id_}"{hint}; `monplan checks` lists the ids')
+            elif id_ in known and known[id_][1] == "error":
+                problems.append(f'"{id_}" reports errors, which cannot be silenced: the output would be wrong')
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class Period(Spec):

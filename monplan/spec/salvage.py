@@ -24,7 +24,7 @@ _ROUNDS = 8  # a value set aside can make its mapping incomplete; a few rounds s
 
 def cross_reference_problems(located: Located) -> list[Diagnostic]:
     """The problems resolving the plan finds once its invalid values are set aside."""
-    from monplan.model.resolve import resolve
+    from monplan.app.pipeline import compile_plan
     from monplan.spec.check import _data_path
     from monplan.spec.plan import Plan
 
@@ -54,7 +54,7 @@ def cross_reference_problems(located: Located) -> list[Diagnostic]:
     else:
         return []
     try:
-        resolve(spec, Located(data, located.file, located.values, located.keys))
+        compile_plan(spec, Located(data, located.file, located.values, located.keys))
     except PlanError as err:
         lines = {located.where(path)[0] for path in failed}
         return [d for d in err.diagnostics

@@ -24,7 +24,7 @@ def slo_problems(located: Located) -> list[Diagnostic]:
 
     def report(path: Path, message: str, *, key: bool = False) -> None:
         line, column = located.where(path, key=key)
-        out.append(Diagnostic(located.file, line, column, message, format_path(path)))
+        out.append(Diagnostic(located.file, line, column, message, format_path(path), check="slo/spec"))
 
     for path, row, per_service in _slo_rows(located.data):
         _check_row(path, row, per_service, report)

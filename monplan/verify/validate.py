@@ -86,7 +86,7 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
         return report
     timed("plan checks (load, check, resolve)")
     report.alerts = len(plan.alerts)
-    report.diagnostics = list(plan.warnings) + list(plan.derived.get("coverage", ()))  # type: ignore[call-overload]
+    report.diagnostics = list(plan.warnings) + list(plan.validate_only)
     if live is not None:
         from monplan.live.queries import run_live
 

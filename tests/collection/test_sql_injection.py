@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Callable
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import require_tool, run_monplan

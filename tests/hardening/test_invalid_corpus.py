@@ -8,7 +8,6 @@ traceback; this file checks the corpus as a whole.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from tests.conftest import CASES
 
