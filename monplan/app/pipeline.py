@@ -116,15 +116,16 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
         return result
     units = None
     if reuse and print_ is not None:  # files of the last build whose inputs did not change are kept
-        from monplan.output.unitcache import KEY, UnitCache
+        from monplan.output.unitcache import UnitCache
 
-        units = result.plan.derived[KEY] = UnitCache(out, result.plan, cache.code_print(tuple(sorted(targets))))
+        units = UnitCache(out, result.plan, cache.code_print(tuple(sorted(targets))))
+        result.plan = dataclasses.replace(result.plan, unit_cache=units)
     try:
         result.files = render(result.plan)
         if units is not None:
             result.changes = writer.compare(out, result.files) if check else result.changes
     except StaleOutput:  # a file meant to be kept changed meanwhile: everything rendered anew
-        result.plan.derived.pop("unit_cache", None)
+        result.plan = dataclasses.replace(result.plan, unit_cache=None)
         units = None
         result.files = render(result.plan)
     from monplan.checks.file_names import file_name_problems
@@ -141,7 +142,7 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
     try:
         result.changes, found = writer.write(out, result.files, on_wait=on_wait)
     except StaleOutput:  # changed by hand while this build ran: rendered anew and written
-        result.plan.derived.pop("unit_cache", None)
+        result.plan = dataclasses.replace(result.plan, unit_cache=None)
         units = None
         result.files = render(result.plan)
         result.changes, found = writer.write(out, result.files, on_wait=on_wait)

@@ -18,6 +18,7 @@ from monplan.lang.thresholds import Kind, Threshold
 
 if TYPE_CHECKING:
     from monplan.model.boards import Board
+    from monplan.output.unitcache import UnitCache
 
 SEVERITIES = ("critical", "high", "medium")
 
@@ -189,6 +190,9 @@ class Plan:
     target_watches: tuple[Watch, ...] = field(default=())  # TargetDown/TargetMissing per collection job
     targets_group: tuple[str, str] | None = None  # (slug, title) of the rule file holding target_watches
     validate_only: tuple[Diagnostic, ...] = field(default=())  # findings `monplan validate` reports (rotation/coverage)
+    # What the last build wrote, for a build that keeps the files whose inputs did not change
+    # (monplan/output/unitcache.py); set by the pipeline for one build, not part of the plan.
+    unit_cache: UnitCache | None = field(default=None, compare=False, repr=False)
     @property
     def source(self) -> str:
         """The plan's file name, as the header of every generated file cites it."""

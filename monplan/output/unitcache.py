@@ -34,7 +34,6 @@ from monplan.model.plan import Alert, Plan, Watch
 from monplan.output.spill import Kept
 
 VERSION = 1
-KEY = "unit_cache"  # where a build's UnitCache sits in plan.derived
 
 # Where a row is in the plan (its path and line) is left out of the keys: only diagnostics
 # and Alertmanager's routing cases (not a unit) read it, and adding a row moves every later one.
@@ -169,7 +168,7 @@ class UnitCache:
 
 
 def of(plan: Plan) -> UnitCache | None:
-    found = plan.derived.get(KEY)
+    found = plan.unit_cache
     return found if isinstance(found, UnitCache) else None
 
 
