@@ -43,16 +43,14 @@ def receivers(plan: Plan, priority: str) -> str:
     """Who an alert of `priority` reaches, as alertmanager.yml routes it: the priority's
     receivers (held to business hours when the route says so), the receivers the critical
     period adds while it lasts, or the root route's receiver for a priority with no route."""
-    from monplan.generators.alertmanager import critical_period_receivers, default_receiver
-
-    routing = plan.spec.alert_routing
+    routing = plan.routing
     if routing is None:
         return "(none)"
     route = routing.routes.get(priority)
     if route is None:
-        return f"{default_receiver(routing)} (default route)"
+        return f"{routing.default_receiver} (default route)"
     text = ", ".join(dict.fromkeys(route.receivers)) + (" (business hours)" if route.business_hours_only else "")
-    extra = critical_period_receivers(plan, priority)
+    extra = routing.during_critical_period(priority)
     if extra and routing.critical_period is not None:
         text += f"; during {routing.critical_period.period} also {', '.join(extra)}"
     return text

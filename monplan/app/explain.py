@@ -37,16 +37,13 @@ def _critical_period(plan: Plan, priority: str) -> str:
     period adds receivers to `priority`, else ''."""
     from zoneinfo import ZoneInfo
 
-    from monplan.generators.alertmanager import critical_period_receivers, critical_window
-
-    routing, window = plan.spec.alert_routing, critical_window(plan)
-    if routing is None or routing.critical_period is None or window is None:
-        return ""
-    if not critical_period_receivers(plan, priority):
+    routing = plan.routing
+    period = routing.critical_period if routing else None
+    if routing is None or period is None or not routing.during_critical_period(priority):
         return ""
     zone = ZoneInfo(plan.spec.timezone)
-    begin, end = (moment.astimezone(zone) for moment in window)
-    return f"{routing.critical_period.period}: {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({plan.spec.timezone})"
+    begin, end = period.start.astimezone(zone), period.end.astimezone(zone)
+    return f"{period.period}: {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({plan.spec.timezone})"
 
 
 def _row_text(plan_text: str, line: int) -> list[str]:

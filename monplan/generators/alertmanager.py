@@ -53,36 +53,6 @@ class RouteCase:
     line: int
 
 
-def default_receiver(routing: AlertRouting) -> str:
-    """Alerts of no known priority go to the on-call (the first receiver of high) unless the plan says."""
-    if routing.default_receiver:
-        return routing.default_receiver
-    for priority in ("high", *SEVERITIES):
-        if priority in routing.routes:
-            return routing.routes[priority].receivers[0]
-    return routing.receivers[0].name
-
-
-def critical_period_receivers(plan: Plan, priority: str) -> list[str]:
-    """Receivers added for `priority` during the critical period, besides those it has anyway."""
-    routing = plan.spec.alert_routing
-    if routing is None or routing.critical_period is None or priority not in routing.routes:
-        return []
-    if priority not in routing.critical_period.priorities or critical_window(plan) is None:
-        return []
-    own = routing.routes[priority].receivers
-    return [name for name in dict.fromkeys(routing.critical_period.receivers) if name not in own]
-
-
-def expected_receivers(plan: Plan, priority: str) -> tuple[str, ...]:
-    """What the plan says an alert of `priority` reaches (any time of day), from the plan alone."""
-    routing = plan.spec.alert_routing
-    assert routing is not None
-    if priority not in routing.routes:
-        return (default_receiver(routing),)
-    return tuple(dict.fromkeys(routing.routes[priority].receivers)) + tuple(critical_period_receivers(plan, priority))
-
-
 def _alerting(alert: Alert) -> list[tuple[str, str]]:
     """(name, severity) of the alerting rules of a row: an SLO row's SlowBurn is one priority lower."""
     if alert.slo is None:
@@ -92,7 +62,8 @@ def _alerting(alert: Alert) -> list[tuple[str, str]]:
 
 def route_cases(plan: Plan) -> list[RouteCase]:
     """One case per alert of the plan, one per routed priority, and one for an unknown severity."""
-    if plan.spec.alert_routing is None:
+    routing = plan.routing
+    if routing is None:
         return []
     cases = []
     for alert in plan.alerts:
@@ -100,29 +71,17 @@ def route_cases(plan: Plan) -> list[RouteCase]:
             labels = {key: expand_value(value, 0.0) for key, value in alert.labels}
             labels["alertname"], labels["severity"] = name, priority
             cases.append(RouteCase(name, priority, tuple(sorted(labels.items())),
-                                   expected_receivers(plan, priority), alert.line))
+                                   routing.receivers_for(priority), alert.line))
     for watch in plan.watches:
         labels = {key: expand_value(value, 0.0) for key, value in watch.labels}
         labels["alertname"] = watch.name
         cases.append(RouteCase(watch.name, watch.priority, tuple(sorted(labels.items())),
-                               expected_receivers(plan, watch.priority), watch.line))
+                               routing.receivers_for(watch.priority), watch.line))
     for priority in (*SEVERITIES, "unknown"):
         labels = {"alertname": f"MonplanRouteCheck{priority.capitalize()}", "severity": priority}
         cases.append(RouteCase(labels["alertname"], priority, tuple(sorted(labels.items())),
-                               expected_receivers(plan, priority), 0))
+                               routing.receivers_for(priority), 0))
     return cases
-
-
-def critical_window(plan: Plan) -> tuple[dt.datetime, dt.datetime] | None:
-    from monplan.model.schedule import period_window
-
-    routing = plan.spec.alert_routing
-    if routing is None or routing.critical_period is None:
-        return None
-    window = period_window(plan.spec, routing.critical_period.period)
-    if window is None or window[1] is None:
-        return None
-    return window[0], window[1]  # type: ignore[return-value]
 
 
 def _minute(moment: dt.datetime, *, up: bool) -> dt.datetime:
@@ -188,9 +147,9 @@ def _time_intervals(plan: Plan, routing: AlertRouting) -> list[dict[str, Any]]:
             "times": [{"start_time": hours.start, "end_time": hours.end}],
             "location": hours.timezone or plan.spec.timezone,
         }]})
-    window = critical_window(plan)
-    if window is not None:
-        out.append({"name": CRITICAL_PERIOD, "time_intervals": absolute_interval(*window)})
+    period = plan.routing.critical_period if plan.routing else None
+    if period is not None:
+        out.append({"name": CRITICAL_PERIOD, "time_intervals": absolute_interval(period.start, period.end)})
     return out
 
 
@@ -208,7 +167,7 @@ def _routes(plan: Plan, routing: AlertRouting) -> list[dict[str, Any]]:
             if route.business_hours_only:
                 entry["active_time_intervals"] = [BUSINESS_HOURS]
             routes.append(entry)
-        for name in critical_period_receivers(plan, priority):
+        for name in plan.routing.during_critical_period(priority) if plan.routing else ():
             routes.append({"receiver": name, "matchers": [f'severity="{priority}"'], **timing,
                            "active_time_intervals": [CRITICAL_PERIOD]})
     # Every route lets the alert go on to the next, so a priority reaches all its receivers.
@@ -272,7 +231,7 @@ def config(plan: Plan) -> dict[str, Any]:
     assert routing is not None
     high = TIMING_DEFAULTS["high"]
     out: dict[str, Any] = {
-        "route": {"receiver": default_receiver(routing), "group_by": list(routing.group_by),
+        "route": {"receiver": plan.routing.default_receiver, "group_by": list(routing.group_by),
                   "group_wait": high[0], "group_interval": high[1], "repeat_interval": high[2],
                   "routes": _routes(plan, routing)},
         # A firing critical alert says what is wrong; the high and medium alerts it causes on

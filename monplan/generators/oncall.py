@@ -109,9 +109,9 @@ def escalation_policy(spec: Spec) -> dict[str, Any]:
 
 
 def _routing_rows(plan: Plan) -> list[dict[str, str]]:
-    from monplan.generators.alertmanager import business_hours_text, critical_period_receivers, default_receiver
+    from monplan.generators.alertmanager import business_hours_text
 
-    routing = plan.spec.alert_routing
+    routing = plan.routing
     if routing is None:
         return []
     rows = []
@@ -120,13 +120,13 @@ def _routing_rows(plan: Plan) -> list[dict[str, str]]:
         if route is None:
             continue
         when = f"{business_hours_text(plan)}; held until then" if route.business_hours_only else "at any time"
-        extra = critical_period_receivers(plan, priority)
+        extra = routing.during_critical_period(priority)
         rows.append({"priority": priority.capitalize(), "receivers": ", ".join(route.receivers), "when": when,
                      "critical_period": ", ".join(extra)})
     # Alertmanager's root route: an alert whose severity label is missing or none of the above
-    chosen = "alert_routing.default_receiver" if routing.default_receiver else \
+    chosen = "alert_routing.default_receiver" if routing.spec.default_receiver else \
         "the first receiver of high; alert_routing.default_receiver chooses another"
-    rows.append({"priority": "No or unknown severity", "receivers": f"{default_receiver(routing)} ({chosen})",
+    rows.append({"priority": "No or unknown severity", "receivers": f"{routing.default_receiver} ({chosen})",
                  "when": "at any time", "critical_period": ""})
     return rows
 
@@ -144,11 +144,10 @@ def _activity_rows(entries: list[Any]) -> list[dict[str, Any]]:
 
 
 def _local_window(plan: Plan) -> tuple[Any, Any] | None:
-    from monplan.generators.alertmanager import critical_window
     from monplan.model.schedule import zone
 
-    window = critical_window(plan)
-    return (window[0].astimezone(zone(plan.spec)), window[1].astimezone(zone(plan.spec))) if window else None
+    period = plan.routing.critical_period if plan.routing else None
+    return (period.start.astimezone(zone(plan.spec)), period.end.astimezone(zone(plan.spec))) if period else None
 
 
 def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:

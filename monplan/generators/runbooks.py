@@ -14,6 +14,7 @@ from typing import Any
 
 from monplan.model.escalation import delays_minutes, steps
 from monplan.lang.gotemplate import expand_value
+from monplan.model.routing import Routing
 from monplan.model.plan import Alert, Plan, Watch
 from monplan.lang.thresholds import format_decimal
 from monplan.output.unitcache import unit
@@ -29,25 +30,24 @@ def runbook_path(alert: Alert) -> str:
 
 def _delivery(plan: Plan, alert: Alert) -> dict[str, Any]:
     """Who the alert reaches, and when, in the words of the plan's routing."""
-    from monplan.generators.alertmanager import (
-        business_hours_text, critical_period_receivers, critical_window, expected_receivers,
-    )
+    from monplan.generators.alertmanager import business_hours_text
 
-    routing = plan.spec.alert_routing
+    routing = plan.routing
     if routing is None:
         return {}
     route = routing.routes.get(alert.priority)
-    extra = critical_period_receivers(plan, alert.priority)
-    window = critical_window(plan) if extra else None
+    extra = routing.during_critical_period(alert.priority)
+    period = routing.critical_period if extra else None
+    window = (period.start, period.end) if period else None
     zone = plan.spec.timezone
-    own = [r for r in expected_receivers(plan, alert.priority) if r not in extra]
+    own = [r for r in routing.receivers_for(alert.priority) if r not in extra]
     return {
         "receivers": [_receiver(routing, name) for name in own],
         "business_hours": business_hours_text(plan) if route is not None and route.business_hours_only else None,
         "critical_period": [_receiver(routing, name) for name in extra],
         "critical_window": (window[0].astimezone(_zone(zone)), window[1].astimezone(_zone(zone))) if window else None,
         "inhibited_by_critical": alert.priority != "critical",
-        "inhibit_equal": list(routing.inhibit_equal),
+        "inhibit_equal": list(routing.spec.inhibit_equal),
     }
 
 
@@ -57,8 +57,8 @@ def _zone(name: str) -> Any:
     return ZoneInfo(name)
 
 
-def _receiver(routing: Any, name: str) -> dict[str, str]:
-    found = next((r for r in routing.receivers if r.name == name), None)
+def _receiver(routing: Routing, name: str) -> dict[str, str]:
+    found = routing.receiver(name)
     return {"name": name, "description": (found.description or "") if found else ""}
 
 

@@ -18,6 +18,7 @@ from monplan.lang.thresholds import Kind, Threshold
 
 if TYPE_CHECKING:
     from monplan.model.boards import Board
+    from monplan.model.routing import Routing
     from monplan.output.unitcache import UnitCache
 
 SEVERITIES = ("critical", "high", "medium")
@@ -222,6 +223,13 @@ class Plan:
         from monplan.model.boards import resolve_boards
 
         return resolve_boards(self)
+
+    @cached_property
+    def routing(self) -> Routing | None:
+        """Who each priority reaches, when (monplan/model/routing.py); None without alert_routing."""
+        from monplan.model.routing import resolve_routing
+
+        return resolve_routing(self.spec)
 
     @cached_property
     def alerts_by_row(self) -> dict[tuple[str, str | None], list[Alert]]:

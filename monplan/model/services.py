@@ -3,14 +3,12 @@ the service's overrides applied, each substituted query parsed on its own."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from monplan.diagnostics import Path
 from monplan.spec.metrics import MetricRow, Section
-from monplan.spec.plan import Plan as Spec
 from monplan.spec.services import Override, Service
 from monplan.spec.types import parse_promql
 
