@@ -11,7 +11,6 @@ import pytest
 from conftest import CASES, ROOT, run_monplan
 from monplan.app.pipeline import load_plan
 from monplan.checks import _MODULES, checks, inline_disables, known_ids
-from monplan.diagnostics import PlanError
 
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if (p / "plan.yaml").exists())
 
@@ -58,13 +57,14 @@ def test_check_ids_are_unique_and_one_module_holds_each_check() -> None:
 
 @pytest.mark.parametrize("case", INVALID, ids=lambda p: p.name)
 def test_every_diagnostic_of_an_invalid_plan_carries_a_known_check_id(case: Path) -> None:
-    with pytest.raises(PlanError) as caught:
-        load_plan(case / "plan.yaml")
+    """What the CLI prints for the case (tests/test_cases.py holds expected.txt to it)."""
     known = known_ids()
-    for diagnostic in caught.value.diagnostics:
-        if diagnostic.message.startswith("... and "):  # the count closing a flood of problems
+    lines = [line for line in (case / "expected.txt").read_text().splitlines() if ": error: " in line]
+    assert lines
+    for line in lines:
+        if "... and " in line and "more problems not shown" in line:  # the count closing a flood
             continue
-        assert diagnostic.check in known, str(diagnostic)
+        assert line.endswith("]") and line.rsplit(" [", 1)[1][:-1] in known, line
 
 
 def test_a_plan_without_silencing_reports_each_warning_with_its_id(tmp_path: Path) -> None:
@@ -113,3 +113,16 @@ def test_monplan_checks_lists_every_id_and_readme_documents_each() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [id_ for id_ in listed if f"`{id_}`" not in readme]
     assert not missing, f"README does not document {missing}"
+
+
+def test_every_error_check_has_an_invalid_golden_case_that_trips_it() -> None:
+    """pint's snapshot per check: each error id appears in some tests/cases/invalid/*/expected.txt
+    (rotation/coverage is validate's: tests/delivery/test_oncall_cli.py trips it)."""
+    seen = set()
+    for case in INVALID:
+        for line in (case / "expected.txt").read_text().splitlines():
+            if line.endswith("]") and " [" in line:
+                seen.add(line.rsplit(" [", 1)[1][:-1])
+    families = {check.id for check in checks() if check.also}  # reported by their finer ids only
+    wanted = {id_ for id_, (_, severity) in known_ids().items() if severity == "error"} - families - {"rotation/coverage"}
+    assert wanted - seen == set(), "error checks no invalid case trips"
