@@ -119,7 +119,7 @@ def _slo_names(alert: Alert) -> set[str]:
         return set()
     from monplan.model.slo import WINDOWS
 
-    return {*alert.alert_names, *(slo.ratio_series(w) for w in WINDOWS), slo.period_series, slo.total_series,
+    return {*alert.alert_names, *(slo.ratio_series(w) for w in WINDOWS), slo.period_series, slo.watched_series,
             slo.objective_series, slo.budget_series, slo.burn_rate_series, slo.remaining_series}
 
 

@@ -13,9 +13,11 @@ Each SLO becomes a row of one section with `slo:`; Sloth's `{{.window}}` becomes
 
 Sloth's page alert is the row's FastBurn (priority Critical, as a page), its ticket alert
 the SlowBurn (one lower, High). Labels of the spec, the SLO and its alerting become the row's
-labels; alerting annotations its annotations. What monplan cannot express is reported and
-left out: raw error-ratio SLIs and SLI plugins (no total to divide by), SLO plugins, a
-disabled page or ticket alert (monplan always makes both).
+labels; alerting annotations its annotations. A raw SLI (`raw: error_ratio_query`, or
+`errorRatioQuery` as Sloth's Kubernetes resource writes it) becomes `slo: ratio:`. What
+monplan cannot express is reported: SLI plugins (their queries are made by Sloth's plugin
+code; the note says what to write instead) and SLO plugins are left out; a disabled page or
+ticket alert is noted (monplan always makes both).
 """
 
 from __future__ import annotations
@@ -80,9 +82,17 @@ def slo_row(slo: dict[str, Any], spec_labels: dict[str, str], period: str, notes
         return None
     sli = _mapping(slo.get("sli"))
     events = _mapping(sli.get("events"))
-    if not events.get("error_query") or not events.get("total_query"):
-        kind = "a raw error ratio" if sli.get("raw") else "a plugin" if sli.get("plugin") else "no events"
-        notes.add(f'SLO "{name}": its SLI is {kind}; monplan needs error_query and total_query (errors: and total:), '
+    raw = _mapping(sli.get("raw"))
+    ratio = raw.get("error_ratio_query") or raw.get("errorRatioQuery")
+    if sli.get("plugin") is not None:
+        plugin = _mapping(sli.get("plugin"))
+        which = f' "{plugin["id"]}"' if plugin.get("id") else ""
+        notes.add(f'SLO "{name}": its SLI is the Sloth plugin{which}, whose queries only Sloth can generate; '
+                  "left out: write the queries the plugin makes as the row's slo: errors: and total: (with "
+                  "${window} for the range), or ratio: for an error ratio, or latency: with buckets:", near=name)
+        return None
+    if not ratio and (not events.get("error_query") or not events.get("total_query")):
+        notes.add(f'SLO "{name}": its SLI has no events (error_query and total_query) and no raw error_ratio_query; '
                   "left out", near=name)
         return None
     alerting = _mapping(slo.get("alerting"))
@@ -104,7 +114,10 @@ def slo_row(slo: dict[str, Any], spec_labels: dict[str, str], period: str, notes
     annotations = _labels(alerting.get("annotations"))
     if annotations:
         row["annotations"] = annotations
-    row["slo"] = {"window": period, "errors": _query(events["error_query"]), "total": _query(events["total_query"])}
+    if ratio:
+        row["slo"] = {"window": period, "ratio": _query(ratio)}
+    else:
+        row["slo"] = {"window": period, "errors": _query(events["error_query"]), "total": _query(events["total_query"])}
     return row
 
 

@@ -57,7 +57,9 @@ def slo_rules(alert: Alert, slo: Slo) -> list[dict[str, Any]]:
     and the NoData alert (monplan/model/slo.py says why these shapes; they are Sloth's)."""
     stamp = alert.record_labels
     rules = [_record(slo.ratio_series(window), slo.ratio_expr(window), stamp) for window in WINDOWS]
-    rules.append(_record(slo.total_series, slo.total_expr(), stamp))
+    total = slo.total_expr()
+    if total is not None:
+        rules.append(_record(slo.total_series, total, stamp))
     rules.append(_record(slo.period_series, period_ratio_expr(slo), stamp))
     rules.append(_record(slo.objective_series, f"vector({format_decimal(slo.objective)})", stamp))
     rules.append(_record(slo.budget_series, f"vector({format_decimal(slo.budget)})", stamp))

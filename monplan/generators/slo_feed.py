@@ -88,21 +88,38 @@ def _matchers(node: Any) -> list[tuple[str, str, str]] | None:
     return out
 
 
-def _sum_of_rate(query: str) -> tuple[str, list[tuple[str, str, str]]] | None:
-    """(metric, matchers) of sum(rate(selector[${window}])) or sum(increase(...)), else None."""
+def _parse(query: str) -> Any:
     import promql_parser
 
     try:
-        node = promql_parser.parse(query.replace("${window}", "5m"))
+        return _bare(promql_parser.parse(query.replace("${window}", "5m")))
     except (ValueError, TypeError):
         return None
 
-    def bare(n: Any) -> Any:
-        while type(n).__name__ == "ParenExpr":
-            n = n.expr
-        return n
 
-    node = bare(node)
+def _bare(node: Any) -> Any:
+    while type(node).__name__ == "ParenExpr":
+        node = node.expr
+    return node
+
+
+def _sum_of_rate(query: str) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """(metric, matchers) of sum(rate(selector[${window}])) or sum(increase(...)), else None."""
+    node = _parse(query)
+    return None if node is None else _sum_of_rate_node(node)
+
+
+def _ratio_parts(query: str) -> tuple[Any, Any] | None:
+    """The two sides of a ratio SLI `sum(rate(a[${window}])) / sum(rate(b[${window}]))`, else None."""
+    node = _parse(query)
+    if node is None or type(node).__name__ != "BinaryExpr" or str(node.op) != "/" or node.modifier is not None:
+        return None
+    top, bottom = _sum_of_rate_node(_bare(node.lhs)), _sum_of_rate_node(_bare(node.rhs))
+    return None if top is None or bottom is None else (top, bottom)
+
+
+def _sum_of_rate_node(node: Any) -> tuple[str, list[tuple[str, str, str]]] | None:
+    bare = _bare
     if type(node).__name__ != "AggregateExpr" or str(node.op) != "sum" or node.modifier is not None \
             or node.param is not None:
         return None
@@ -246,11 +263,15 @@ def raw_series(slo: Slo) -> tuple[Raw, ...] | None:
         bound = le_matcher(slo.latency).split("=", 1)[1].lstrip("~").strip('"').split("(")[0]
         return (Raw(_selector(found[0], {**labels, "le": bound}), "good"),
                 Raw(_selector(found[0], {**labels, "le": "+Inf"}), "total"))
-    part = _sum_of_rate(errors if slo.kind == "errors" else good or "")
-    whole = _sum_of_rate(total or "")
+    if slo.kind == "ratio":
+        parts = _ratio_parts(slo.field("ratio") or "")
+        part, whole = parts if parts is not None else (None, None)
+    else:
+        part = _sum_of_rate(errors if slo.kind == "errors" else good or "")
+        whole = _sum_of_rate(total or "")
     if part is None or whole is None:
         return None
-    role, rest = ("bad", "good") if slo.kind == "errors" else ("good", "bad")
+    role, rest = ("good", "bad") if slo.kind == "good" else ("bad", "good")
     if part[0] != whole[0]:
         one, other = _labels(part[1]), _labels(whole[1])
         if one is None or other is None:
@@ -293,7 +314,7 @@ def quiet_level(slo: Slo) -> Decimal:
     the objective: then just below that factor's limit. A good-events or latency SLI computes
     1 - good / total, a hair above the budget in float64: just below the budget then."""
     lowest = min(burn.factor for alert in slo.alerts for burn in alert.windows) * slo.budget
-    if slo.budget < lowest or (slo.budget == lowest and slo.kind == "errors"):
+    if slo.budget < lowest or (slo.budget == lowest and slo.kind in ("errors", "ratio")):
         return slo.budget
     return just_below(min(slo.budget, lowest))
 

@@ -98,7 +98,7 @@ def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Prob
     """The row's slo: with the service's variables in its queries and buckets selector."""
     assert template.slo is not None
     update: dict[str, str] = {}
-    for key in ("errors", "good", "total"):
+    for key in ("errors", "good", "total", "ratio"):
         text = getattr(template.slo, key)
         if text is not None:
             expanded = _expand_query(text, path + (key,), service, problem, sli=True)

@@ -42,7 +42,7 @@ WINDOW_VARIABLE = "${window}"
 # The ranges each SLI is recorded over: every short and long window of the alerts.
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 DEFAULT_PERIOD = "30d"
-SLI_KEYS = ("errors", "good", "total", "latency", "buckets")
+SLI_KEYS = ("errors", "good", "total", "ratio", "latency", "buckets")
 NO_DATA_WINDOW = "1h"
 SEVERITY_BELOW = {"critical": "high", "high": "medium", "medium": "medium"}
 _FACTOR_CONTEXT = Context(prec=15)
@@ -76,9 +76,9 @@ class Slo:
 
     period: str  # canonical, e.g. "30d"
     objective: Decimal  # 0.999
-    kind: str  # "errors" | "good" | "latency"
+    kind: str  # "errors" | "good" | "latency" | "ratio"
     ratio_template: str  # PromQL of the error ratio with ${window}
-    total_template: str  # PromQL of the rate of all events with ${window}
+    total_template: str | None  # PromQL of the rate of all events with ${window}; None for a ratio SLI
     base: str  # series prefix <prefix>:<stem>
     fast: BurnAlert
     slow: BurnAlert
@@ -115,8 +115,8 @@ class Slo:
         """The rate of all events over NO_DATA_WINDOW: absent when the SLI has no input at all."""
         return f"{self.base}:total_rate{NO_DATA_WINDOW}"
 
-    def total_expr(self) -> str:
-        return self.total_template.replace(WINDOW_VARIABLE, NO_DATA_WINDOW)
+    def total_expr(self) -> str | None:
+        return None if self.total_template is None else self.total_template.replace(WINDOW_VARIABLE, NO_DATA_WINDOW)
 
     @property
     def period_series(self) -> str:
@@ -141,8 +141,9 @@ class Slo:
     @property
     def watched_series(self) -> str:
         """The series the row's NoData alert watches: the SLI's total, which an idle service
-        still has (at zero) and a renamed metric or missing job has not."""
-        return self.total_series
+        still has (at zero) and a renamed metric or missing job has not. A ratio SLI, which has
+        no total, is watched through its error ratio over the hour."""
+        return self.total_series if self.total_template is not None else self.ratio_series(NO_DATA_WINDOW)
 
     @property
     def alerts(self) -> tuple[BurnAlert, BurnAlert]:
@@ -169,13 +170,17 @@ def burn_alerts(name: str, priority: str, period: str) -> tuple[BurnAlert, BurnA
 
 
 def sli_templates(errors: str | None, good: str | None, total: str | None,
-                  latency: Decimal | None = None, buckets: str | None = None) -> tuple[str, str] | None:
+                  latency: Decimal | None = None, buckets: str | None = None,
+                  ratio: str | None = None) -> tuple[str, str | None] | None:
     """The error ratio and the rate of all events of the SLI, with ${window} still in them.
 
     Errors without a series yet count as zero where the total has one; a latency SLI counts
     the requests above the bound as errors: 1 - bucket{le=bound} / bucket{le="+Inf"}. A total
     of zero (no traffic) leaves the ratio without a value rather than NaN. None for fields
-    that make no SLI (which the plan's checks report)."""
+    that make no SLI (which the plan's checks report). A ratio SLI (Sloth's raw SLI) is the
+    error ratio itself and has no total."""
+    if ratio is not None:
+        return ratio, None
     if latency is not None and buckets is not None:
         good = f"sum(rate({bucket_selector(buckets, le_matcher(latency))}[{WINDOW_VARIABLE}]))"
         total = f"sum(rate({bucket_selector(buckets, _LE_INF)}[{WINDOW_VARIABLE}]))"

@@ -94,6 +94,9 @@ class SloFields(Spec):
     errors: SliQuery | None = Field(None, description="PromQL rate of bad events, with ${window} as its range.")
     good: SliQuery | None = Field(None, description="PromQL rate of good events, with ${window} (instead of errors).")
     total: SliQuery | None = Field(None, description="PromQL rate of all events, with ${window} as its range.")
+    ratio: SliQuery | None = Field(None, description="PromQL of the error ratio itself (bad events over all events), "
+                                   "with ${window}: an SLI already written as a ratio, such as Sloth's raw SLI "
+                                   "(instead of errors/good and total).")
     latency: Annotated[str, AfterValidator(_check_latency)] | None = Field(
         None, description='A latency SLI: requests slower than this bound ("500ms") are errors; needs buckets.')
     buckets: Annotated[str, AfterValidator(_check_buckets)] | None = Field(

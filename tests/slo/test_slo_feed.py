@@ -19,7 +19,8 @@ from monplan.model.slo import Slo, burn_alerts, sli_templates
 def _slo(kind: str = "errors", period: str = "30d", objective: str = "0.999", **sli: str) -> Slo:
     fast, slow = burn_alerts("X", "critical", period)
     latency = Decimal(sli["latency"]) if "latency" in sli else None
-    ratio, total = sli_templates(sli.get("errors"), sli.get("good"), sli.get("total"), latency, sli.get("buckets"))
+    ratio, total = sli_templates(sli.get("errors"), sli.get("good"), sli.get("total"), latency, sli.get("buckets"),
+                                 sli.get("ratio"))
     return Slo(period, Decimal(objective), kind, ratio, total, "monplan:x", fast, slow, latency,
                sli=tuple(sli.items()))
 
@@ -43,6 +44,14 @@ def test_a_latency_sli_gets_the_bound_bucket_and_the_inf_bucket() -> None:
     slo = _slo("latency", latency="1", buckets='rpc_seconds_bucket{job="rpc"}')
     assert slo_feed.raw_series(slo) == (slo_feed.Raw('rpc_seconds_bucket{job="rpc", le="1"}', "good"),
                                         slo_feed.Raw('rpc_seconds_bucket{job="rpc", le="+Inf"}', "total"))
+
+
+def test_a_ratio_sli_of_two_sums_of_rates_is_fed_like_errors_and_total() -> None:
+    slo = _slo("ratio", ratio='sum(rate(search_errors_total{job="s"}[${window}])) / '
+                              'sum(rate(search_requests_total{job="s"}[${window}]))')
+    assert slo_feed.raw_series(slo) == (slo_feed.Raw('search_errors_total{job="s"}', "bad"),
+                                        slo_feed.Raw('search_requests_total{job="s"}', "total"))
+    assert slo_feed.raw_series(_slo("ratio", ratio="1 - avg(probe_success[${window}])")) is None
 
 
 @pytest.mark.parametrize("errors", [

@@ -42,6 +42,7 @@ MUTATIONS = {
     "latency bound halved": (r'le="0\.5"', 'le="0.25"'),
     "good query's total reads another job": (r'login_attempts_total\{job="auth"\}', 'login_attempts_total{job="authn"}'),
     "good events read as errors": (r"1 - \(sum\(rate\(login_attempts_total", "(sum(rate(login_attempts_total"),
+    "ratio's numerator reads another job": (r'search_errors_total\{job="search"\}', 'search_errors_total{job="web"}'),
     "budget off": (r"vector\(0\.001\)", "vector(0.0011)"),
     "remaining off": (r"1 - monplan:api_endpoint_availability:error_ratio_rate30d / 0\.001",
                       "1 - monplan:api_endpoint_availability:error_ratio_rate30d / 0.0011"),
