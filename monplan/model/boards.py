@@ -144,35 +144,45 @@ def index_boards_showing(plan: Plan) -> dict[int, list[Board]]:
     return found
 
 
+def drawn(item: Alert | Panel) -> int:
+    """The panels a row item draws on a dashboard: an SLO row's value, budget and burn rates."""
+    return 3 if getattr(item, "slo", None) is not None else 1
+
+
 def _split(plan: Plan, board: Board, base: str, used: set[str]) -> list[Board]:
     """The board, or its parts when it has more than MAX_PANELS panels.
 
-    Rows are taken in order; a row that does not fit in what is left of a part starts the
-    next one, and a row of more than MAX_PANELS panels continues over as many parts as it
+    Rows are taken in order, counted in the panels they draw (an SLO row three); a row that
+    does not fit in what is left of a part starts the next one, and a row of more than
+    MAX_PANELS panels continues over as many parts as it
     needs (its header repeated on each). Part 1 keeps the dashboard's uid (links to it keep working), the others
     add their number to it and to the file name; all carry a tag that lists them together.
     """
-    sizes: list[tuple[str, int, int]] = [("group", number, len(row_items(plan, board, group)))
-                                         for number, group in enumerate(board.groups)]
-    sizes += [("view", number, len(view.panels)) for number, view in enumerate(board.views)]
-    if sum(size for _, _, size in sizes) <= MAX_PANELS:
+    # What each item draws: an SLO row three panels (its value, budget remaining, burn rates).
+    sizes: list[tuple[str, int, list[int]]] = [("group", number, [drawn(item) for item in row_items(plan, board, group)])
+                                               for number, group in enumerate(board.groups)]
+    sizes += [("view", number, [1] * len(view.panels)) for number, view in enumerate(board.views)]
+    if sum(sum(weights) for _, _, weights in sizes) <= MAX_PANELS:
         return [board]
     parts: list[list[Slice]] = [[]]
     room = MAX_PANELS
-    for kind, number, size in sizes:
-        if size == 0:
+    for kind, number, weights in sizes:
+        if not weights:
             continue
-        if size > room and parts[-1]:
+        if sum(weights) > room and parts[-1]:
             parts.append([])
             room = MAX_PANELS
         start = 0
-        while start < size:
-            if room == 0:
+        while start < len(weights):
+            if weights[start] > room:  # an item's panels stay together
                 parts.append([])
                 room = MAX_PANELS
-            end = min(size, start + room)
+            end, taken = start, 0
+            while end < len(weights) and taken + weights[end] <= room:
+                taken += weights[end]
+                end += 1
             parts[-1].append((kind, number, start, end))
-            room -= end - start
+            room -= taken
             start = end
     count, stem = len(parts), board.path.removesuffix(".json")
     out = []

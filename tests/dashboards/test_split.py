@@ -146,3 +146,22 @@ def test_a_dashboard_within_the_limit_is_not_split(tmp_path):
     dashboard = json.loads(files[dashboards[0]])
     assert dashboard["title"] == "Operations Dashboard" and len(_row_panels(dashboard)) == MAX_PANELS
     assert not any(tag.startswith("monplan-parts-") for tag in dashboard["tags"])
+
+
+def test_an_slo_row_counts_the_three_panels_it_draws(tmp_path: Path) -> None:
+    """45 SLO rows draw 135 panels (value, budget remaining, burn rates): two parts, each at
+    most MAX_PANELS drawn panels, an SLO row's three always on one part."""
+    rows = "".join(
+        f"      - metric: Objective {i:02d}\n        threshold: \"<99.9%\"\n        priority: High\n        slo:\n"
+        f"          errors: sum(rate(e_total{{s=\"{i}\"}}[${{window}}]))\n"
+        f"          total: sum(rate(t_total{{s=\"{i}\"}}[${{window}}]))\n" for i in range(45))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("version: 1\nsystem: Shop\nsections:\n  - title: Objectives\n    metrics:\n" + rows)
+    boards = {path: json.loads(data) for path, data in build_files(plan).items()
+              if path.startswith(DASHBOARDS) and path.endswith(".json")}
+    assert len(boards) == 2
+    counts = [len(_row_panels(board)) for board in boards.values()]
+    assert sorted(counts) == [36, 99] and all(count <= MAX_PANELS for count in counts)
+    for board in boards.values():
+        titles = Counter(p["title"].split(":")[0] for p in _row_panels(board))
+        assert set(titles.values()) == {3}  # each row's value, budget and burn-rate panels together
