@@ -36,8 +36,8 @@ def limit_of(alert: Alert) -> Decimal:
     if alert.kind is Kind.RELATIVE:
         base = alert.baseline_value if alert.baseline_record is None else (alert.baseline_start or BASELINE)
         assert base is not None
-        return alert.threshold.value * base
-    return alert.threshold.value
+        return alert.threshold.limit(base)
+    return alert.threshold.limit()
 
 
 def _half_unit(limit: Decimal, kind: Kind) -> Decimal:
@@ -184,7 +184,7 @@ def day_two_scenario(alert: Alert, interval_ms: int) -> DayTwo | None:
     only look one week back, as they once did."""
     if not alert.baseline_default:
         return None
-    op, limit = alert.threshold.op, alert.threshold.value * BASELINE
+    op, limit = alert.threshold.op, alert.threshold.limit(BASELINE)
     if op in ("<", "<="):
         breach = Decimal(0) if limit > 0 else limit - 1
     else:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from typing import overload
 
 
 class Kind(str, Enum):
@@ -35,7 +36,8 @@ class ThresholdError(ValueError):
 
 
 _UNIT_SECONDS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
-_INVERSE_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+# What one of the written number is worth in base units, per written unit.
+_UNIT_SIZE = {"%": Decimal("0.01"), **_UNIT_SECONDS, "": Decimal(1)}
 
 _COMPARISON = re.compile(
     r"""^(?P<op><=|>=|<|>)\s*
@@ -91,6 +93,7 @@ class Threshold:
 
     `value` is in Prometheus base units: a fraction for percentages (and for
     'of baseline', the factor applied to the baseline), seconds for durations.
+    `unit` is the unit the cell writes its number in ("%", "ms", "s", "m", "h", or "").
     """
 
     text: str
@@ -99,6 +102,7 @@ class Threshold:
     kind: Kind
     sustained: bool = False
     description: str = ""
+    unit: str = ""
 
     @property
     def promql_value(self) -> str:
@@ -109,27 +113,52 @@ class Threshold:
         return self.kind is Kind.ANY
 
     @property
-    def inverse_op(self) -> str:
-        return _INVERSE_OP[self.op]
-
-    @property
     def upper_is_bad(self) -> bool:
         """True when values above the threshold are the problem."""
         return self.op in (">", ">=")
 
     @property
-    def strict(self) -> bool:
-        return self.op in ("<", ">")
+    def unit_size(self) -> Decimal:
+        """What one of the cell's written number is in base units: 0.01 for %, 0.001 for ms."""
+        return _UNIT_SIZE[self.unit]
+
+    @overload
+    def limit(self, baseline: None = None) -> Decimal: ...
+    @overload
+    def limit(self, baseline: Decimal) -> Decimal: ...
+    @overload
+    def limit(self, baseline: float) -> float | Decimal: ...
+
+    def limit(self, baseline: Decimal | float | None = None) -> Decimal | float:
+        """The number the measured value is compared with: the value, or for an 'of baseline'
+        threshold the factor times `baseline` (exact for a Decimal baseline, float64 for a float
+        one, as Prometheus computes it)."""
+        if self.kind is not Kind.RELATIVE:
+            return self.value
+        if baseline is None:
+            raise ValueError(f'"{self.text}" compares with a baseline; give it')
+        if isinstance(baseline, Decimal):
+            return self.value * baseline
+        return float(self.value) * baseline
 
     def breaches(self, measured: float, baseline: float | None = None) -> bool:
         """Whether a measured value fires this threshold (used by tests and reports)."""
-        limit = float(self.value) * (baseline if self.kind is Kind.RELATIVE else 1.0)
+        limit = float(self.limit() if baseline is None else self.limit(baseline))
         return {
             "<": measured < limit,
             "<=": measured <= limit,
             ">": measured > limit,
             ">=": measured >= limit,
         }[self.op]
+
+    def rewritten(self, number: Decimal, unit: str | None = None) -> str:
+        """The cell with its written number replaced (and its unit, when `unit` is given), its
+        operator and words kept: '>500ms avg' with 650 is '>650ms avg'."""
+        match = _COMPARISON.match(self.text)
+        if match is None:
+            raise ValueError(f'"{self.text}" has no number to replace')
+        end = match.end("number") if unit is None or not match["unit"] else match.end("unit")
+        return self.text[:match.start("number")] + format_decimal(number) + (unit or "") + self.text[end:]
 
     def human(self) -> str:
         """The threshold restated in words: 'below 99.9%', 'above 500ms'."""
@@ -204,7 +233,7 @@ def parse_threshold(text: str) -> Threshold:
     problem = float64_problem(value)
     if problem:
         raise ThresholdError(f'the number in "{_clipped(text)}" {problem}')
-    return Threshold(cell, match["op"], value, kind, sustained, description)
+    return Threshold(cell, match["op"], value, kind, sustained, description, unit)
 
 
 def _clipped(text: str) -> str:

@@ -417,14 +417,6 @@ def _measures(unit: Unit) -> str:
     }.get(unit, "an unknown unit")
 
 
-def _with(threshold: Threshold, number: Decimal, unit: str) -> str:
-    """The threshold cell with its number and unit replaced, its words kept."""
-    import re
-
-    return re.sub(r"^(\s*(?:<=|>=|<|>)\s*)[0-9]+(?:\.[0-9]+)?(?:\s*(?:%|ms|s|m|h)(?![a-z]))?",
-                  lambda m: m[1] + format_decimal(number) + unit, threshold.text, count=1, flags=re.IGNORECASE)
-
-
 def check_threshold(threshold: Threshold, dim: Dim, unit: Unit, *, declared: bool = False) -> list[Finding]:
     """What is wrong with comparing a value of `unit` (inferred as `dim`) with `threshold`."""
     if threshold.kind in (Kind.ANY, Kind.RELATIVE) or unit is Unit.UNKNOWN:
@@ -441,22 +433,22 @@ def _mismatch(threshold: Threshold, unit: Unit, source: str) -> str | None:
     if unit is Unit.RATIO:
         if kind is Kind.NUMBER and value > 1:
             return (f'{source} {_measures(unit)}, but "{text}" is a bare number above 1, compared as {format_decimal(value)} '
-                    f'times the whole; write it as a percentage: "{_with(threshold, value, "%")}"')
+                    f'times the whole; write it as a percentage: "{threshold.rewritten(value, "%")}"')
         if kind is Kind.SECONDS:
             return f'{source} {_measures(unit)}, but "{text}" is a duration; write a percentage such as "{threshold.op}5%"'
     if unit is Unit.PERCENT and kind is Kind.RATIO:
         return (f'{source} {_measures(unit)} (100 * a ratio), but "{text}" is compared as the fraction '
-                f'{format_decimal(value)}; write "{_with(threshold, value * 100, "")}", or drop the 100 * from the query')
+                f'{format_decimal(value)}; write "{threshold.rewritten(value * 100, "")}", or drop the 100 * from the query')
     if unit is Unit.SECONDS:
         if kind is Kind.NUMBER:
-            same = _with(threshold, value, "s") if value >= 1 else _with(threshold, value * 1000, "ms")
+            same = threshold.rewritten(value, "s") if value >= 1 else threshold.rewritten(value * 1000, "ms")
             return (f'{source} {_measures(unit)}, but "{text}" is a bare number, compared as {format_seconds(value)}; '
-                    f'write the unit: "{_with(threshold, value, "ms")}" for milliseconds, or "{same}" for what it says now')
+                    f'write the unit: "{threshold.rewritten(value, "ms")}" for milliseconds, or "{same}" for what it says now')
         if kind is Kind.RATIO:
             return f'{source} {_measures(unit)}, but "{text}" is a percentage; write a duration such as "{threshold.op}500ms"'
     if unit is Unit.MILLISECONDS and kind is Kind.SECONDS:
         return (f'{source} {_measures(unit)} (1000 * seconds), but "{text}" is compared in seconds '
-                f'({format_decimal(value)}); write "{_with(threshold, value * 1000, "")}", or drop the 1000 * from the query')
+                f'({format_decimal(value)}); write "{threshold.rewritten(value * 1000, "")}", or drop the 1000 * from the query')
     if unit in (Unit.COUNT, Unit.RATE, Unit.BYTES) and kind in (Kind.RATIO, Kind.SECONDS):
         what = "a percentage" if kind is Kind.RATIO else "a duration"
         hint = (" (divide by the total for a ratio, e.g. errors / requests)" if kind is Kind.RATIO and unit is not Unit.BYTES

@@ -109,7 +109,7 @@ def _closeness(threshold: Threshold, worst: float) -> float | None:
 
 def _loose(threshold: Threshold, limit: float) -> Decimal:
     """`limit` rounded to two significant digits (as written in the plan) on the side that fires less."""
-    size = _unit_size(threshold)
+    size = float(threshold.unit_size)
     shown = limit / size
     complement = not threshold.upper_is_bad and threshold.kind in (Kind.RATIO, Kind.RELATIVE) and size * 100 == 1
     if complement:  # 99.712% -> lose 0.288 -> 0.29 -> 99.71%: round what may be lost
@@ -126,34 +126,12 @@ def _round(number: float, *, up: bool | None, digits: int = 2) -> Decimal:
     return Decimal(repr(number)).quantize(Decimal(1).scaleb(exponent), rounding=rounding)
 
 
-_UNIT_SIZE = {"%": 0.01, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "": 1.0}
-
-
-def _unit(threshold: Threshold) -> str:
-    import re
-
-    match = re.match(r"^\s*(?:<=|>=|<|>)\s*[0-9]+(?:\.[0-9]+)?\s*(%|ms|s|m|h)?", threshold.text)
-    return (match[1] or "") if match else ""
-
-
-def _unit_size(threshold: Threshold) -> float:
-    return _UNIT_SIZE[_unit(threshold).lower()]
-
-
-def threshold_text(threshold: Threshold, shown: Decimal) -> str:
-    """The threshold cell with its number replaced, in the cell's own unit and words."""
-    import re
-
-    return re.sub(r"^(\s*(?:<=|>=|<|>)\s*)[0-9]+(?:\.[0-9]+)?", lambda m: m[1] + format_decimal(shown),
-                  threshold.text, count=1)
-
-
 def _candidate(threshold: Threshold, limit: float) -> Threshold | None:
     shown = _loose(threshold, limit)
     if shown <= 0 and threshold.upper_is_bad and threshold.op == ">=":
         return None
     try:
-        return parse_threshold(threshold_text(threshold, shown))
+        return parse_threshold(threshold.rewritten(shown))
     except ValueError:
         return None
 

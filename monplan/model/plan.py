@@ -14,7 +14,7 @@ from decimal import Decimal
 from monplan.diagnostics import Diagnostic, Path
 from monplan.model.slo import Slo
 from monplan.spec.plan import Plan as Spec
-from monplan.lang.thresholds import Kind, Threshold
+from monplan.lang.thresholds import Kind, Threshold, format_decimal
 
 if TYPE_CHECKING:
     from monplan.model.boards import Board
@@ -122,16 +122,19 @@ class Alert:
     @property
     def expr(self) -> str:
         """The alert condition over the recorded series."""
-        op, value = self.threshold.op, self.threshold.promql_value
-        if self.kind is Kind.RELATIVE:
-            if self.baseline_record:
-                return f"{self.series} {op} {value} * {self.baseline_series}"
-            assert self.baseline_value is not None
-            limit = self.threshold.value * self.baseline_value
-            from monplan.lang.thresholds import format_decimal
+        op = self.threshold.op
+        if self.kind is Kind.RELATIVE and self.baseline_record:
+            return f"{self.series} {op} {self.threshold.promql_value} * {self.baseline_series}"
+        limit = self.fixed_limit
+        assert limit is not None
+        return f"{self.series} {op} {format_decimal(limit)}"
 
-            return f"{self.series} {op} {format_decimal(limit)}"
-        return f"{self.series} {op} {value}"
+    @property
+    def fixed_limit(self) -> Decimal | None:
+        """The number the alert compares with, or None when it compares with a baseline series."""
+        if self.kind is Kind.RELATIVE:
+            return None if self.baseline_value is None else self.threshold.limit(self.baseline_value)
+        return self.threshold.limit()
 
     def label(self, name: str) -> str | None:
         return dict(self.labels).get(name)

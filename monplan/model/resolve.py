@@ -19,7 +19,7 @@ from monplan.spec.safe import web_url
 from monplan.model.services import rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER
-from monplan.lang.thresholds import Kind, float64_problem, format_decimal, parse_threshold
+from monplan.lang.thresholds import Kind, Threshold, float64_problem, format_decimal, parse_threshold
 from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
@@ -149,7 +149,7 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     selected = of_service(record, service.name if service else None)
     baseline_start = None if row.baseline_start is None else Decimal(str(row.baseline_start))
     if threshold.kind is Kind.RELATIVE:
-        baseline_value, baseline_expr = _baseline(row, path, selected, problem)
+        baseline_value, baseline_expr = _baseline(row, threshold, path, selected, problem)
         if baseline_value is None:
             baseline_record = f"{prefix}:{stem}:baseline"
         if baseline_start is not None and (baseline_value is not None or row.baseline_query is not None):
@@ -223,7 +223,7 @@ def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: De
                service=service)
 
 
-def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
+def _baseline(row: AlertFields, threshold: Threshold, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
     """A numeric baseline, or the PromQL recorded as the baseline (default: `default_baseline`)."""
     if row.baseline_query is not None:
         return None, row.baseline_query
@@ -244,7 +244,7 @@ def _baseline(row: AlertFields, path: Path, record: str, problem) -> tuple[Decim
     # The alert compares with factor * baseline; both, and the product, must be numbers Prometheus holds.
     trouble = float64_problem(number)
     if trouble is None:  # within 1e300, so the product cannot overflow Decimal
-        limit = parse_threshold(row.threshold or "").value * number
+        limit = threshold.limit(number)
         trouble = float64_problem(limit) and f"times the threshold's factor ({clipped(str(limit))}) {float64_problem(limit)}"
     if trouble:
         problem(path + ("baseline",), f"the baseline {trouble}")

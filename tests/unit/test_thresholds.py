@@ -97,3 +97,34 @@ def test_thresholds_restate_themselves_in_words(cell, human):
 @pytest.mark.parametrize(("value", "text"), [("0.9990", "0.999"), ("2.000", "2"), ("1E+3", "1000"), ("0", "0"), ("0.00050", "0.0005")])
 def test_decimals_print_plainly(value, text):
     assert format_decimal(Decimal(value)) == text
+
+
+@pytest.mark.parametrize(
+    ("cell", "written", "unit", "size"),
+    [("<99.9%", "99.9", "%", "0.01"), (">500ms avg", "500", "ms", "0.001"), (">2s", "2", "s", "1"),
+     (">2M", "2", "m", "60"), (">1.5h", "1.5", "h", "3600"), (">= 3", "3", "", "1"),
+     ("<80% of baseline", "80", "%", "0.01"), ("<0.8 of baseline", "0.8", "", "1"), ("Any", "0", "", "1")],
+)
+def test_a_threshold_keeps_the_unit_its_number_is_written_in(cell, written, unit, size):
+    threshold = parse_threshold(cell)
+    assert (threshold.unit, threshold.unit_size) == (unit, Decimal(size))
+    assert Decimal(written) * threshold.unit_size == threshold.value
+
+
+def test_the_limit_is_the_value_or_the_factor_times_the_baseline():
+    assert parse_threshold(">500ms").limit() == Decimal("0.5")
+    relative = parse_threshold("<80% of baseline")
+    assert relative.limit(Decimal(1024)) == Decimal("819.2")  # exact for a Decimal baseline
+    assert relative.limit(0.3) == 0.8 * 0.3  # float64, as Prometheus computes it, for a float one
+    with pytest.raises(ValueError):
+        relative.limit()
+
+
+@pytest.mark.parametrize(
+    ("cell", "number", "unit", "text"),
+    [(">500ms avg", "650", None, ">650ms avg"), ("> 1% failure rate", "0.5", None, "> 0.5% failure rate"),
+     ("<99.9%", "99.71", None, "<99.71%"), (">= 3 requests", "4", None, ">= 4 requests"),
+     (">80 % busy", "0.8", "", ">0.8 busy"), (">0.5 busy", "50", "%", ">50% busy"), (">2000ms", "2", "s", ">2s")],
+)
+def test_rewriting_a_cell_keeps_its_operator_and_words(cell, number, unit, text):
+    assert parse_threshold(cell).rewritten(Decimal(number), unit) == text

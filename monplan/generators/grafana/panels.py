@@ -9,7 +9,6 @@ recorded baseline and the threshold series the alert compares with.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from grafanalib import core as g
@@ -49,19 +48,9 @@ def unit_of(alert: Alert) -> str:
     return alert.unit or UNIT.get(alert.kind, "short")
 
 
-def threshold_value(alert: Alert) -> Decimal | None:
-    """The number the alert compares with, or None when it compares with a baseline series."""
-    if alert.kind is Kind.RELATIVE:
-        if alert.baseline_record:
-            return None
-        assert alert.baseline_value is not None
-        return alert.threshold.value * alert.baseline_value
-    return alert.threshold.value
-
-
 def steps_for(alert: Alert) -> list[g.Threshold]:
     """Colour steps: Grafana colours a value with the last step at or below it."""
-    value = threshold_value(alert)
+    value = alert.fixed_limit
     breach = BREACH[alert.priority]
     if value is None:
         return [g.Threshold(OK, 0, 0.0)]

@@ -55,9 +55,9 @@ class Row:
         """The threshold as a value: for "of baseline" rows, the factor times the baseline's mean."""
         threshold = self.alert.threshold
         if not self.data.needs_baseline:
-            return float(threshold.value)
+            return float(threshold.limit())
         base = self.baseline_mean
-        return None if base is None else float(threshold.value) * base
+        return None if base is None else float(threshold.limit(base))
 
     @property
     def baseline_mean(self) -> float | None:

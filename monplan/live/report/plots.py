@@ -41,11 +41,10 @@ def row_png(row: "Row") -> bytes:
     for series in ranked[:_MAX_LINES]:
         axes.plot(when([t for t, _ in series.points]), [v for _, v in series.points], linewidth=0.9,
                   label=series.display() or alert.metric)
-    factor = float(alert.threshold.value)
     if data.needs_baseline and data.baseline_constant is None:
         base = sorted(frames(data.baseline).items())
         if base:
-            line = [(t, factor * (max if upper else min)(by.values())) for t, by in base]
+            line = [(t, float(alert.threshold.limit((max if upper else min)(by.values())))) for t, by in base]
             axes.plot(when([t for t, _ in line]), [v for _, v in line], color="#c0392b", linestyle="--",
                       linewidth=1, label=f"threshold ({alert.threshold.text})")
     elif row.limit is not None:
