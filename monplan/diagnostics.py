@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -52,34 +52,6 @@ class Diagnostic:
             "message": self.message,
             **({"check": self.check} if self.check else {}),
         }
-
-
-@dataclass
-class Report:
-    """Diagnostics collected across a run; every check adds here rather than raising."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
-
-    def extend(self, diagnostics: "list[Diagnostic] | Report") -> None:
-        self.items.extend(diagnostics.items if isinstance(diagnostics, Report) else diagnostics)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def sorted(self) -> list[Diagnostic]:
-        return sorted(set(self.items), key=lambda d: (d.file, d.line, d.column, d.severity, d.message))
 
 
 class PlanError(Exception):

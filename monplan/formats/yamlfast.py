@@ -27,7 +27,6 @@ _BLOCK_INDICATOR = re.compile(
     r"|:(?:[\0 \t\r\n\x85\u2028\u2029]|$)|[\0 \t\r\n\x85\u2028\u2029]#"
 )
 _SPACES = " "
-_BREAKS = "\x85\u2028\u2029"  # besides \n
 
 
 class Unsupported(Exception):

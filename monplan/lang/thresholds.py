@@ -109,10 +109,6 @@ class Threshold:
         return format_decimal(self.value)
 
     @property
-    def fires_immediately(self) -> bool:
-        return self.kind is Kind.ANY
-
-    @property
     def upper_is_bad(self) -> bool:
         """True when values above the threshold are the problem."""
         return self.op in (">", ">=")

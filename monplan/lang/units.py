@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from monplan.lang.thresholds import Kind, Threshold, format_decimal, format_seconds
 
@@ -493,8 +493,3 @@ def check_alert(alert: "Alert") -> list[Finding]:
         return check_threshold(alert.threshold, dim, declared, declared=True)
     dim = infer(alert.query)
     return check_threshold(alert.threshold, dim, dim.unit)
-
-
-def units_table(queries: Iterable[str]) -> dict[str, Unit]:
-    """Each query's inferred unit (for explain, tests and tools)."""
-    return {query: unit_of(query) for query in queries}

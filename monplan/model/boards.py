@@ -54,14 +54,6 @@ class Board:
             return f"{DASHBOARDS_DIR}/services/{self.service}.json"
         return f"{DASHBOARDS_DIR}/{naming.slug(self.title)}.json"
 
-    def shows(self, group: str, service: str | None) -> bool:
-        """Whether a row of this section (of this service) has a panel here (some of its
-        panels, on a part: `panels_of` tells which alert's)."""
-        if self.slices:
-            return service == self.service and any(kind == "group" and self.groups[index] == group
-                                                   for kind, index, _, _ in self.slices)
-        return group in self.groups and service == self.service
-
 
 def stable_uid(*parts: str) -> str:
     """A Grafana uid from words of the plan: readable, at most 40 characters, never random.

@@ -24,10 +24,6 @@ class Step:
     people: tuple[str, ...] = ()  # people named in the plan
 
     @property
-    def after_minutes(self) -> int:
-        return self.after_ms // 60_000
-
-    @property
     def after(self) -> str:
         return durations.format_ms(self.after_ms)
 

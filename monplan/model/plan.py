@@ -54,13 +54,6 @@ class Watch:
     jobs: tuple[str, ...] = ()  # the scrape jobs a NoData alert's row reads, when known
     service: str | None = None
 
-    @property
-    def severity(self) -> str:
-        return self.priority
-
-    def label(self, name: str) -> str | None:
-        return dict(self.labels).get(name)
-
 
 @dataclass(frozen=True, slots=True)
 class Alert:
@@ -112,10 +105,6 @@ class Alert:
         return {"service": self.service} if self.service else {}
 
     @property
-    def severity(self) -> str:
-        return self.priority
-
-    @property
     def kind(self) -> Kind:
         return self.threshold.kind
 
@@ -135,9 +124,6 @@ class Alert:
         if self.kind is Kind.RELATIVE:
             return None if self.baseline_value is None else self.threshold.limit(self.baseline_value)
         return self.threshold.limit()
-
-    def label(self, name: str) -> str | None:
-        return dict(self.labels).get(name)
 
     @property
     def alert_names(self) -> tuple[str, ...]:

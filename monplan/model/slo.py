@@ -41,7 +41,6 @@ from monplan.lang.thresholds import format_decimal
 WINDOW_VARIABLE = "${window}"
 # The ranges each SLI is recorded over: every short and long window of the alerts.
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
-DEFAULT_PERIOD = "30d"
 SLI_KEYS = ("errors", "good", "total", "ratio", "latency", "buckets")
 NO_DATA_WINDOW = "1h"
 SEVERITY_BELOW = {"critical": "high", "high": "medium", "medium": "medium"}
@@ -98,10 +97,6 @@ class Slo:
     @property
     def budget(self) -> Decimal:
         return 1 - self.objective
-
-    @property
-    def period_days(self) -> Decimal:
-        return Decimal(durations.parse_ms(self.period)) / Decimal(86_400_000)
 
     def ratio_series(self, window: str) -> str:
         return f"{self.base}:error_ratio_rate{window}"

@@ -65,11 +65,6 @@ def test_a_baseline_comparison_must_be_a_percentage():
         parse_threshold("<2s of baseline")
 
 
-def test_any_fires_immediately_and_other_kinds_do_not():
-    assert parse_threshold("Any occurrence").fires_immediately
-    assert not parse_threshold(">5%").fires_immediately
-
-
 @pytest.mark.parametrize(
     ("cell", "measured", "fires"),
     [("<99.9%", 0.998, True), ("<99.9%", 0.999, False), ("<=99.9%", 0.999, True),

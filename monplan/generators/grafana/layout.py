@@ -25,9 +25,6 @@ class Box:
     w: int
     h: int
 
-    def grid_pos(self) -> dict[str, int]:
-        return {"h": self.h, "w": self.w, "x": self.x, "y": self.y}
-
 
 def _split(count: int, most: int) -> list[int]:
     """Panels per line: as few lines as `most` allows, as even as possible, fuller lines first."""

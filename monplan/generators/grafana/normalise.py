@@ -21,7 +21,6 @@ _LEGACY_PANEL = ("span", "minSpan", "height", "error", "editable", "columns", "f
 _LEGACY_TARGET = ("query", "target", "metric", "step", "intervalFactor")
 _LEGACY_VARIABLE = ("useTags", "tagsQuery", "tagValuesQuery", "tags")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")  # meaningful on interval variables only
-_LEGACY_STEP = ("op", "yaxis", "line", "index")
 _LEGACY_GAUGE_DEFAULTS = ("calcs", "title", "limit", "override", "values")
 
 

@@ -11,7 +11,7 @@ is, as the alert (one per series) would be.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from monplan.model.plan import Alert
 from monplan.live.prometheus_api import Prometheus, QueryError, Series
@@ -153,7 +153,6 @@ class Stats:
     maximum: float | None
     last: float | None
     worst: float | None
-    breach_times: tuple[float, ...] = field(default=(), repr=False)
 
     @property
     def coverage(self) -> float:
@@ -183,4 +182,4 @@ def row_stats(row: RowData) -> Stats:
     return Stats(
         expected=row.window.count(), points=len(values), breached=breached, mean=mean(values),
         minimum=min(values) if values else None, maximum=max(values) if values else None,
-        last=values[-1] if values else None, worst=worst(values, upper) if values else None, breach_times=times)
+        last=values[-1] if values else None, worst=worst(values, upper) if values else None)
