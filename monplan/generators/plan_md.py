@@ -222,19 +222,18 @@ def _procedures(plan: Plan) -> list[str]:
 
 
 def _area(area: Any) -> list[str]:
-    lines = []
+    """The area's lists as the seed writes them: each headed list (items, sub-areas, Monitoring
+    Method) a block of its own, blocks apart by a blank line."""
+    blocks: list[list[str]] = []
     if area.items_heading and area.items:
-        lines.append(f"- **{md.text(area.items_heading)}**:")
-        lines += [f"  - {md.text(item.item)}" for item in area.items]
-    else:
-        lines += [f"- {md.text(item.item)}" for item in area.items]
+        blocks.append([f"- **{md.text(area.items_heading)}**:", *(f"  - {md.text(item.item)}" for item in area.items)])
+    elif area.items:
+        blocks.append([f"- {md.text(item.item)}" for item in area.items])
     for sub in area.areas:
-        lines.append(f"- **{md.text(sub.title)}**:")
-        lines += [f"  - {md.text(item.item)}" for item in sub.items]
+        blocks.append([f"- **{md.text(sub.title)}**:", *(f"  - {md.text(item.item)}" for item in sub.items)])
     if area.methods:
-        lines.append("- **Monitoring Method**:")
-        lines += [f"  - {md.text(method)}" for method in area.methods]
-    return lines
+        blocks.append(["- **Monitoring Method**:", *(f"  - {md.text(method)}" for method in area.methods)])
+    return [line for number, block in enumerate(blocks) for line in ([""] if number else []) + block]
 
 
 def _focus(plan: Plan) -> list[str]:
@@ -256,10 +255,9 @@ def _tools(plan: Plan) -> list[str]:
     lines = ["## Tools & Dashboards", ""]
     if plan.spec.tools:
         lines += ["### Primary Monitoring Tools", ""]
-        for number, tool in enumerate(plan.spec.tools, start=1):
+        for number, tool in enumerate(plan.spec.tools, start=1):  # a blank line apart, as in the seed
             lines.append(f"{number}. **{md.text(tool.category)}**: {md.text(tool.name)}")
-            lines += [f"   - {md.text(item)}" for item in tool.covers]
-        lines.append("")
+            lines += [f"   - {md.text(item)}" for item in tool.covers] + [""]
     if every:
         lines += ["### Dashboard Access", ""]
         for board in every:

@@ -99,3 +99,28 @@ def test_importing_the_generated_document_gives_the_plan_back(tmp_path: Path) ->
         return [line for line in keep if "grafana" not in line] + rows
 
     assert parts(again) == parts(original)
+
+
+def _part(document: str, heading: str) -> str:
+    """The text under `heading` (a line of its own) up to the next heading of its level or above."""
+    level = heading.split()[0]
+    lines = document.splitlines()
+    start = lines.index(heading) + 1
+    end = next((i for i in range(start, len(lines))
+                if re.match(r"#{1,%d} " % len(level), lines[i]) or lines[i] == "---"), len(lines))
+    return "\n".join(lines[start:end]).strip("\n")
+
+
+def test_overview_focus_areas_and_tools_read_as_the_seed_writes_them() -> None:
+    """The plan's overview, its focus areas' lists (items under their heading, sub-areas,
+    Monitoring Method) and its tools are in the document in the seed's own layout."""
+    seed = (ROOT / "tests" / "docimport" / "documents" / "seed.md").read_text()
+    document = re.sub(r"\\(.)", r"\1", _document(render(load_plan(ROOT / "plan.yaml"))))  # Markdown escapes off
+
+    def unnamed(tools: str) -> str:  # plan.yaml names the tools the seed leaves as [TOOL_NAME]
+        return re.sub(r"^(\d+\. \*\*[^*]+\*\*:).*$", r"\1", tools, flags=re.MULTILINE)
+
+    for heading in ("## Overview", "## Specific Monitoring Focus Areas"):
+        assert _part(document, heading) == _part(seed, heading), heading
+    tools = "### Primary Monitoring Tools"
+    assert unnamed(_part(document, tools)) == unnamed(_part(seed, tools))
