@@ -192,8 +192,9 @@ class _Context:
     labels: dict[str, set[str]] = field(default_factory=dict)
     types: dict[str, list[str]] = field(default_factory=dict)
 
-    def report(self, alert: "Alert", check: str, message: str, severity: str = "error") -> None:
-        path = alert.path + ("query",)
+    def report(self, alert: "Alert", check: str, message: str, severity: str = "error",
+               field: tuple[str, ...] = ("query",)) -> None:
+        path = alert.path + field
         if (path, message) in self.seen:
             return
         self.seen.add((path, message))
@@ -218,7 +219,10 @@ class _Context:
 
 
 def _check_series(ctx: _Context, alert: "Alert", selectors: list[_Selector],
-                  groupings: list[tuple[str, set[str]]]) -> None:
+                  groupings: list[tuple[str, set[str]]], field: tuple[str, ...] = ("query",)) -> None:
+    def report(check: str, message: str) -> None:
+        ctx.report(alert, check, message, field=field)
+
     for selector in selectors:
         missing_labels = []
         if selector.name:
@@ -226,32 +230,34 @@ def _check_series(ctx: _Context, alert: "Alert", selectors: list[_Selector],
             if known:
                 missing_labels = [label for label in selector.labels if label not in known]
                 for label in missing_labels:
-                    ctx.report(alert, "live/label-missing", f'{selector.text}: no series of {selector.name} has the '
+                    report("live/label-missing", f'{selector.text}: no series of {selector.name} has the '
                                f'label "{label}" (its labels: {", ".join(sorted(known)) or "none"})')
         if missing_labels:
             continue  # the missing label says why the selector matches nothing
         now, ever = ctx.present(selector.text)
         if not ever:
-            ctx.report(alert, "live/series-missing", f"{selector.text} matches no series in the last {ctx.since}: "
+            report("live/series-missing", f"{selector.text} matches no series in the last {ctx.since}: "
                        "the alert sees no data and can never fire (a renamed metric, job or label value?)")
         elif not now:
-            ctx.report(alert, "live/series-missing", f"{selector.text} matches no series now (it did in the last "
+            report("live/series-missing", f"{selector.text} matches no series now (it did in the last "
                        f"{ctx.since}): the alert sees no data and can never fire")
     for label, metrics in groupings:
         known = [ctx.label_names(metric) for metric in sorted(metrics)]
         if known and all(names for names in known) and not any(label in names for names in known):
-            ctx.report(alert, "live/label-missing", f'"{label}" (in by, on, ignoring or group_*) is on no series of '
+            report("live/label-missing", f'"{label}" (in by, on, ignoring or group_*) is on no series of '
                        f'{", ".join(sorted(metrics))}')
 
 
-def _check_counters(ctx: _Context, alert: "Alert", selectors: list[_Selector]) -> None:
+def _check_counters(ctx: _Context, alert: "Alert", selectors: list[_Selector],
+                    field: tuple[str, ...] = ("query",)) -> None:
     for selector in selectors:
         if not selector.name:
             continue
         types = _family_types(ctx.client, selector.name, ctx.types)
         if selector.rated and types and "gauge" in types and not _is_counter(selector.name, types):
             ctx.report(alert, "live/counter", f"{selector.rated}() of {selector.name}, whose metadata says it is a "
-                       f"gauge: {selector.rated}() reads drops as counter resets; use deriv(), delta() or *_over_time()")
+                       f"gauge: {selector.rated}() reads drops as counter resets; use deriv(), delta() or *_over_time()",
+                       field=field)
         elif selector.raw and alert.kind is not Kind.RELATIVE and _is_counter(selector.name, types):
             said = "its metadata says" if types else "its name says"
             ctx.report(alert, "live/counter", f"the threshold compares the raw counter {selector.name} ({said} "
@@ -319,6 +325,29 @@ def _check_history(ctx: _Context, plan: "Plan", alert: "Alert", replay: _Replay)
                    f'"{alert.threshold.text}"', severity="warning")
 
 
+def _check_slo(ctx: _Context, alert: "Alert") -> None:
+    """An SLO row's errors/good/total/ratio queries and buckets selector, each at its field:
+    their selectors and labels exist, rate() reads counters; a latency SLI's bound is a bucket."""
+    from monplan.model.slo import WINDOW_VARIABLE, bucket_selector, le_matcher
+
+    slo = alert.slo
+    assert slo is not None
+    for key, text in slo.sli:
+        if key in ("errors", "good", "total", "ratio"):
+            query = text.replace(WINDOW_VARIABLE, "5m")
+        elif key == "buckets":
+            query = text if slo.latency is None else bucket_selector(text, le_matcher(slo.latency))
+        else:
+            continue
+        try:
+            selectors, groupings = analyse(query)
+        except (ValueError, TypeError):
+            continue  # the plan checks reported it
+        _check_series(ctx, alert, selectors, groupings, field=("slo", key))
+        if key != "buckets":
+            _check_counters(ctx, alert, selectors, field=("slo", key))
+
+
 def live_check(plan: "Plan", located: "Located", client: Prometheus, *, at: float, since: str,
                window: "Window", progress: Callable[[str], None] | None = None) -> LiveReport:
     """Every alerting row checked against `client`; stops (with one error) at the first unreachable answer."""
@@ -329,11 +358,17 @@ def live_check(plan: "Plan", located: "Located", client: Prometheus, *, at: floa
         if progress:
             progress(alert.name)
         report.rows += 1
+        selectors: list[_Selector] = []
+        groupings: list[tuple[str, set[str]]] = []
         try:
-            selectors, groupings = analyse(alert.query)
+            if alert.slo is None:  # an SLO row's own query reads its recorded series: its SLI is checked
+                selectors, groupings = analyse(alert.query)
         except (ValueError, TypeError):
             continue  # the plan checks reported it
         try:
+            if alert.slo is not None:
+                _check_slo(ctx, alert)
+                continue
             _check_series(ctx, alert, selectors, groupings)
             _check_counters(ctx, alert, selectors)
             _check_unit(ctx, alert)

@@ -188,12 +188,22 @@ def test_replay_finds_alerts_that_always_or_never_fire(findings: dict[str, list[
     assert findings["Availability"][0]["severity"] == "warning"
 
 
+def test_an_slo_rows_sli_queries_are_checked_at_their_fields(findings: dict[str, list[dict[str, Any]]]) -> None:
+    assert "API Objective" not in findings  # its queries read series that exist
+    [missing] = findings["Renamed Objective"]
+    assert missing["check"] == "live/series-missing" and missing["field"].endswith(".slo.total")
+    assert 'http_requests_total{job="api-v2"}' in missing["message"]
+    queue = {(item["check"], item["field"].rsplit(".", 1)[1]) for item in findings["Queue Objective"]}
+    assert queue == {("live/counter", "good"), ("live/label-missing", "total")}
+
+
 def test_a_row_that_is_fine_has_no_finding_and_every_finding_is_at_its_row(
         findings: dict[str, list[dict[str, Any]]]) -> None:
     assert "Queue Depth" not in findings
     for items in findings.values():
         for item in items:
-            assert item["file"] == "plan.yaml" and item["line"] > 0 and item["field"].endswith(".query")
+            assert item["file"] == "plan.yaml" and item["line"] > 0
+            assert item["field"].endswith((".query", ".slo.errors", ".slo.good", ".slo.total"))
 
 
 def test_text_output_names_file_line_field_and_check(prometheus: str) -> None:
