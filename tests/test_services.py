@@ -132,3 +132,30 @@ def test_two_hundred_services_take_a_plan_of_a_few_hundred_lines(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     rules = sorted((tmp_path / "out" / "prometheus" / "rules" / "services").glob("*.yml"))
     assert [p.stem for p in rules] == [f"svc{i:03d}" for i in range(200)]
+
+
+def test_a_service_dashboards_firing_panels_count_only_that_services_alerts(out: Path, promtool: str,
+                                                                            tmp_path: Path) -> None:
+    """The copies of a per-service row share their alert name: the firing count and table of
+    checkout's dashboard, evaluated by promtool, count checkout's alert and not search's."""
+    board = json.loads((out / "grafana" / "dashboards" / "services" / "checkout.json").read_text())
+    (count,) = [p["targets"][0]["expr"] for p in board["panels"] if p["title"] == "Firing alerts"]
+    (table,) = [p["targets"][0]["expr"] for p in board["panels"] if p["title"] == "Firing alerts by severity"]
+    (annotation,) = [a["target"]["expr"] for a in board["annotations"]["list"] if a["name"] == "Firing alerts"]
+    assert table == annotation
+    name = next(iter(_alerts(out, "checkout")))
+    assert name in _alerts(out, "search"), "the test needs an alert name both services share"
+    series = [f'ALERTS{{alertname="{name}", alertstate="firing", service="{svc}", severity="high"}}'
+              for svc in ("search", "checkout")]
+    tests = {"rule_files": [], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [{"series": series[0], "values": "1x10"}, {"series": series[1], "values": "_x5 1x5"}],
+        "promql_expr_test": [
+            {"expr": count, "eval_time": "2m", "exp_samples": [{"labels": "{}", "value": 0}]},
+            {"expr": count, "eval_time": "8m", "exp_samples": [{"labels": "{}", "value": 1}]},
+            {"expr": table, "eval_time": "8m", "exp_samples": [{"labels": series[1], "value": 1}]},
+        ]}]}
+    (tmp_path / "firing.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    result = subprocess.run([promtool, "test", "rules", "firing.yml"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -45,7 +45,7 @@ def _prometheus_target(expr: str, step: str) -> dict[str, str]:
     return {"expr": expr, "interval": step, "refId": "Anno"}
 
 
-def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
+def _annotations(plan: Plan, names: list[str], service: str | None) -> list[dict[str, Any]]:
     """Grafana's own annotations, the plan's alerts while they fire, and the deployment."""
     out: list[dict[str, Any]] = [{
         "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,
@@ -54,7 +54,7 @@ def _annotations(plan: Plan, names: list[str]) -> list[dict[str, Any]]:
     }]
     if names:
         out.append({"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
-                    "target": _prometheus_target(firing_selector(names), "1m"), "titleFormat": "{{alertname}}",
+                    "target": _prometheus_target(firing_selector(names, service), "1m"), "titleFormat": "{{alertname}}",
                     "textFormat": "{{severity}}: {{component}}", "tagKeys": "severity,component"})
     deployment = plan.spec.deployment
     if deployment is not None:
@@ -162,7 +162,7 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
     # The firing list shows the missing-data alerts too: a row whose data vanished shows no
     # value at all, and its NoData alert (or its job's TargetDown) says why.
     names = _firing_names(plan, board)
-    top = firing_panels(names, ctx) if names else []
+    top = firing_panels(names, ctx, board.service) if names else []
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",
         tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else [])
@@ -171,7 +171,7 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
         time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
         templating=g.Templating(_variables(plan, board, *datasource)),
-        annotations=g.Annotations(_annotations(plan, names)),
+        annotations=g.Annotations(_annotations(plan, names, board.service)),
         links=_links(board, boards),
         panels=_place(_rows(plan, board, ctx), top),
     )

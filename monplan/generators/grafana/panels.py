@@ -232,13 +232,16 @@ def view_panel(view: ViewPanel, ctx: Context) -> tuple[str, Any]:
     return "timeseries", _timeseries(view.title, targets, view.unit, steps, ctx)
 
 
-def firing_selector(names: list[str]) -> str:
-    return f'ALERTS{{alertstate="firing", alertname=~"{"|".join(sorted(names))}"}}'
+def firing_selector(names: list[str], service: str | None = None) -> str:
+    """The plan's firing alerts of these names; on a service's dashboard only that service's
+    (the copies of a per-service row share their names and differ in the service label)."""
+    narrowed = f', service="{service}"' if service else ""
+    return f'ALERTS{{alertstate="firing", alertname=~"{"|".join(sorted(names))}"{narrowed}}}'
 
 
-def firing_panels(names: list[str], ctx: Context) -> list[tuple[str, Any]]:
+def firing_panels(names: list[str], ctx: Context, service: str | None = None) -> list[tuple[str, Any]]:
     """How many of the plan's alerts fire, and which: the first thing on every dashboard."""
-    selector = firing_selector(names)
+    selector = firing_selector(names, service)
     count = _stat("Firing alerts", [_target(f"count({selector}) or vector(0)", "firing", "A", ctx)], "short",
                   [g.Threshold(OK, 0, 0.0), g.Threshold("red", 1, 1.0)], ctx, background=True,
                   description=f"How many of the plan's {len(names)} alerts are firing now.")
