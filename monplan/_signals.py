@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 # The C module: `import signal` builds enums and costs milliseconds of the very start-up this
-# handler is meant to cover.
-import _signal as signal
+# handler is meant to cover. It has no type stubs; its functions and numbers are those of
+# `signal`, whose stubs the type checker reads instead.
+if TYPE_CHECKING:
+    import signal
+else:
+    import _signal as signal
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+_NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 _state = {"raise": False}
 
 

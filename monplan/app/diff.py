@@ -7,8 +7,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from monplan.model.plan import Alert, Plan
+from monplan.spec.delivery import AlertRouting
 
 
 @dataclass
@@ -80,8 +82,10 @@ def _routing(old: Plan, new: Plan) -> list[tuple[str, str, str]]:
         if a != b:
             out.append((f"{priority} alerts go to", a, b))
     a_route, b_route = old.spec.alert_routing, new.spec.alert_routing
-    for what, get in (("business hours", lambda r: r.business_hours if r else None),
-                      ("critical-period routing", lambda r: r.critical_period if r else None)):
+    parts: tuple[tuple[str, Callable[[AlertRouting | None], object]], ...] = (
+        ("business hours", lambda r: r.business_hours if r else None),
+        ("critical-period routing", lambda r: r.critical_period if r else None))
+    for what, get in parts:
         before, after = get(a_route), get(b_route)
         if before != after:
             out.append((what, _short(before), _short(after)))

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -77,7 +77,7 @@ def _panels(files: Mapping[str, bytes], alert: Alert) -> list[tuple[str, str]]:
     return found
 
 
-def _walk_panels(panels: list[dict[str, Any]]):
+def _walk_panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for panel in panels:
         yield panel
         yield from _walk_panels(panel.get("panels", []))
@@ -156,7 +156,7 @@ def explain(plan: Plan, files: Mapping[str, bytes], plan_text: str, name: str) -
             result.runbook = path
         elif path.startswith(("kubernetes/prometheus-rules/", "mimir/rules/")):
             result.targets += [(path, where) for where in _target_objects(path, data, names)]
-    result.panels = _panels(files, result.alert) if watch is None else _watch_panels(files, name)
+    result.panels = _panels(files, result.alert) if isinstance(result.alert, Alert) else _watch_panels(files, name)
     return result
 
 

@@ -49,7 +49,7 @@ def check_dashboards(spec: Spec, problem: Callable[..., None]) -> None:
         _variables(board, path, problem)
 
 
-def _variables(board: Any, path: tuple, problem: Callable[..., None]) -> None:
+def _variables(board: Any, path: PlanPath, problem: Callable[..., None]) -> None:
     names = [DATASOURCE_VARIABLE]
     for i, variable in enumerate(board.variables):
         if variable.name in names:

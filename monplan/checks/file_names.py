@@ -14,6 +14,7 @@ from typing import Any
 
 from monplan.lang import naming
 from monplan.diagnostics import Diagnostic, format_path
+from monplan.diagnostics import Path as PlanPath
 
 CHECK_ID = "output/file-names"  # runs on the generated files, after the plan's checks
 NAME_MAX = 255
@@ -55,8 +56,8 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
     return problems
 
 
-def _strings(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
-    found: list[tuple[tuple, str]] = []
+def _strings(data: Any, path: PlanPath = ()) -> list[tuple[PlanPath, str]]:
+    found: list[tuple[PlanPath, str]] = []
     if isinstance(data, str):
         found.append((path, data))
     elif isinstance(data, dict):
@@ -68,10 +69,10 @@ def _strings(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
     return found
 
 
-def _sources_of(stem: str, values: list[tuple[tuple, str]]) -> list[tuple]:
+def _sources_of(stem: str, values: list[tuple[PlanPath, str]]) -> list[PlanPath]:
     """The plan values whose name, slug or alert name the file name holds: the longest such
     text, at every value that gives it (a metric and the system may share one)."""
-    best, paths = 0, []
+    best, paths = 0, list[PlanPath]()
     for path, text in values:
         if len(text.encode("utf-8")) < MAX_NAME_BYTES // 4:
             continue  # too short to make a name this long on its own

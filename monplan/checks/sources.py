@@ -16,6 +16,7 @@ from monplan.checks import Check, Context
 from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.spec.collection import Collection
 from monplan.spec.loader import Located
+from monplan.spec.metrics import FocusArea
 from monplan.spec.plan import Plan as Spec
 
 # Series Prometheus itself writes for every target and alert.
@@ -103,7 +104,7 @@ def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
                 if row.baseline_query:
                     yield path + (j, "baseline_query"), substitute(row.baseline_query, values)[0], service.name
 
-    def areas(items: list, path: Path) -> Iterator[tuple[Path, str, str | None]]:
+    def areas(items: list[FocusArea], path: Path) -> Iterator[tuple[Path, str, str | None]]:
         for i, area in enumerate(items):
             for j, item in enumerate(area.items):
                 for key in ("query", "baseline_query"):

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from monplan.model.plan import Plan
 
 
-def _load(plan: Path):
+def _load(plan: Path) -> Plan:
     from monplan.app.pipeline import load_plan
     from monplan.diagnostics import PlanError
 
@@ -219,6 +219,7 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
     from monplan.app.pipeline import render
     from monplan.app.explain import explain as run_explain
     from monplan.formats.render import to_yaml
+    from monplan.model.plan import Watch
 
     compiled = _load(plan)
     exact = _find(compiled, name)
@@ -238,7 +239,7 @@ def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpoi
         console = Console(file=io.StringIO(), color_system=None, highlight=False, soft_wrap=True, record=True)
     say = console.print
     alert = found.alert
-    if found.watch is not None:
+    if isinstance(alert, Watch):  # a missing-data or target alert (found.watch)
         say(f"[bold]{escape(alert.name)}[/bold]: {escape(found.about)} ({escape(alert.group)})")
     else:
         say(f"[bold]{escape(alert.name)}[/bold]: {escape(alert.metric)} ({escape(alert.group)})")

@@ -18,7 +18,7 @@ from monplan.docimport import words
 from monplan.docimport.catalogue import suggest
 from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
-from monplan.docimport.outline import Inline, Item, Section, Table, decoration_free, parse, split_label
+from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -106,7 +106,8 @@ _ISO = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)\s*(Z|[+-]\d{
 
 def _deployment(root: Section) -> tuple[dict[str, Any] | None, str | None]:
     """The deployment time (and team) and the time zone, when the document states them."""
-    deployment, zone = None, None
+    deployment: dict[str, Any] | None = None
+    zone: str | None = None
     for section in root.walk():
         texts = [p.text for p in section.paragraphs()] + [i.text for i in section.items()]
         for text in texts:
@@ -212,7 +213,7 @@ def _section_titles(root: Section) -> list[tuple[str, Table, Section]]:
             title = section.title or "Metrics"
             if len(tables) > 1:
                 before = [b for b in section.blocks[:section.blocks.index(table)]]
-                label = next((b.text for b in reversed(before) if hasattr(b, "inline")), None)
+                label = next((b.text for b in reversed(before) if isinstance(b, Paragraph)), None)
                 title = decoration_free(label).rstrip(":") if label and len(label) <= 60 else f"{title} {number}"
             found.append((title, table, section))
     seen: dict[str, int] = {}
@@ -272,15 +273,16 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     if baseline and baseline not in ("-", "–"):
         meaning = PLACEHOLDER_MEANING.get(baseline)
         row["baseline"] = Commented(baseline, meaning) if meaning else baseline
-    cell = read_threshold(values["threshold"].text if "threshold" in values else "")
-    if cell.text is None:
-        ctx.note(line, f'cannot read the threshold "{cell.original}" of "{metric}"; kept verbatim: write it as '
+    threshold = read_threshold(values["threshold"].text if "threshold" in values else "")
+    if threshold.text is None:
+        ctx.note(line, f'cannot read the threshold "{threshold.original}" of "{metric}"; kept verbatim: write it as '
                  '"<99.9%", ">500ms avg", ">70% sustained", "<80% of baseline" or "Any ..." before building')
-        row["threshold"] = Commented(cell.original or TODO, "monplan import could not read this threshold: rewrite it")
-    elif cell.text != cell.original:
-        row["threshold"] = Commented(cell.text, f'"{cell.original}" in the document')
+        row["threshold"] = Commented(threshold.original or TODO,
+                                     "monplan import could not read this threshold: rewrite it")
+    elif threshold.text != threshold.original:
+        row["threshold"] = Commented(threshold.text, f'"{threshold.original}" in the document')
     else:
-        row["threshold"] = cell.text
+        row["threshold"] = threshold.text
     priority_text = decoration_free(values["priority"].text) if "priority" in values else ""
     priority, why = read_priority(priority_text)
     if priority is None:
@@ -293,8 +295,8 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
             ctx.note(line, f'"{metric}": {why}', "warning")
     else:
         row["priority"] = priority
-    if cell.for_:
-        row["for"] = cell.for_
+    if threshold.for_:
+        row["for"] = threshold.for_
     for role, key in (("description", "description"), ("component", "component")):
         if role in values and decoration_free(values[role].text):
             row[key] = decoration_free(values[role].text)
@@ -322,7 +324,7 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     elif query is not None and decoration_free(query.text):
         row["query"] = query.text.strip()
     else:
-        found = suggest(metric, tool or None, cell.text or "", cell.quantile) if cell.text else None
+        found = suggest(metric, tool or None, threshold.text or "", threshold.quantile) if threshold.text else None
         if found is not None:
             ctx.suggested += 1
             row["query"] = Commented(found.query, f"{SUGGESTED} ({found.entry})")
@@ -630,7 +632,7 @@ def _oncall(root: Section, ctx: _Context) -> dict[str, Any] | None:
     secondary = next((i for i, n in enumerate(names) if re.search(r"secondary|backup|deputy", n)), None)
     day = next((i for i, n in enumerate(names) if re.search(r"^(?:day|shift|when|period|date|week)s?$", n)), 0)
     length = next((i for i, n in enumerate(names) if re.search(r"^(?:days|length|calendar days)$", n)), None)
-    rotation = []
+    rotation: list[dict[str, Any]] = []
     for cells, line in zip(table.rows, table.row_lines):
         def cell(index: int | None) -> str:
             return decoration_free(cells[index].text) if index is not None and index < len(cells) else ""
@@ -666,9 +668,9 @@ def _escalation(root: Section, ctx: _Context, has_rotation: bool) -> list[Any]:
     entries: list[tuple[str, int]] = [(_item_text(item), item.line) for item in section.items()]
     if not entries:
         for paragraph in section.paragraphs():
-            parts = re.split(r"\s*(?:→|->|=>|>)\s*", paragraph.text)
-            if len(parts) > 1:
-                entries += [(p, paragraph.line) for p in parts if p]
+            steps = re.split(r"\s*(?:→|->|=>|>)\s*", paragraph.text)
+            if len(steps) > 1:
+                entries += [(p, paragraph.line) for p in steps if p]
     out: list[Any] = []
     for number, (text, line) in enumerate(entries):
         level, people, after, secondary, rotation = text, [], None, None, False

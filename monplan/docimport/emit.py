@@ -49,7 +49,8 @@ def _reads_back(text: str) -> bool:
     import yaml
 
     try:
-        return yaml.safe_load(text) == text
+        loaded: object = yaml.safe_load(text)
+        return loaded == text
     except yaml.YAMLError:
         return False
 

@@ -26,7 +26,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from monplan.lang import naming
 from monplan.diagnostics import Diagnostic

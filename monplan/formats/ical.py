@@ -148,12 +148,12 @@ def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
             address = vCalAddress(f"mailto:{email}")
             address.params["cn"] = attendee_name
             address.params["role"] = role
-            event.add("attendee", address, encode=0)
+            event.add("attendee", address, encode=False)
         if entry.categories:
             event.add("categories", list(entry.categories))
         event.add("transp", "OPAQUE" if entry.busy else "TRANSPARENT")
         cal.add_component(event)
-    text = cal.to_ical()
+    text: bytes = cal.to_ical()
     if entries:
         # The zones of the events as yearly rules (monplan/formats/vtimezone.py: icalendar's own RDATE
         # lists shift events by an hour in ical.js and dateutil), before the first event.
@@ -172,4 +172,5 @@ def _timezone_block(key: str, first_year: int) -> bytes:
     from monplan.formats.vtimezone import vtimezone_lines
 
     # Through icalendar, so the file is in its canonical form (it round-trips byte for byte).
-    return Timezone.from_ical("\r\n".join(vtimezone_lines(key, first_year)) + "\r\n").to_ical()
+    block: bytes = Timezone.from_ical("\r\n".join(vtimezone_lines(key, first_year)) + "\r\n").to_ical()
+    return block

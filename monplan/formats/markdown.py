@@ -24,9 +24,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monplan.formats.render import one_line
+
+if TYPE_CHECKING:
+    import jinja2
 
 # ASCII punctuation that Markdown (CommonMark and GitHub's extensions) may read as markup;
 # CommonMark lets a backslash escape any of it. ( ) and ! need none: with [ ] escaped they
@@ -142,7 +145,7 @@ def templates_folder() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"  # a checkout used without installing
 
 
-def new_environment(loader: Any) -> Any:
+def new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     """A jinja2 environment for Markdown templates: every printed value is escaped by `text`
     unless a filter (code, fence, link, autolink, url, md) made it Markdown on purpose."""
     import jinja2  # deferred: only building Markdown needs it
@@ -157,7 +160,7 @@ def new_environment(loader: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def environment() -> Any:
+def environment() -> jinja2.Environment:
     import jinja2
 
     return new_environment(jinja2.FunctionLoader(lambda name: (_template_source(name), None, lambda: True)))

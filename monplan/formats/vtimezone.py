@@ -97,7 +97,7 @@ class Observance:
 def observances(found: list[Transition], last_year: int) -> list[Observance]:
     """Transitions of one kind in consecutive years that one yearly rule names become one
     observance with that RRULE; the rest are written one by one (rule None)."""
-    by_kind: dict[tuple, list[Transition]] = {}
+    by_kind: dict[tuple[dt.timedelta, dt.timedelta, str, bool], list[Transition]] = {}
     for transition in found:
         by_kind.setdefault(transition.kind, []).append(transition)
     out: list[Observance] = []

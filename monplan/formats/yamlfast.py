@@ -37,7 +37,9 @@ def _plain_ok(text: str) -> bool:
     """PyYAML would write this scalar plain (as a block-context value or simple key)."""
     if not text or text[0] in " \n" or text[-1] in " \n" or _BLOCK_INDICATOR.search(text):
         return False
-    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+    # types-PyYAML leaves Resolver.resolve unannotated; it returns the tag, a str.
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag == _STR_TAG
 
 
 # Special characters and line breaks (U+2028/U+2029 too, which Go's YAML ends a line at):

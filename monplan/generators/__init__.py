@@ -30,7 +30,8 @@ PARALLEL_FROM = 2000
 
 
 def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:
-    return importlib.import_module(f"monplan.generators.{name}").generate
+    generate: Callable[[Plan], dict[str, bytes]] = importlib.import_module(f"monplan.generators.{name}").generate
+    return generate
 
 
 # From this many alerts the files are collected in a spill.Files, which keeps them in a

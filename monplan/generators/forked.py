@@ -29,6 +29,8 @@ class Worker:
         memory), so the caller can do the work itself. An exception in the worker is
         raised here as a RuntimeError carrying the worker's traceback."""
         read_fd, self.read_fd = self.read_fd, None  # the file object below owns and closes it
+        if read_fd is None:
+            raise RuntimeError("a worker's result is read once")
         with os.fdopen(read_fd, "rb") as pipe:
             try:  # unpickled as it arrives: the pickled bytes are never all held at once
                 kind, value = pickle.load(pipe)

@@ -159,8 +159,8 @@ def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
             cells += ([_cell(row.for_)] if wait else []) + ([_cell(row.description)] if described else [])
             cells += [_cell(row.annotations.get(key)) for key in extra]
             cells += [_slo_cell(row.slo, key) for key in slo_keys]
-            alert = names.get((section.title, row.metric))
-            cells.append(md.link(alert.name, runbook_path(alert)) if alert else "")
+            row_alert = names.get((section.title, row.metric))
+            cells.append(md.link(row_alert.name, runbook_path(row_alert)) if row_alert else "")
             panel = panels.get((section.title, row.metric))
             cells.append(md.link(panel[0], panel[1]) if panel else "")
             body.append(cells)

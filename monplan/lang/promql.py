@@ -85,7 +85,7 @@ def filter_by(expr: str, label: str, variable: str) -> str:
     protected, restore = _stand_ins(expr)
     tree = pp.parse(protected)
 
-    def visit(node: object) -> object | None:
+    def visit(node: pp.Expr) -> pp.Expr | None:
         if not isinstance(node, pp.VectorSelector):
             return None
         matchers = [m for m in node.matchers.matchers if m.name != label]

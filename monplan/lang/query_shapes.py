@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 BASE = 1000  # counters start high, so rate()'s extrapolation is never cut at zero
 DENOMINATOR_STEP = Decimal(1000)
@@ -168,11 +168,12 @@ def raw_case(query: str, target: Decimal, interval_s: float) -> RawCase | None:
         node = promql_parser.parse(query)
     except (ValueError, TypeError):
         return None
-    while type(node).__name__ == "ParenExpr":
+    while isinstance(node, promql_parser.ParenExpr):
         node = node.expr
-    for attempt in (lambda: _ratio(node, target), lambda: _quantile(node, target),
-                    lambda: _gauge_average(node, target), lambda: _increase(node, interval_s),
-                    lambda: _gauge(node, target)):
+    attempts: tuple[Callable[[], RawCase | None], ...] = (
+        lambda: _ratio(node, target), lambda: _quantile(node, target), lambda: _gauge_average(node, target),
+        lambda: _increase(node, interval_s), lambda: _gauge(node, target))
+    for attempt in attempts:
         found = attempt()
         if found is not None:
             return found
@@ -187,7 +188,8 @@ def recorded_only(alerts: Any, interval_s: float) -> tuple[list[Any], list[Any]]
 
     from monplan.generators.slo_tests import raw_feed
 
-    raw, recorded = [], []
+    raw: list[Any] = []
+    recorded: list[Any] = []
     for alert in alerts:
         if alert.slo is not None:  # SLO rows: their SLI queries fed raw counters (monplan/generators/slo_feed.py)
             (raw if raw_feed(alert.slo, round(interval_s * 1000)) is not None else recorded).append(alert)

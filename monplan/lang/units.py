@@ -407,7 +407,7 @@ def grafana_unit(value: str) -> str:
 class Finding:
     check: str  # units/mismatch, units/never-fires, units/always-fires
     message: str
-    severity: str = "error"
+    severity: Severity = "error"
 
 
 def _measures(unit: Unit) -> str:

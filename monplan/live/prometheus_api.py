@@ -156,7 +156,8 @@ class Prometheus:
 def _read(response: Any, deadline: float) -> bytes:
     """The whole body, within the request's overall deadline and size limit: the socket timeout
     alone restarts with every byte, so a server trickling a byte a second would never end."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

@@ -242,8 +242,8 @@ def _check_series(ctx: _Context, alert: "Alert", selectors: list[_Selector],
             report("live/series-missing", f"{selector.text} matches no series now (it did in the last "
                        f"{ctx.since}): the alert sees no data and can never fire")
     for label, metrics in groupings:
-        known = [ctx.label_names(metric) for metric in sorted(metrics)]
-        if known and all(names for names in known) and not any(label in names for names in known):
+        label_sets = [ctx.label_names(metric) for metric in sorted(metrics)]
+        if label_sets and all(names for names in label_sets) and not any(label in names for names in label_sets):
             report("live/label-missing", f'"{label}" (in by, on, ignoring or group_*) is on no series of '
                        f'{", ".join(sorted(metrics))}')
 

@@ -23,7 +23,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from monplan.lang import durations
 from monplan.model.plan import Alert, Plan
-from monplan.live.report.rows import Fetcher, RowData, conditions, fetch_row, frames, percentile
+from monplan.live.report.rows import Fetcher, Labels, RowData, conditions, fetch_row, frames, percentile
 from monplan.live.report.window import Window
 from monplan.spec.types import PLACEHOLDER
 from monplan.lang.thresholds import Kind, Threshold, format_decimal, parse_threshold
@@ -58,15 +58,18 @@ class Finding:
     error: str | None = None
 
 
-def simulate(states: dict, wait: float, step: float) -> tuple[int, float]:
+def simulate(states: dict[Labels, list[tuple[float, bool]]], wait: float, step: float) -> tuple[int, float]:
     """Firings and seconds firing, replaying `for: wait` over each series' condition states."""
     count, seconds = 0, 0.0
     for series in states.values():
-        start = previous = fired_at = None
+        start: float | None = None
+        previous: float | None = None
+        fired_at: float | None = None
         for stamp, held in list(series) + [(math.inf, False)]:
             broken = previous is not None and stamp - previous > _GAP * step
             if start is not None and (not held or broken):
                 if fired_at is not None:
+                    assert previous is not None  # fired_at is set at a point, so a later one has a previous
                     count, seconds = count + 1, seconds + previous - fired_at + step
                 start = fired_at = None
             if held:
@@ -270,7 +273,7 @@ def analyse(plan: Plan, alert: Alert, fetcher: Fetcher, window: Window, noisy_pe
     finding = Finding(alert, "missing", points=len({t for s in row.values for t, _ in s.points}), expected=window.count())
     if not values:
         return finding
-    finding.percentiles = {f"p{q}": percentile(values, q) for q in PERCENTILES} | {"min": min(values), "max": max(values)}
+    finding.percentiles = _percentiles(values)
     budget = noisy_per_day * window.seconds / 86_400
     basis: RowData | None = row
     if unknown_baseline(plan, alert):

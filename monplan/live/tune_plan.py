@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.live.tune import Finding
 
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
-def _yaml(text: str):
+
+def _yaml(text: str) -> YAML:
     """A round-trip YAML whose indentation reproduces `text` byte for byte when nothing changes
     (ruamel cannot read the mapping indent, so the usual layouts are tried)."""
     from ruamel.yaml import YAML
@@ -32,6 +35,7 @@ def _yaml(text: str):
         chosen = chosen or yaml
         if buffer.getvalue() == text:
             return yaml
+    assert chosen is not None  # there are layouts to try
     return chosen
 
 

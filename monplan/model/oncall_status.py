@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from monplan.model.escalation import Step, on_call_names, steps
 from monplan.model.schedule import Window, local, oncall_zone, shift_windows, time_of_day, zone
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.types import check_year
+
+if TYPE_CHECKING:
+    from monplan.diagnostics import Diagnostic
+    from monplan.spec.loader import Located
 
 
 class TimeError(ValueError):
@@ -70,7 +75,7 @@ def status(spec: Spec, moment: dt.datetime) -> Status:
     return Status(moment, window, windows, chain, in_business_hours(spec, moment), critical)
 
 
-def coverage_problems(spec: Spec, located) -> list:
+def coverage_problems(spec: Spec, located: Located) -> list[Diagnostic]:
     """`validate`'s findings on time nobody is on call, from the deployment on, at the rotation's line:
     errors for holes before the first hand-off and in each week; with `repeat: none`, a
     warning for the open end after the last shift, which the plan chose."""

@@ -39,7 +39,7 @@ class Watch:
     kind: str  # "no_data" | "target_down" | "target_missing"
     expr: str
     for_: str
-    priority: str
+    priority: PriorityName
     labels: tuple[tuple[str, str], ...]  # sorted, includes severity and alert_kind
     annotations: tuple[tuple[str, str], ...]  # sorted
     group: str  # the row's section or focus area; "Collection" for a job's alerts
@@ -63,7 +63,7 @@ class Alert:
     metric: str  # the plan's words, verbatim
     group: str  # the section or focus-area title the row belongs to
     group_slug: str  # file name of the rule and test files it lands in
-    priority: str  # critical | high | medium
+    priority: PriorityName
     threshold: Threshold
     query: str  # PromQL of the measured value, as written in the plan
     record: str  # series the query is recorded as

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from monplan.lang import durations
 from monplan.lang import naming
@@ -87,7 +87,11 @@ def _free_slug(wanted: str, taken: set[str]) -> str:
     return slug
 
 
-def _row_groups(spec: Spec, problem) -> Iterator[tuple[str, Path, str | None, list, Service | None]]:
+_Row = tuple[Path, AlertFields, str, str | None]  # the row, its metric (or item) and tool
+_Group = tuple[str, Path, str | None, Sequence[_Row], Service | None]  # title, path, component, rows, service
+
+
+def _row_groups(spec: Spec, problem: Problem) -> Iterator[_Group]:
     """Every group of rows, in plan order: the sections (per-service ones once per service,
     service by service), then the focus areas (depth first)."""
     for index, section in enumerate(spec.sections):
@@ -102,7 +106,7 @@ def _row_groups(spec: Spec, problem) -> Iterator[tuple[str, Path, str | None, li
                 rows = [(r.path, r.row, r.row.metric, r.row.tool) for r in rows_for(section, path, service, problem)]
                 yield section.title, path, section.component, rows, service
 
-    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator:
+    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
         for index, area in enumerate(areas):
             here = path + (index,)
             title = f"{prefix}{area.title}"
@@ -121,7 +125,7 @@ def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Locat
 
 
 def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
-           group: str, slug: str, section_component: str | None, problem, service: Service | None = None) -> Alert:
+           group: str, slug: str, section_component: str | None, problem: Problem, service: Service | None = None) -> Alert:
     threshold = parse_threshold(row.threshold or "")
     priority = row.priority or "medium"
     name = row.alert or naming.alert_name(metric)
@@ -271,7 +275,8 @@ def default_baseline(series: str, start: float | None) -> str:
     return f"{chain} or 0 * ({series} == bool {series}) + {number}"
 
 
-def _annotations(metric: str, tool: str | None, group: str, priority: str, threshold, runbook_url: str | None) -> dict[str, str]:
+def _annotations(metric: str, tool: str | None, group: str, priority: str, threshold: Threshold,
+                 runbook_url: str | None) -> dict[str, str]:
     value = f"{{{{ $value | {_HUMANIZE.get(threshold.kind, 'humanize')} }}}}"
     words = go_literal(metric)
     if threshold.kind is Kind.ANY:

@@ -17,6 +17,7 @@ import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -155,7 +156,7 @@ def unchanged(out: Path, print_: str | None) -> bool:
         return False
     from monplan.output.writer import MANIFEST, links_on_the_way, read_manifest
 
-    entries: dict[str, list] = record.get("files", {})
+    entries: dict[str, list[Any]] = record.get("files", {})
     if read_manifest(out) != set(entries) - {MANIFEST}:
         return False
     # a folder replaced by a link to the same files; each folder looked at once

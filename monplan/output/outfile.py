@@ -31,8 +31,10 @@ def _record(target: Path) -> Path:
 
 def _wrote(target: Path, data: bytes) -> bool:
     try:
-        record = json.loads(_record(target).read_text())
+        record: object = json.loads(_record(target).read_text())
     except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict):
         return False
     return record.get("path") == os.fsdecode(target) and record.get("sha256") == hashlib.sha256(data).hexdigest()
 

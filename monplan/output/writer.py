@@ -502,7 +502,7 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def _ancestors(paths: Iterable[str]) -> set[str]:
-    folders = set()
+    folders: set[str] = set()
     for rel in paths:
         parts = rel.split("/")[:-1]
         folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))

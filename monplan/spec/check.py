@@ -10,6 +10,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
 from monplan.spec.loader import Located
@@ -200,7 +201,7 @@ def _value_at(data: Any, path: Path) -> Any:
     return data
 
 
-def _message(error: dict[str, Any], model: type[BaseModel] | None, field: str, original: Any = None,
+def _message(error: ErrorDetails, model: type[BaseModel] | None, field: str, original: Any = None,
              *, hints: bool = True) -> str:
     kind, msg = error["type"], error["msg"]
     value = original if original is not None else error.get("input")

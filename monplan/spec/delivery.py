@@ -105,9 +105,17 @@ class Route(Spec):
     repeat_interval: Duration | None = None
 
 
+def _workdays() -> list[Weekday]:
+    return ["monday", "tuesday", "wednesday", "thursday", "friday"]
+
+
+def _urgent() -> list[Priority]:
+    return ["critical", "high"]
+
+
 class BusinessHours(Spec):
     timezone: TimeZone | None = Field(None, description="Default: the plan's timezone.")
-    weekdays: list[Weekday] = Field(default_factory=lambda: ["monday", "tuesday", "wednesday", "thursday", "friday"])
+    weekdays: list[Weekday] = Field(default_factory=_workdays)
     start: TimeOfDay = "09:00"
     end: TimeOfDay = "17:00"
 
@@ -127,7 +135,7 @@ class CriticalPeriodRoute(Spec):
     """During the critical period after deployment, these priorities also reach these receivers."""
 
     receivers: list[Text] = Field(min_length=1)
-    priorities: list[Priority] = Field(default_factory=lambda: ["critical", "high"])
+    priorities: list[Priority] = Field(default_factory=_urgent)
     period: Text = Field("Critical Period", description="A period of monitoring_duration.")
 
 

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -106,7 +106,7 @@ class _Builder:
     def problem(self, mark: Any, message: str) -> None:
         self.problems.append(Diagnostic(self.located.file, mark.line + 1, mark.column + 1, message))
 
-    def refuse(self, mark: Any, message: str) -> None:
+    def refuse(self, mark: Any, message: str) -> NoReturn:
         raise PlanError([Diagnostic(self.located.file, mark.line + 1, mark.column + 1, message)])
 
     def _grow(self, size: int, mark: Any) -> None:

@@ -121,9 +121,9 @@ class MetricRow(AlertFields):
 
     metric: Text = Field(description="The Metric cell, verbatim.")
     tool: Text | None = Field(None, description="The Tool cell.")
-    threshold: ThresholdText = Field(description=AlertFields.model_fields["threshold"].description)  # type: ignore[assignment]
-    priority: Priority = Field(description="Critical, High or Medium (any case).")  # type: ignore[assignment]
-    query: PromQL = Field(description=AlertFields.model_fields["query"].description)  # type: ignore[assignment]
+    threshold: ThresholdText = Field(description=AlertFields.model_fields["threshold"].description)
+    priority: Priority = Field(description="Critical, High or Medium (any case).")
+    query: PromQL = Field(description=AlertFields.model_fields["query"].description)
     slo: SloFields | None = Field(None, description="A service level objective: the threshold is the objective "
                                   "and this the SLI; compiled into error budgets and burn-rate alerts.")
 

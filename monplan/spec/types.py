@@ -138,8 +138,9 @@ def _any_case(*words: str) -> str:
     return "^(" + "|".join(word(w) for w in words) + ")$"
 
 
+PriorityName = Literal["critical", "high", "medium"]
 Priority = Annotated[
-    Literal["critical", "high", "medium"],
+    PriorityName,
     BeforeValidator(_lower),
     WithJsonSchema({"type": "string", "pattern": _any_case("critical", "high", "medium"),
                     "description": "Critical, High or Medium, in any case."}),

@@ -4,16 +4,19 @@ parsing a block mapping") names parser states, not the mistake."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from yaml.error import Mark
 
 Position = tuple[int, int]  # 1-based line and column
 
 
-def _at(mark: Any) -> Position:
+def _at(mark: Mark | None) -> Position:
     return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
 
 
-def _char(lines: list[str], mark: Any) -> str:
+def _char(lines: list[str], mark: Mark | None) -> str:
     if mark is None or not 0 <= mark.line < len(lines) or not 0 <= mark.column < len(lines[mark.line]):
         return ""
     return lines[mark.line][mark.column]

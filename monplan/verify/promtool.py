@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from monplan.diagnostics import Diagnostic
-from monplan.model.plan import Plan
+from monplan.model.plan import Alert, Plan, Watch
 from monplan.verify import CheckResult, find_tool
 
 PACKAGE_HINT = "promtool is not installed; install Debian's prometheus package (apt-get install prometheus)"
@@ -26,7 +26,7 @@ def write_tree(files: dict[str, bytes], root: Path) -> None:
 
 def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
     """Turn promtool's complaint lines into diagnostics at the plan rows they concern."""
-    by_name = {}
+    by_name: dict[str, Alert | Watch] = {}
     for alert in plan.alerts:
         by_name[alert.name] = alert
         by_name.update({name: alert for name in alert.alert_names})
@@ -40,12 +40,12 @@ def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
         line = line.strip()
         if not line or line.startswith(("Checking", "Unit Testing", "SUCCESS")) or line == "FAILED:":
             continue
-        alert = next((by_name[q] for q in _QUOTED.findall(line) if q in by_name), None)
-        if alert is None:
+        named = next((by_name[q] for q in _QUOTED.findall(line) if q in by_name), None)
+        if named is None:
             match = re.search(r"alertname:\s*(\w+)", line)
-            alert = by_name.get(match.group(1)) if match else None
-        if alert is not None:
-            out.append(Diagnostic(plan.file, alert.line, 0, f"promtool: {line}", f"{alert.name}"))
+            named = by_name.get(match.group(1)) if match else None
+        if named is not None:
+            out.append(Diagnostic(plan.file, named.line, 0, f"promtool: {line}", f"{named.name}"))
         else:
             out.append(Diagnostic(fallback_file, 0, 0, f"promtool: {line}"))
     return out

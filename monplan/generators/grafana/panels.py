@@ -98,7 +98,8 @@ def _alert_description(alert: Alert) -> str:
 
 
 def _stat(title: str, targets: list[g.Target], unit: str, steps: list[g.Threshold], ctx: Context, *,
-          description: str | None = None, links: list | None = None, mappings: list | None = None,
+          description: str | None = None, links: list[g.DashboardLink] | None = None,
+          mappings: list[dict[str, Any]] | None = None,
           background: bool = False) -> g.Stat:
     return g.Stat(
         maxDataPoints=None, title=title, dataSource=ctx.datasource, targets=targets, format=unit, description=description,
@@ -111,7 +112,8 @@ def _stat(title: str, targets: list[g.Target], unit: str, steps: list[g.Threshol
 
 
 def _timeseries(title: str, targets: list[g.Target], unit: str, steps: list[g.Threshold], ctx: Context, *,
-                description: str | None = None, links: list | None = None, overrides: list | None = None,
+                description: str | None = None, links: list[g.DashboardLink] | None = None,
+                overrides: list[dict[str, Any]] | None = None,
                 dashed: bool = False) -> g.TimeSeries:
     return g.TimeSeries(
         maxDataPoints=None, title=title, dataSource=ctx.datasource, targets=targets, unit=unit, description=description,
@@ -124,7 +126,7 @@ def _timeseries(title: str, targets: list[g.Target], unit: str, steps: list[g.Th
 
 
 def _gauge(title: str, targets: list[g.Target], unit: str, steps: list[g.Threshold], ctx: Context, *,
-           description: str | None = None, links: list | None = None) -> g.GaugePanel:
+           description: str | None = None, links: list[g.DashboardLink] | None = None) -> g.GaugePanel:
     top = 1 if unit == "percentunit" else None
     return g.GaugePanel(
         maxDataPoints=None, title=title, dataSource=ctx.datasource, targets=targets, format=unit, description=description,
@@ -154,7 +156,8 @@ def _bargauge(title: str, targets: list[g.Target], unit: str, steps: list[g.Thre
 
 
 def _table(title: str, targets: list[g.Target], ctx: Context, *, description: str | None = None,
-           transformations: list | None = None, sort_by: list | None = None, unit: str = "") -> g.Table:
+           transformations: list[dict[str, Any]] | None = None, sort_by: list[dict[str, Any]] | None = None,
+           unit: str = "") -> g.Table:
     return g.Table(
         title=title, dataSource=ctx.datasource, targets=targets, description=description, unit=unit,
         transformations=transformations or [], maxDataPoints=None,
@@ -178,7 +181,7 @@ def alert_panel(alert: Alert, ctx: Context) -> tuple[str, Any]:
     # Exactly what the row's recording rule computes, so the panel shows what the alert sees.
     expr = _query(recorded_query(alert), ctx)
     targets = [_target(expr, _legend(alert.query, alert.metric), "A", ctx)]
-    common = {"description": _alert_description(alert), "links": _runbook(alert)}
+    description, links = _alert_description(alert), _runbook(alert)
     if alert.kind is Kind.RELATIVE and alert.baseline_record:
         factor = alert.threshold.promql_value
         limit_name = f"Alert threshold: {alert.threshold.text}"
@@ -192,16 +195,18 @@ def alert_panel(alert: Alert, ctx: Context) -> tuple[str, Any]:
                      {"id": "custom.lineStyle", "value": DASHED}),
         ]
         return "timeseries", _timeseries(alert.metric, targets, unit, steps_for(alert), ctx,
-                                         overrides=overrides, **common)
+                                         overrides=overrides, description=description, links=links)
     steps = steps_for(alert)
     if kind == "stat":
-        mappings = []
+        mappings: list[dict[str, Any]] = []
         if alert.kind is Kind.ANY:  # 0 is the quiet value, though Grafana colours "at or above"
             mappings = [{"type": "value", "options": {"0": {"text": "None", "color": OK, "index": 0}}}]
-        return kind, _stat(alert.metric, targets, unit, steps, ctx, mappings=mappings, background=True, **common)
+        return kind, _stat(alert.metric, targets, unit, steps, ctx, mappings=mappings, background=True,
+                           description=description, links=links)
     if kind == "gauge":
-        return kind, _gauge(alert.metric, targets, unit, steps, ctx, **common)
-    return "timeseries", _timeseries(alert.metric, targets, unit, steps, ctx, dashed=True, **common)
+        return kind, _gauge(alert.metric, targets, unit, steps, ctx, description=description, links=links)
+    return "timeseries", _timeseries(alert.metric, targets, unit, steps, ctx, dashed=True, description=description,
+                                     links=links)
 
 
 def focus_panel(panel: Panel, ctx: Context) -> tuple[str, Any]:

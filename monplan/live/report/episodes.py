@@ -116,7 +116,7 @@ def fetch_episodes(fetcher: Fetcher, plan: Plan, window: Window) -> list[Episode
     return sorted(episodes, key=lambda e: (e.first, e.alertname, e.labels))
 
 
-def _active_since(points: tuple[tuple[float, float], ...] | list, first: float, interval: float) -> float | None:
+def _active_since(points: tuple[tuple[float, float], ...], first: float, interval: float) -> float | None:
     """ALERTS_FOR_STATE's value (the activation time) at the incident's first firing evaluation."""
     near = [value for stamp, value in points if abs(stamp - first) <= interval / 2]
     return near[0] if near else None

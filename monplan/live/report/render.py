@@ -6,18 +6,21 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monplan.formats import markdown as md
 from monplan.live.report import fmt
 from monplan.live.report.build import Report, Row
 from monplan.live.report.episodes import Episode
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES = md.templates_folder()
 TEMPLATE_FILES = {"markdown": "report.md.j2", "html": "report.html.j2"}
 
 
-def environment(templates: Path = TEMPLATES, form: str = "html"):
+def environment(templates: Path = TEMPLATES, form: str = "html") -> jinja2.Environment:
     """HTML: every value HTML-escaped (autoescape). Markdown: every value escaped as Markdown
     text by monplan.formats.markdown, as in the runbooks: plan text and what Prometheus answers (label
     values, errors) never become HTML, links, mentions or table cells."""

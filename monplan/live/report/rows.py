@@ -79,9 +79,11 @@ def fetch_row(fetcher: Fetcher, alert: Alert, window: Window) -> RowData:
             return RowData(alert, window, values)
         if alert.baseline_value is not None:
             return RowData(alert, window, values, baseline_constant=float(alert.baseline_value), baseline_source="plan")
-        baseline, source = (), ""
-        if alert.baseline_record:
-            baseline, source = tuple(fetcher.range(alert.baseline_series, window)), "recorded"
+        baseline: tuple[Series, ...] = ()
+        source = ""
+        recorded = alert.baseline_series  # set exactly when baseline_record is
+        if alert.baseline_record and recorded is not None:
+            baseline, source = tuple(fetcher.range(recorded, window)), "recorded"
         if not any(series.points for series in baseline) and alert.baseline_expr:
             # The baseline rule may be newer than the data (or not loaded): compute it directly.
             baseline, source = tuple(fetcher.range(alert.baseline_expr, window)), "query"
