@@ -62,7 +62,7 @@ def render(dashboard: dict[str, Any], target: Path) -> None:
                                     edgecolor=colour, linewidth=2))
         title = "\n".join(textwrap.wrap(panel.get("title", ""), width=max(8, pos["w"] * 4)))
         ax.text(pos["x"] + 0.35, pos["y"] + 0.45, title, color="white", fontsize=10, weight="bold", va="top")
-        ax.text(pos["x"] + pos["w"] - 0.3, pos["y"] + pos["h"] - 0.4, f'{kind}  {pos["w"]}×{pos["h"]}',
+        ax.text(pos["x"] + pos["w"] - 0.3, pos["y"] + pos["h"] - 0.4, f'{kind}  {pos["w"]}×{pos["h"]}',  # noqa: RUF001 - the multiplication sign
                 color="#d8d9da", fontsize=8, ha="right", va="bottom")
     fig.savefig(target, facecolor=fig.get_facecolor())
     plt.close(fig)

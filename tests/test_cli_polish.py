@@ -73,7 +73,7 @@ def test_list_json_and_csv_carry_every_alert_and_field(tmp_path: Path) -> None:
     alerts = _alerts_of_plan_yaml()
     rows = [a for a in alerts if a["kind"] == "row"]  # the others: each row's missing-data alerts
     assert [a["alert"] for a in rows] == [a.name for a in plan.alerts]
-    for row, alert in zip(rows, plan.alerts):
+    for row, alert in zip(rows, plan.alerts, strict=True):
         assert (row["threshold"], row["priority"], row["for"], row["section"], row["line"]) == (
             alert.threshold.text, alert.priority, alert.for_, alert.group, alert.line)
         assert row["receivers"] == receivers(plan, alert.priority) and row["runbook"] == alert.runbook_url

@@ -53,7 +53,7 @@ def _restore(out: Path, files: dict[str, bytes]) -> None:
 
 
 def test_killing_a_build_at_any_moment_leaves_the_old_tree_or_the_new_one(old_and_new, tmp_path: Path) -> None:
-    old_plan, new_plan, old, new = old_and_new
+    _old_plan, new_plan, old, new = old_and_new
     out = tmp_path / "generated"
     _restore(out, old)
     started = time.perf_counter()
@@ -154,7 +154,7 @@ def test_a_manifest_cannot_make_monplan_delete_outside_its_folder(tmp_path: Path
     victim = tmp_path / "victim.txt"
     victim.write_text("keep\n")
     (out / writer.MANIFEST).write_text("a.yml\n../victim.txt\n/etc/passwd\n")
-    changes, problems = writer.write(out, {"b.yml": b"b\n"})
+    _changes, problems = writer.write(out, {"b.yml": b"b\n"})
     assert problems == []
     assert victim.read_text() == "keep\n"
     assert not (out / "a.yml").exists() and (out / "b.yml").exists()

@@ -5,7 +5,10 @@ the commands so that `monplan --help` starts at once."""
 from __future__ import annotations
 
 from monplan.cli.app import app
-from monplan.cli import build as _build  # noqa: F401  (registers the command)
+
+# The commands register themselves in this order, which is the order of `monplan --help`.
+# isort: off
+from monplan.cli import build as _build  # noqa: F401
 from monplan.cli import validate as _validate  # noqa: F401
 from monplan.cli import schema as _schema  # noqa: F401
 from monplan.cli import init as _init  # noqa: F401
@@ -16,6 +19,7 @@ from monplan.cli import tune as _tune  # noqa: F401
 from monplan.cli import oncall as _oncall  # noqa: F401
 from monplan.cli import importdoc as _importdoc  # noqa: F401
 from monplan.cli import checks as _checks  # noqa: F401
+# isort: on
 
 
 def main() -> None:

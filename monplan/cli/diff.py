@@ -91,6 +91,6 @@ def plain(d: "PlanDiff") -> str:
         for what, before, after in change.changes:
             lines.append(f"  ~ alert {change.name}: {what} {before!r} -> {after!r}")
     lines += [f"  ~ routing: {what} {a!r} -> {b!r}" for what, a, b in d.routing]
-    for kind, sign, files in (("added", "+", d.files_added), ("removed", "-", d.files_removed), ("changed", "~", d.files_changed)):
+    for _kind, sign, files in (("added", "+", d.files_added), ("removed", "-", d.files_removed), ("changed", "~", d.files_changed)):
         lines += [f"  {sign} file {f}" for f in files]
     return "\n".join(lines) + "\n"

@@ -127,7 +127,7 @@ def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]], width:
     room = max(width - indent, 12)
 
     def lines(cells: list[str]) -> list[str]:
-        head = "  " + "".join(cell.ljust(widths[c] + 2) for c, cell in zip(columns[:-1], cells))
+        head = "  " + "".join(cell.ljust(widths[c] + 2) for c, cell in zip(columns[:-1], cells, strict=False))
         wrapped = textwrap.wrap(cells[-1], room, break_long_words=False, break_on_hyphens=False) or [""]
         return [(head + wrapped[0]).rstrip()] + [" " * indent + more for more in wrapped[1:]]
 

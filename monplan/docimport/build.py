@@ -310,7 +310,7 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     elif alert:
         row["alert"] = alert
     annotations = {}
-    for heading, (key, value) in extra.items():
+    for key, value in extra.values():
         key = f"doc_{key}" if key in _RESERVED_ANNOTATIONS else key
         annotations[key] = value
     if annotations:
@@ -341,7 +341,7 @@ def _sections(root: Section, ctx: _Context, generated: bool) -> tuple[list[Any],
         used.add(id(table))
         roles = _roles(table.header, generated)
         metrics = []
-        for cells, line in zip(table.rows, table.row_lines):
+        for cells, line in zip(table.rows, table.row_lines, strict=True):
             if not any(decoration_free(c.text) for c in cells):
                 continue
             metrics.append(_row(cells, table.header, roles, title, line, ctx))
@@ -455,7 +455,7 @@ def _decision(text: str) -> dict[str, str] | None:
 def _procedure(section: Section, ctx: _Context) -> dict[str, Any]:
     procedure: dict[str, list[Any]] = {}
     for item in section.items():
-        label, rest = split_label(item.inline)
+        label, _rest = split_label(item.inline)
         children = item.children()
         phase = None
         if label and children:
@@ -523,7 +523,7 @@ def _area(title: str, items: list[Item]) -> dict[str, Any]:
     subareas: list[Any] = []
     heading = None
     for item in items:
-        label, rest = split_label(item.inline)
+        label, _rest = split_label(item.inline)
         children = [_item_text(c) for c in item.children()]
         if label and children:
             if re.search(_METHODS, label, re.IGNORECASE):
@@ -633,8 +633,8 @@ def _oncall(root: Section, ctx: _Context) -> dict[str, Any] | None:
     day = next((i for i, n in enumerate(names) if re.search(r"^(?:day|shift|when|period|date|week)s?$", n)), 0)
     length = next((i for i, n in enumerate(names) if re.search(r"^(?:days|length|calendar days)$", n)), None)
     rotation: list[dict[str, Any]] = []
-    for cells, line in zip(table.rows, table.row_lines):
-        def cell(index: int | None) -> str:
+    for cells, line in zip(table.rows, table.row_lines, strict=True):
+        def cell(index: int | None, cells: list[Inline] = cells) -> str:
             return decoration_free(cells[index].text) if index is not None and index < len(cells) else ""
         shift: dict[str, Any] = {"day": cell(day) or f"Shift {len(rotation) + 1}",
                                  "primary": cell(primary) or "[NAME]"}
@@ -672,7 +672,7 @@ def _escalation(root: Section, ctx: _Context, has_rotation: bool) -> list[Any]:
             if len(steps) > 1:
                 entries += [(p, paragraph.line) for p in steps if p]
     out: list[Any] = []
-    for number, (text, line) in enumerate(entries):
+    for number, (text, _line) in enumerate(entries):
         level, people, after, secondary, rotation = text, [], None, None, False
         match = _LEVEL.match(text)
         label, rest = split_label(Inline(text))

@@ -141,7 +141,7 @@ def templates_folder() -> Path:
 
     spec = find_spec("monplan.templates")
     if spec is not None and spec.submodule_search_locations:
-        return Path(list(spec.submodule_search_locations)[0])
+        return Path(next(iter(spec.submodule_search_locations)))
     return Path(__file__).resolve().parents[2] / "templates"  # a checkout used without installing
 
 

@@ -26,10 +26,9 @@ NEEDS_ESCAPE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uf
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if NEEDS_ESCAPE.search(value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    if "\n" in value:
-        # Literal blocks cannot carry trailing spaces on a line; fall back to quoting then.
-        if not any(line != line.rstrip() for line in value.split("\n")):
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    # Literal blocks cannot carry trailing spaces on a line; fall back to quoting then.
+    if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 

@@ -101,16 +101,17 @@ def observances(found: list[Transition], last_year: int) -> list[Observance]:
     for transition in found:
         by_kind.setdefault(transition.kind, []).append(transition)
     out: list[Observance] = []
+
+    def close(run: list[Transition], rules: set[str], singles: list[Transition]) -> None:
+        if len(run) >= 2:
+            out.append(Observance(tuple(run), _preferred(rules), run[-1].local.year >= last_year))
+        else:
+            singles.extend(run)
+
     for runs in by_kind.values():
         run: list[Transition] = []
         rules: set[str] = set()
         singles: list[Transition] = []
-
-        def close() -> None:
-            if len(run) >= 2:
-                out.append(Observance(tuple(run), _preferred(rules), run[-1].local.year >= last_year))
-            else:
-                singles.extend(run)
 
         for transition in runs:
             local = transition.local
@@ -119,9 +120,9 @@ def observances(found: list[Transition], last_year: int) -> list[Observance]:
                 run.append(transition)
                 rules &= fits
             else:
-                close()
+                close(run, rules, singles)
                 run, rules = [transition], fits
-        close()
+        close(run, rules, singles)
         if singles:
             out.append(Observance(tuple(singles), None, False))
     return sorted(out, key=lambda o: o.transitions[0].at)

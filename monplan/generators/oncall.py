@@ -100,11 +100,11 @@ def escalation_policy(spec: Spec) -> dict[str, Any]:
             "description": "Escalation path of the monitoring plan: " + ", ".join(step.title for step in chain) + ".",
             "num_loops": 0,
             "escalation_rules": [{"escalation_delay_in_minutes": delay, "targets": _targets(spec, step)}
-                                 for step, delay in zip(chain, delays)],
+                                 for step, delay in zip(chain, delays, strict=True)],
         },
         "schedules": [_schedule(spec, windows, role) for role in roles],
         "levels": [_level(step, delay if index + 1 < len(chain) else None)
-                   for index, (step, delay) in enumerate(zip(chain, delays))],
+                   for index, (step, delay) in enumerate(zip(chain, delays, strict=True))],
     }
 
 
@@ -159,7 +159,7 @@ def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
     return render(
         "ONCALL.md.j2", system=spec.system, source=plan.source, zone=str(oncall_zone(spec)),
         handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, weekly=repeats(spec), people={p.name: p for p in spec.people},
-        chain=list(zip(chain, delays_minutes(chain))), routing=_routing_rows(plan),
+        chain=list(zip(chain, delays_minutes(chain), strict=True)), routing=_routing_rows(plan),
         critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(spec)),
         files=[path.removeprefix(f"{DIR}/") for path in files],
     )

@@ -81,7 +81,7 @@ def context(plan: Plan, alert: Alert) -> dict[str, Any]:
         "threshold_words": alert.threshold.human(),
         "procedure": spec.response_procedures.get(alert.priority),
         "delivery": _delivery(plan, alert),
-        "chain": list(zip(chain, delays_minutes(chain))),
+        "chain": list(zip(chain, delays_minutes(chain), strict=True)),
         "dashboards": _dashboards(plan, alert),
         "labels": [(k, expand_value(v, 0.0)) for k, v in alert.labels],
         "decimal": format_decimal,

@@ -220,7 +220,7 @@ def _github(plan: Plan, source: str) -> bytes | None:
            "# Repository variables: PROMETHEUS_URL (default: the plan's endpoints.prometheus_url) and",
            "# MONPLAN_RUNNER, a runner that can reach it (self-hosted when Prometheus is internal).",
            "name: monplan reports", "\"on\":  # quoted: YAML 1.1 readers take a bare on for true", "  schedule:"]
-    for job, title, lines in jobs:
+    for _job, title, lines in jobs:
         out += [f"    - cron: {q(cron)}  # {title} {spec.timezone} at UTC{offset}" for cron, offset in lines]
     out += ["  workflow_dispatch:", "    inputs:", "      job:", "        type: choice",
             f"        options: [{', '.join(job for job, _, _ in jobs)}]", f"        default: {jobs[0][0]}",

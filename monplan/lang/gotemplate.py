@@ -10,7 +10,7 @@ import math
 
 
 def _g4(value: float) -> str:
-    return "%.4g" % value
+    return f"{float(value):.4g}"
 
 
 def humanize(value: float) -> str:

@@ -38,7 +38,7 @@ _LINK_KEY = re.compile(r"(url|uri|link|href)$", re.IGNORECASE)
 def go_literal(text: str) -> str:
     """Text that Go's text/template (Prometheus, Alertmanager) prints as written: every run of
     braces with a '{{' or '}}' in it becomes an action printing it, as {{ "{{" }}."""
-    return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "%s" }}' % m.group(), text)
+    return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "' + m.group() + '" }}', text)
 
 
 def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
@@ -56,7 +56,7 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     groups: list[tuple[str, str]] = []
     jobs_of = jobs_reader(spec)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
-    for title, path, component, rows, service in _row_groups(spec, problem):
+    for title, _path, component, rows, service in _row_groups(spec, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
         if service is None and slug in slugs:
             slug = f"{slug}-{len(groups) + 1}"

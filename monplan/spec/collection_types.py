@@ -55,10 +55,9 @@ def check_regex(value: str, *, groups: tuple[str, ...] = ()) -> str:
     if bad is not None:  # an mtail /regex/ literal ends at a line break
         raise ValueError(f"the pattern contains the control character {bad!r}; write it as an escape such as \\n or \\t")
     problem, names = _re2_compile(value)
-    if problem is None:
-        # RE2 (C++) accepts two spellings that Go's regexp in mtail (Go 1.19) does not.
-        if _GO_REFUSES.search(value):
-            problem = "(?<name>...) and \\C are not Go regexp syntax; write (?P<name>...)"
+    # RE2 (C++) accepts two spellings that Go's regexp in mtail (Go 1.19) does not.
+    if problem is None and _GO_REFUSES.search(value):
+        problem = "(?<name>...) and \\C are not Go regexp syntax; write (?P<name>...)"
     if problem is not None:
         raise ValueError(f"mtail and blackbox_exporter cannot compile this regular expression (RE2 syntax): {problem}; "
                          "RE2 has no lookaround (?=, (?!, (?<=, backreferences \\1, possessive quantifiers a++ or "

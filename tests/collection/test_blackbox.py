@@ -9,7 +9,7 @@ import ssl
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ClassVar, Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -34,7 +34,7 @@ def test_the_generated_modules_pass_the_exporters_own_check(blackbox_bin: str, t
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes]] = {}
+    routes: ClassVar[dict[str, tuple[int, bytes]]] = {}
 
     def do_GET(self) -> None:  # noqa: N802
         status, body = self.routes.get(self.path, (404, b"not found"))

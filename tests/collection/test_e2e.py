@@ -257,7 +257,8 @@ def _run(api: str, prom_port: int, targets: int, sources: dict[str, synthetic.So
     if with_alertmanager:
         for (priority, _), alert in BREACHES.items():
             want = expected_receivers(plan, priority)
-            wait_until(lambda: sink.receivers(alert, "firing") >= want, 30, f"{alert} to reach {sorted(want)}")
+            wait_until(lambda alert=alert, want=want: sink.receivers(alert, "firing") >= want, 30,
+                       f"{alert} to reach {sorted(want)}")
             assert sink.receivers(alert, "firing") == want, f"{alert} reached {sink.receivers(alert, 'firing')}"
 
     recover(sources, probes)
@@ -265,5 +266,6 @@ def _run(api: str, prom_port: int, targets: int, sources: dict[str, synthetic.So
     if with_alertmanager:
         for (priority, _), alert in BREACHES.items():
             want = expected_receivers(plan, priority)
-            wait_until(lambda: sink.receivers(alert, "resolved") >= want, 30, f"{alert} resolved at {sorted(want)}")
+            wait_until(lambda alert=alert, want=want: sink.receivers(alert, "resolved") >= want, 30,
+                       f"{alert} resolved at {sorted(want)}")
         assert {a for _, _, a in sink.received} == expected, "only the breached rows' alerts were notified"

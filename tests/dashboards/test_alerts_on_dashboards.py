@@ -67,7 +67,7 @@ def _steps(panel: dict[str, Any]) -> list[tuple[Decimal | None, str]]:
 def test_each_alert_panel_threshold_equals_the_alert_threshold(alert_rules, dashboards):
     wrong = []
     for alert in alert_rules:
-        record, op, rhs = condition(alert)
+        _record, op, rhs = condition(alert)
         for name, panel in panels_for(alert, dashboards):
             where = f'{name}: panel "{panel["title"]}" for {alert["alert"]} ({alert["expr"]})'
             try:

@@ -28,7 +28,7 @@ def test_oncall_at_a_time_inside_a_shift_names_its_primary_and_secondary(index: 
 
 
 def test_oncall_prints_the_escalation_chain_in_order_with_the_people_on_call_then() -> None:
-    day, primary, secondary, start, _ = expected_shifts(REPO_PLAN)[0]
+    _day, primary, secondary, start, _ = expected_shifts(REPO_PLAN)[0]
     result = run_monplan("oncall", "--at", (start + dt.timedelta(hours=1)).isoformat())
     chain = result.stdout.split("Escalation")[1]
     order = [chain.index(name) for name in (primary, secondary, "Mei Lin", "Daniel Novak", "Helena Costa")]

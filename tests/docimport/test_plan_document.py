@@ -30,7 +30,7 @@ def test_every_table_row_is_in_the_document_linking_its_runbook_and_its_panel() 
     rows = [line for line in document.splitlines() if line.startswith("| ") and "runbooks/" in line]
     alerts = [a for a in plan.alerts if a.origin == "section"]
     assert len(rows) == len(alerts) == 19
-    for alert, row in zip(alerts, rows):
+    for alert, row in zip(alerts, rows, strict=True):
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
         assert re.sub(r"\\(.)", r"\1", cells[0]) == alert.metric
         assert alert.threshold.text in re.sub(r"\\(.)", r"\1", row)  # the threshold as written

@@ -51,7 +51,7 @@ def test_promtool_renders_every_label_and_annotation_as_the_literal_plan_text(bu
     """The generated unit tests' alerts, with the expected tool, section and owner replaced by the
     plan's text itself (not monplan's prediction): Prometheus' Go templates must print exactly it."""
     promtool = require_tool("promtool")
-    out, plan, files = built
+    out, _plan, files = built
     by_tool = {f"T {text}": (f"S{index} {text}", f"O {text}") for index, text in enumerate(CORPUS)}
     checked = 0
     for path in sorted(p for p in files if p.startswith("prometheus/tests/")):

@@ -197,7 +197,7 @@ def _inline_problems(children: list[Any]) -> list[str]:
         elif child.type in ("em_open", "strong_open", "s_open", "code_inline"):
             closing = child.type.replace("_open", "_close")
             inner = child.content if child.type == "code_inline" else "".join(
-                c.content for c in itertools.takewhile(lambda c: c.type != closing, children[index + 1:]))
+                c.content for c in itertools.takewhile(lambda c, closing=closing: c.type != closing, children[index + 1:]))
             if re.fullmatch(f"{MARK}[A-Z]+", inner):
                 problems.append(f"{child.type} from plan text: {inner!r}")
         elif child.type == "text" and link_depth == 0:

@@ -34,7 +34,7 @@ RECORDER = '#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done >> "$RECORD"\
 
 def _plan_text(url: str) -> str:
     text = (ROOT / "plan.yaml").read_text()
-    changed = re.sub(r"(?m)^(\s*prometheus_url: ).*$", lambda m: m[1] + yaml.safe_dump(url).split("\n")[0], text, 1)
+    changed = re.sub(r"(?m)^(\s*prometheus_url: ).*$", lambda m: m[1] + yaml.safe_dump(url).split("\n")[0], text, count=1)
     assert changed != text
     return changed
 

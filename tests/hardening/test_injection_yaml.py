@@ -67,7 +67,7 @@ def ascii_yaml(data: Any) -> str:
     YAML has no surrogate pairs, so characters past U+FFFF are written as \\UXXXXXXXX."""
     text = json.dumps(data, ensure_ascii=True, indent=1, default=str)
     return re.sub(r"\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}",
-                  lambda pair: "\\U%08x" % ord(json.loads(f'"{pair[0]}"')), text)
+                  lambda pair: "\\U" + format(ord(json.loads(f'"{pair[0]}"')), "08x"), text)
 
 
 def _text_fields_with(payload: str, tmp: Path) -> tuple[Path, list[str]]:
@@ -124,7 +124,7 @@ def _yaml_files(files: dict[str, bytes]) -> list[str]:
 
 
 def test_no_yaml_output_holds_a_raw_break_or_control_character(built) -> None:
-    out, _, files = built
+    _out, _, files = built
     for path in _yaml_files(files):
         text = files[path].decode("utf-8")
         assert not NEEDS_ESCAPE.search(text), (path, NEEDS_ESCAPE.search(text))

@@ -70,4 +70,4 @@ def test_a_component_mtail_cannot_write_is_refused_at_its_line(tmp_path: Path, c
     [problem] = raised.value.diagnostics
     assert problem.field == "collection.mtail.logs[1].component"
     assert problem.line == plan.read_text().splitlines().index(
-        next(l for l in plan.read_text().splitlines() if "component:" in l)) + 1
+        next(line for line in plan.read_text().splitlines() if "component:" in line)) + 1

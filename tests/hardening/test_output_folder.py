@@ -259,7 +259,7 @@ def test_two_builds_into_one_folder_at_once_end_in_one_complete_tree(tmp_path: P
     two = _spawn("build", "--plan", str(second), "--out", str(out))  # while the first one writes
     results = [(proc.wait(timeout=600), *proc.communicate()) for proc in (one, two)]
 
-    for code, stdout, stderr in results:
+    for code, _stdout, stderr in results:
         assert code == 0, stderr
         assert "Traceback" not in stderr
     assert tree(out) == expected  # the second build's tree, whole, started last so landed last

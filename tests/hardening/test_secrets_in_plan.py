@@ -149,6 +149,6 @@ def test_the_cli_lists_every_secret_located_and_writes_nothing(tmp_path: Path) -
     assert result.returncode == 1 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == len(SECRETS), result.stderr
-    for line, value in zip(errors, SECRETS.values()):
+    for line, value in zip(errors, SECRETS.values(), strict=True):
         assert value not in line
     assert not out.exists()

@@ -54,7 +54,7 @@ def _history() -> str:
         series["queue_depth"].append(f"queue_depth{{{api}}} {10 + 10 * (minute % 60) / 60} {stamp}")
         series["cpu_busy"].append(f"cpu_busy{{{api}}} 57 {stamp}")
     text = ""
-    for head, (name, samples) in zip(lines, series.items()):
+    for head, samples in zip(lines, series.values(), strict=True):
         samples.sort(key=lambda line: (line.rsplit(" ", 2)[0], int(line.rsplit(" ", 1)[1])))
         text += head + "\n" + "\n".join(samples) + "\n"
     return text + "# EOF\n"

@@ -114,7 +114,7 @@ def _backfill(text: str, blocks: Path, workdir: Path) -> None:
                               capture_output=True, text=True, timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for path, done in zip(inputs, pool.map(run, inputs)):
+        for path, done in zip(inputs, pool.map(run, inputs), strict=True):
             assert done.returncode == 0, f"backfilling {path.name}: {done.stderr[-2000:]}"
 
 

@@ -135,7 +135,7 @@ def test_incidents_say_when_they_fired_for_how_long_and_whether_they_resolved(pr
     got = item(report(prometheus), "incidents")["incidents"]
     expected = sorted(_incidents(lo, hi), key=lambda i: max(i.firing, lo))
     assert [(e["alert"], e["labels"].get("instance")) for e in got] == [(i.alert, i.labels.get("instance")) for i in expected]
-    for incident, entry in zip(expected, got):
+    for incident, entry in zip(expected, got, strict=True):
         ongoing = incident.resolved is None or incident.resolved > hi
         assert entry["started"] == dt.datetime.fromtimestamp(incident.firing, TZ).isoformat()
         assert entry["carried_over"] == (incident.firing < lo)

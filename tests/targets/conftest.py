@@ -39,7 +39,7 @@ def api_server_bytes(obj: dict[str, Any]) -> int:
     """An upper bound of the object's size as the API server stores it: compact JSON with
     every non-ASCII character and Go's HTML escapes (<, >, &) as \\uXXXX."""
     text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
-    return len(_GO_ESCAPED.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode())
+    return len(_GO_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode())
 
 
 def rule_groups(files: dict[str, bytes]) -> list[dict[str, Any]]:

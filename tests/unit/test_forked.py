@@ -45,7 +45,7 @@ def test_an_error_in_the_worker_is_raised_with_its_traceback() -> None:
         raise ValueError("the generator broke")
 
     worker = forked.start(broken)
-    with pytest.raises(RuntimeError, match="(?s)worker process.*ValueError: the generator broke"):
+    with pytest.raises(RuntimeError, match=r"(?s)worker process.*ValueError: the generator broke"):
         worker.result()
 
 

@@ -142,14 +142,14 @@ def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, A
     placed: list[Any] = []
     widths = (6, 18)
     x = 0
-    for (kind, panel), width in zip(top, widths):
+    for (_kind, panel), width in zip(top, widths, strict=False):  # top: the two firing panels, or none
         placed.append((panel, g.GridPos(h=6, w=width, x=x, y=0)))
         x += width
     y = 6 if top else 0
     for title, panels in rows:
         placed.append((g.RowPanel(title=title, collapsed=False), g.GridPos(h=1, w=24, x=0, y=y)))
         order, boxes, y = layout.place_row([kind for kind, _ in panels], y)
-        for index, box in zip(order, boxes):
+        for index, box in zip(order, boxes, strict=True):
             placed.append((panels[index][1], g.GridPos(h=box.h, w=box.w, x=box.x, y=box.y)))
     # one copy per panel with both its place and its id (attr.evolve re-runs every validator)
     return [attr.evolve(panel, gridPos=grid, id=number) for number, (panel, grid) in enumerate(placed, start=1)]

@@ -60,7 +60,7 @@ def _one_line(compact: list[str], wide: str, y: int) -> tuple[list[Box], int]:
     widths = [quarter] * len(compact) + [COLUMNS - quarter * len(compact)]
     height = max(HEIGHT.get(kind, 8) for kind in compact + [wide])
     xs = [sum(widths[:i]) for i in range(len(widths))]
-    return [Box(x, y, w, height) for x, w in zip(xs, widths)], y + height
+    return [Box(x, y, w, height) for x, w in zip(xs, widths, strict=True)], y + height
 
 
 def place_row(kinds: list[str], y: int) -> tuple[list[int], list[Box], int]:

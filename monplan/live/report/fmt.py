@@ -57,7 +57,7 @@ def duration(total: float | None) -> str:
     """1h 05m, 3m, 2d 4h: how long something lasted, to the minute."""
     if total is None:
         return MISSING
-    minutes = int(round(total / 60))
+    minutes = round(total / 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:

@@ -37,7 +37,7 @@ class Window:
 
     def count(self) -> int:
         """Evaluations in the window."""
-        return int(round(self.seconds / self.step))
+        return round(self.seconds / self.step)
 
     def before(self, seconds: float) -> "Window":
         """The same window, `seconds` earlier (the previous period, or one week earlier)."""
