@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: build test tools e2e bench
+.PHONY: build lint test tools e2e bench
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ build: $(STAMP)
 tools:
 	scripts/install-tools.sh
 
-test: $(STAMP) tools
+# ruff (monplan, tests, benchmarks, scripts) and mypy --strict (monplan), configured in
+# pyproject.toml; `make test` runs them first and stops at their first finding.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+
+test: lint tools
 	$(VENV)/bin/pytest -n auto
 
 e2e: $(STAMP) tools
