@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from monplan.model.plan import Alert, Plan
+from monplan.model.plan import SEVERITIES, Alert, Plan
 from monplan.spec.delivery import AlertRouting
+from monplan.spec.types import PriorityName
 
 
 @dataclass
@@ -41,7 +42,7 @@ class DiffError(Exception):
     pass
 
 
-def receivers(plan: Plan, priority: str) -> str:
+def receivers(plan: Plan, priority: PriorityName) -> str:
     """Who an alert of `priority` reaches, as alertmanager.yml routes it: the priority's
     receivers (held to business hours when the route says so), the receivers the critical
     period adds while it lasts, or the root route's receiver for a priority with no route."""
@@ -77,7 +78,7 @@ def _labels(alert: Alert) -> str:
 
 def _routing(old: Plan, new: Plan) -> list[tuple[str, str, str]]:
     out = []
-    for priority in ("critical", "high", "medium"):
+    for priority in SEVERITIES:
         a, b = receivers(old, priority), receivers(new, priority)
         if a != b:
             out.append((f"{priority} alerts go to", a, b))

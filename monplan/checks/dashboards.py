@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from monplan.checks import Check, Context
 from monplan.checks.reporter import Reporter
-from monplan.diagnostics import Diagnostic
+from monplan.diagnostics import Diagnostic, Path as PlanPath
 from monplan.lang import naming
 from monplan.lang.promql import _REFERENCE
 from monplan.spec.plan import Plan as Spec

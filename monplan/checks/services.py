@@ -8,6 +8,7 @@ from monplan.checks import Check, Context
 from monplan.checks.reporter import Reporter
 from monplan.diagnostics import Diagnostic, Path
 from monplan.model.services import _VARIABLE, Problem
+from monplan.spec.metrics import FocusArea
 from monplan.spec.plan import Plan as Spec
 
 
@@ -40,7 +41,7 @@ def check_services(spec: Spec, problem: Problem) -> None:
         for i, section in enumerate(spec.sections) if not section.per_service
         for j, row in enumerate(section.metrics)]
 
-    def walk(areas, path: Path) -> None:
+    def walk(areas: list[FocusArea], path: Path) -> None:
         for i, area in enumerate(areas):
             rows.extend((path + (i, "items", j), item) for j, item in enumerate(area.items))
             walk(area.areas, path + (i, "areas"))

@@ -18,7 +18,7 @@ def run(ctx: Context) -> list[Diagnostic]:
     return problem.items
 
 
-def _check_unique(alerts: list[Alert], attr: str, what: str, problem, hint: str, skip: set[Path]) -> set[Path]:
+def _check_unique(alerts: list[Alert], attr: str, what: str, problem: Problem, hint: str, skip: set[Path]) -> set[Path]:
     """Report rows reusing a name; returns their paths. Rows in `skip` were reported already.
 
     The copies of one per-service row share its names (their service label tells them apart);

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from monplan.checks import Check, Context
-from monplan.diagnostics import Diagnostic, format_path
+from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.lang.units import check_alert
 from monplan.model.plan import Alert, Plan
 
@@ -23,12 +23,12 @@ def run(ctx: Context) -> list[Diagnostic]:
             path = _threshold_path(plan, alert)
             line, column = located.where(path)
             diagnostic = Diagnostic(located.file, line, column, finding.message, format_path(path),
-                                    finding.severity, check=finding.check)  # type: ignore[arg-type]
+                                    finding.severity, check=finding.check)
             found.setdefault((path, finding.message), diagnostic)
     return list(found.values())
 
 
-def _threshold_path(plan: "Plan", alert: "Alert") -> tuple:
+def _threshold_path(plan: "Plan", alert: "Alert") -> Path:
     if alert.service is not None:
         from monplan.model.services import override_for
 

@@ -15,6 +15,7 @@ from monplan.cli.app import PlanOption, app
 
 if TYPE_CHECKING:
     from monplan.model.plan import Plan
+    from monplan.spec.types import PriorityName
 
 
 def _load(plan: Path) -> Plan:
@@ -52,7 +53,7 @@ def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
     return rows + [_watch_row(compiled, w) for w in compiled.target_watches]
 
 
-def _alerting(a: Any) -> list[tuple[str, str, str, str]]:
+def _alerting(a: Any) -> list[tuple[str, PriorityName, str, str]]:
     """(name, priority, threshold in words, kind) of a row's alerting rules: an SLO row's burn alerts."""
     from monplan.lang.thresholds import format_decimal
 

@@ -228,7 +228,7 @@ def target_inhibitions(plan: Plan) -> list[dict[str, Any]]:
 
 def config(plan: Plan) -> dict[str, Any]:
     routing = plan.spec.alert_routing
-    assert routing is not None
+    assert routing is not None and plan.routing is not None  # plan.routing is resolved from it
     high = TIMING_DEFAULTS["high"]
     out: dict[str, Any] = {
         "route": {"receiver": plan.routing.default_receiver, "group_by": list(routing.group_by),

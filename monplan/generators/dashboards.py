@@ -118,7 +118,8 @@ def generate(plan: Plan) -> dict[str, bytes]:
             with attr.validators.disabled():
                 return {board.path: to_json(dashboard(plan, board, every, prometheus))}
 
-        files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)), render))
+        files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)),  # noqa: B023 - unit() calls it at once
+                          render))
     files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
         no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
     files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(

@@ -72,5 +72,5 @@ def generate(plan: Plan, files: dict[str, bytes]) -> dict[str, bytes]:
             lines.append(line(path))
         else:  # a kept file's line, as the last build wrote it
             lines.append(reuse.derived("readme", path, keeps(path) if keeps else None, titles.get(path),
-                                       lambda: line(path)))
+                                       lambda: line(path)))  # noqa: B023 - unit() calls it at once
     return {README: ("\n".join(lines) + "\n").encode("utf-8")}

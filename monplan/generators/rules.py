@@ -172,5 +172,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
             comment = header(source, f"Rules for {title}")
             return {rule_file_path(slug): to_yaml({"groups": rule_groups(plan, slug, title)}, comment)}
 
-        files.update(unit(plan, "rules", lambda cache: (slug, title, *map(cache.alert, plan.alerts_in(slug))), render))
+        files.update(unit(plan, "rules",
+                          lambda cache: (slug, title, *map(cache.alert, plan.alerts_in(slug))),  # noqa: B023 - unit() calls it at once
+                          render))
     return files

@@ -17,7 +17,7 @@ from monplan.lang.gotemplate import expand_value
 from monplan.model.routing import Routing
 from monplan.model.plan import Alert, Plan, Watch
 from monplan.lang.thresholds import format_decimal
-from monplan.output.unitcache import unit
+from monplan.output.unitcache import UnitCache, unit
 
 DIR = "runbooks"
 TEMPLATE = "runbook.md.j2"
@@ -109,18 +109,30 @@ def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     by_name: dict[str, list[Alert]] = {}
     for alert in plan.alerts:
         by_name.setdefault(alert.name, []).append(alert)
-    files = {}
+    files: dict[str, bytes] = {}
     index, count = part
     for alerts in list(by_name.values())[index::count]:
         services = alerts if alerts[0].service is not None else []
-        files.update(unit(plan, "runbook", lambda cache: (*map(cache.alert, alerts), *_dashboards(plan, alerts[0])),
-                          lambda: {runbook_path(alerts[0]): render(TEMPLATE, **context(plan, alerts[0]), services=services)}))
+
+        # The loop's values bound as defaults, as closures made in a loop should (unit() calls both at once).
+        def parts(cache: UnitCache, alerts: list[Alert] = alerts) -> tuple[object, ...]:
+            return (*map(cache.alert, alerts), *_dashboards(plan, alerts[0]))
+
+        def page(alerts: list[Alert] = alerts, services: list[Alert] = services) -> dict[str, bytes]:
+            return {runbook_path(alerts[0]): render(TEMPLATE, **context(plan, alerts[0]), services=services)}
+
+        files.update(unit(plan, "runbook", parts, page))
     watches: dict[str, list[Watch]] = {}
     for watch in plan.watches:
         watches.setdefault(watch.name, []).append(watch)
     for copies in list(watches.values())[index::count]:
-        files.update(unit(plan, "watch_runbook", lambda cache: (*map(cache.watch, copies), _row_query(plan, copies[0])),
-                          lambda: {f"{DIR}/{copies[0].name}.md": render(WATCH_TEMPLATE, **watch_context(plan, copies[0], copies))}))
+        def watch_parts(cache: UnitCache, copies: list[Watch] = copies) -> tuple[object, ...]:
+            return (*map(cache.watch, copies), _row_query(plan, copies[0]))
+
+        def watch_page(copies: list[Watch] = copies) -> dict[str, bytes]:
+            return {f"{DIR}/{copies[0].name}.md": render(WATCH_TEMPLATE, **watch_context(plan, copies[0], copies))}
+
+        files.update(unit(plan, "watch_runbook", watch_parts, watch_page))
     return files
 
 

@@ -36,10 +36,8 @@ from monplan.lang.thresholds import format_decimal
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
-    import re._constants as _sre_constants  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_parse as _sre_parse
 
 MINUTE_MS = 60_000
 EXACT = 2025  # the odd part of every window's seconds (300 = 4 * 75, ..., 259200 = 128 * 2025)
@@ -267,7 +265,7 @@ def raw_series(slo: Slo) -> tuple[Raw, ...] | None:
         parts = _ratio_parts(slo.field("ratio") or "")
         part, whole = parts if parts is not None else (None, None)
     else:
-        part = _sum_of_rate(errors if slo.kind == "errors" else good or "")
+        part = _sum_of_rate((errors if slo.kind == "errors" else good) or "")
         whole = _sum_of_rate(total or "")
     if part is None or whole is None:
         return None
@@ -361,12 +359,19 @@ def scenarios(slo: Slo) -> list[Scenario]:
 
 
 def _digits(levels: list[Decimal]) -> int:
-    return max([0] + [-level.normalize().as_tuple().exponent for level in levels if level])  # type: ignore[operator]
+    digits = 0
+    for level in levels:
+        if level:
+            exponent = level.normalize().as_tuple().exponent
+            assert isinstance(exponent, int)  # a finite level
+            digits = max(digits, -exponent)
+    return digits
 
 
 def per_minute(scenario: Scenario) -> int:
     """Events a minute at traffic 1: every level's bad events a whole number (of EXACT's)."""
-    return 10 ** _digits([phase.level for phase in scenario.phases]) * (EXACT if scenario.exact else 1)
+    scale: int = 10 ** _digits([phase.level for phase in scenario.phases])
+    return scale * (EXACT if scenario.exact else 1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -406,7 +411,7 @@ def counter_notation(steps: list[int]) -> str:
 
 def series_of(raw: tuple[Raw, ...], scenario: Scenario) -> list[dict[str, str]]:
     bad, everything = increments(scenario)
-    counts = {"bad": bad, "total": everything, "good": [a - b for a, b in zip(everything, bad)]}
+    counts = {"bad": bad, "total": everything, "good": [a - b for a, b in zip(everything, bad, strict=True)]}
     return [{"series": r.selector, "values": counter_notation(counts[r.counts])} for r in raw]
 
 

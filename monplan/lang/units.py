@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from monplan.lang.thresholds import Kind, Threshold, format_decimal, format_seconds
 
 if TYPE_CHECKING:
+    from monplan.diagnostics import Severity
     from monplan.model.plan import Alert
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from monplan.diagnostics import Diagnostic, Path
 from monplan.model.slo import Slo
 from monplan.spec.plan import Plan as Spec
+from monplan.spec.types import PriorityName
 from monplan.lang.thresholds import Kind, Threshold, format_decimal
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from monplan.model.routing import Routing
     from monplan.output.unitcache import UnitCache
 
-SEVERITIES = ("critical", "high", "medium")
+SEVERITIES: tuple[PriorityName, ...] = ("critical", "high", "medium")
 
 
 def of_service(series: str, service: str | None) -> str:

@@ -16,9 +16,9 @@ from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
-from monplan.model.services import rows_for
+from monplan.model.services import Problem, rows_for
 from monplan.spec.services import Service
-from monplan.spec.types import PLACEHOLDER
+from monplan.spec.types import PLACEHOLDER, PriorityName
 from monplan.lang.thresholds import Kind, Threshold, float64_problem, format_decimal, parse_threshold
 from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 
@@ -208,7 +208,7 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     )
 
 
-def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: Decimal,
+def slo_of(fields: SloFields, name: str, priority: PriorityName, base: str, objective: Decimal,
            service: str | None = None) -> Slo | None:
     """The resolved SLO of a row whose threshold (checked already) is the objective; None for
     fields that make no SLI (reported by monplan/spec/slo_check.py)."""
@@ -227,7 +227,7 @@ def slo_of(fields: SloFields, name: str, priority: str, base: str, objective: De
                service=service)
 
 
-def _baseline(row: AlertFields, threshold: Threshold, path: Path, record: str, problem) -> tuple[Decimal | None, str | None]:
+def _baseline(row: AlertFields, threshold: Threshold, path: Path, record: str, problem: Problem) -> tuple[Decimal | None, str | None]:
     """A numeric baseline, or the PromQL recorded as the baseline (default: `default_baseline`)."""
     if row.baseline_query is not None:
         return None, row.baseline_query

@@ -64,7 +64,8 @@ def resolve_routing(spec: Spec) -> Routing | None:
     routing = spec.alert_routing
     if routing is None:
         return None
-    return Routing(routing, dict(routing.routes), _default_receiver(routing), _critical_period(spec, routing))
+    routes: dict[str, Route] = {priority: route for priority, route in routing.routes.items()}
+    return Routing(routing, routes, _default_receiver(routing), _critical_period(spec, routing))
 
 
 def _default_receiver(routing: AlertRouting) -> str:

@@ -37,13 +37,14 @@ from decimal import Context, Decimal
 
 from monplan.lang import durations
 from monplan.lang.thresholds import format_decimal
+from monplan.spec.types import PriorityName
 
 WINDOW_VARIABLE = "${window}"
 # The ranges each SLI is recorded over: every short and long window of the alerts.
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 SLI_KEYS = ("errors", "good", "total", "ratio", "latency", "buckets")
 NO_DATA_WINDOW = "1h"
-SEVERITY_BELOW = {"critical": "high", "high": "medium", "medium": "medium"}
+SEVERITY_BELOW: dict[PriorityName, PriorityName] = {"critical": "high", "high": "medium", "medium": "medium"}
 _FACTOR_CONTEXT = Context(prec=15)
 _LE_INF = 'le="+Inf"'
 _SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?P<matchers>.*)\})?\s*$", re.DOTALL)
@@ -65,7 +66,7 @@ class BurnAlert:
 
     name: str
     speed: str  # "fast" | "slow"
-    severity: str
+    severity: PriorityName
     windows: tuple[BurnWindow, BurnWindow]
 
 
@@ -153,7 +154,7 @@ def burn_factor(budget_percent: Decimal, period: str, long: str) -> Decimal:
     return Decimal(format_decimal(factor))
 
 
-def burn_alerts(name: str, priority: str, period: str) -> tuple[BurnAlert, BurnAlert]:
+def burn_alerts(name: str, priority: PriorityName, period: str) -> tuple[BurnAlert, BurnAlert]:
     """The FastBurn (page) and SlowBurn (ticket) alerts of an SLO over `period`."""
 
     def window(percent: int, long: str, short: str) -> BurnWindow:

@@ -105,7 +105,7 @@ def _stat(path: str) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
-def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> dict[str, list] | None:
+def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> dict[str, list[Any]] | None:
     """Record the output just written (or just found clean) for `print_`; the record's entries."""
     if print_ is None:
         return None

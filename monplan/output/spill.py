@@ -15,6 +15,7 @@ import stat
 import tempfile
 import weakref
 from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 SPILL_FROM = 64 * 1024 * 1024  # bytes kept in memory before the rest goes to the temporary file
 
@@ -61,7 +62,7 @@ class StaleOutput(Exception):
 class Files(MutableMapping[str, bytes]):
     def __init__(self, spill_from: int | None = None) -> None:
         self._index: dict[str, bytes | tuple[int, int] | Kept] = {}
-        self.descriptions: dict[str, list] = {}  # the README's description of each file, reused (unitcache)
+        self.descriptions: dict[str, list[Any]] = {}  # the README's description of each file, reused (unitcache)
         self._held = 0
         self._spill_from = SPILL_FROM if spill_from is None else spill_from
         self._fd: int | None = None

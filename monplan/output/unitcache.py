@@ -52,8 +52,8 @@ class UnitCache:
         self.root = os.fspath(out.resolve())
         self.record_path = cache._record_path(out)
         self.previous: dict[str, list[str]] = {}
-        self.recorded: dict[str, list] = {}
-        self.descriptions: dict[str, list] = {}
+        self.recorded: dict[str, list[Any]] = {}
+        self.descriptions: dict[str, list[Any]] = {}
         try:
             record = orjson.loads(self.record_path.read_bytes())
             store = orjson.loads(store_path(self.record_path).read_bytes())
@@ -65,7 +65,7 @@ class UnitCache:
         except (OSError, ValueError):
             pass
         self.units: dict[str, list[str]] = {}  # this build's units: key -> paths
-        self.now: dict[str, tuple] = {}  # this build's derived facts: name -> (path, detail, value)
+        self.now: dict[str, tuple[str, object, Any]] = {}  # this build's derived facts: name -> (path, detail, value)
         self.rendered = self.reused = 0
         self._digests: dict[int, bytes] = {}
         # The plan's settings: all but its rows (the alerts: each unit's key has those it reads)
@@ -142,7 +142,7 @@ class UnitCache:
         SHA-256) and the same `detail`. Stored values are JSON."""
         name = f"{kind}:{path}"
         memo = self.descriptions.get(name) if kept is not None else None
-        if memo is not None and memo[0] == kept.sha and memo[1] == detail:  # type: ignore[union-attr]
+        if kept is not None and memo is not None and memo[0] == kept.sha and memo[1] == detail:
             value = memo[2]
         else:
             value = compute()
@@ -153,7 +153,7 @@ class UnitCache:
         """The units a forked worker went through."""
         self.units.update(units)
 
-    def save(self, fingerprint: str, entries: dict[str, list]) -> None:
+    def save(self, fingerprint: str, entries: dict[str, list[Any]]) -> None:
         """Store this build's units for the record just written with `fingerprint` (its `entries`)."""
         target = store_path(self.record_path)
         descriptions = {name: [entries[path][3], detail, value] for name, (path, detail, value) in self.now.items()

@@ -107,7 +107,7 @@ def _part(document: str, heading: str) -> str:
     lines = document.splitlines()
     start = lines.index(heading) + 1
     end = next((i for i in range(start, len(lines))
-                if re.match(r"#{1,%d} " % len(level), lines[i]) or lines[i] == "---"), len(lines))
+                if re.match(rf"#{{1,{len(level)}}} ", lines[i]) or lines[i] == "---"), len(lines))
     return "\n".join(lines[start:end]).strip("\n")
 
 

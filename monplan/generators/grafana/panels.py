@@ -187,6 +187,7 @@ def alert_panel(alert: Alert, ctx: Context) -> tuple[str, Any]:
         limit_name = f"Alert threshold: {alert.threshold.text}"
         # The series the alert compares with: a per-service row's own service's copy.
         baseline = alert.baseline_series
+        assert baseline is not None  # set with baseline_record
         targets += [_target(baseline, "Baseline", "B", ctx),
                     _target(f"{factor} * {baseline}", limit_name, "C", ctx)]
         overrides = [
