@@ -14,8 +14,9 @@ import argparse
 import json
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 COLUMN_PX, ROW_PX = 80, 30  # a 1920-pixel wide screen: 24 columns of 80, rows of 30 pixels
 COLOURS = {"timeseries": "#3274d9", "stat": "#56a64b", "gauge": "#e0b400", "bargauge": "#ff9830",

@@ -59,15 +59,15 @@ def test_list_fits_the_width_and_never_cuts_a_name_or_url(columns: str) -> None:
     assert "<99.9%" in row and "critical" in row
     # the receivers are on the alert's row, or said once for its priority (wrapped at words)
     said = " ".join(result.stdout.split())
-    assert first["receivers"] in row or f"\ncritical alerts go to " in result.stdout and \
-        f"critical alerts go to {first['receivers']} high alerts go to" in said
+    assert first["receivers"] in row or ("\ncritical alerts go to " in result.stdout and \
+        f"critical alerts go to {first['receivers']} high alerts go to" in said)
 
 
 def test_list_json_and_csv_carry_every_alert_and_field(tmp_path: Path) -> None:
     import csv
 
-    from monplan.app.pipeline import load_plan
     from monplan.app.diff import receivers
+    from monplan.app.pipeline import load_plan
 
     plan = load_plan(ROOT / "plan.yaml")
     alerts = _alerts_of_plan_yaml()

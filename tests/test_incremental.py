@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CASES, tree
-from monplan.output import unitcache
 from monplan.app.pipeline import build
 from monplan.model.boards import MAX_PANELS
+from monplan.output import unitcache
 
 ROWS = MAX_PANELS + 30  # enough rows for a dashboard split in two parts
 KINDS = [('"<99.9%"', 'avg(avg_over_time(probe_success{{job="svc{i}"}}[5m]))', "Critical"),

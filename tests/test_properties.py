@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT, require_tool
 from monplan.app.pipeline import load_plan, render
 from monplan.diagnostics import PlanError
 from monplan.lang.naming import alert_name
-from monplan.spec.loader import load_text
 from monplan.lang.thresholds import parse_threshold
+from monplan.spec.loader import load_text
 
 settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from monplan.model.plan import SEVERITIES, Alert, Plan
 from monplan.spec.delivery import AlertRouting

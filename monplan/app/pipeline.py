@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, MutableMapping, Sequence
+from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.model.plan import Plan
@@ -102,10 +103,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], print_: str | None,
              result: BuildResult, on_wait: Callable[[], None] | None, reuse: bool = True) -> BuildResult:
-    from monplan.output import cache
-    from monplan.output import writer
-    from monplan.output.spill import StaleOutput
     from monplan.model.targets import not_in_plan, with_targets
+    from monplan.output import cache, writer
+    from monplan.output.spill import StaleOutput
 
     try:
         planned = load_plan(plan_path)

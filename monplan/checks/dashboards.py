@@ -10,7 +10,8 @@ it is. Each is an error at its plan line instead.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from monplan.checks import Check, Context
 from monplan.checks.reporter import Reporter
@@ -30,7 +31,7 @@ def run(ctx: Context) -> list[Diagnostic]:
 
 
 def check_dashboards(spec: Spec, problem: Callable[..., None]) -> None:
-    from monplan.model.boards import stable_uid, _uid_words
+    from monplan.model.boards import _uid_words, stable_uid
 
     files: dict[str, tuple[str, int]] = {}
     uids: dict[str, tuple[str, int]] = {}

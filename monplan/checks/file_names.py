@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from monplan.diagnostics import Diagnostic, Path as PlanPath, format_path
 from monplan.lang import naming
-from monplan.diagnostics import Diagnostic, format_path
-from monplan.diagnostics import Path as PlanPath
 
 CHECK_ID = "output/file-names"  # runs on the generated files, after the plan's checks
 NAME_MAX = 255

@@ -9,8 +9,9 @@ collection serves, and warns at the query's line about each one without a source
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from monplan.checks import Check, Context
 from monplan.diagnostics import Diagnostic, Path, format_path

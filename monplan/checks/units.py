@@ -28,7 +28,7 @@ def run(ctx: Context) -> list[Diagnostic]:
     return list(found.values())
 
 
-def _threshold_path(plan: "Plan", alert: "Alert") -> Path:
+def _threshold_path(plan: Plan, alert: Alert) -> Path:
     if alert.service is not None:
         from monplan.model.services import override_for
 

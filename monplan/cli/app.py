@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from monplan import __version__
 from monplan.cli import output
 from monplan.model.targets import TARGETS
+
 
 def _quiet(value: bool) -> None:
     if value:
@@ -79,7 +80,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _common(
-    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool | None = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print warnings and details."),
 ) -> None:

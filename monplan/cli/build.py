@@ -71,7 +71,7 @@ def _say_waiting(out: Path) -> None:
         output.console(stderr=True).print(f"waiting for another monplan build into {output.shown(out)} to finish...")
 
 
-def _what_was_written(out: Path, result: "BuildResult") -> str:
+def _what_was_written(out: Path, result: BuildResult) -> str:
     """The end of a failed build's summary: what it did to the output, honestly."""
     from monplan.output.writer import state_of
 

@@ -28,8 +28,8 @@ def diff(
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are differences."),
 ) -> None:
     """Show what changing the plan does: alerts added, removed or changed, routing, files."""
-    from monplan.diagnostics import PlanError
     from monplan.app.diff import DiffError, diff_plans
+    from monplan.diagnostics import PlanError
 
     try:
         result = diff_plans(plan, against)
@@ -45,7 +45,7 @@ def diff(
         raise typer.Exit(1)
 
 
-def markdown(d: "PlanDiff") -> str:
+def markdown(d: PlanDiff) -> str:
     """A pull-request comment. Plan text goes through monplan.formats.markdown like every generated
     Markdown file: no HTML, links, images or @mentions from the plan, no broken table."""
     from monplan.formats import markdown as md
@@ -81,7 +81,7 @@ def markdown(d: "PlanDiff") -> str:
     return "\n".join(lines) + "\n"
 
 
-def plain(d: "PlanDiff") -> str:
+def plain(d: PlanDiff) -> str:
     if d.empty:
         return f"No changes: {d.after} builds exactly what {d.before} builds.\n"
     lines = [f"{d.after} compared with {d.before}:"]

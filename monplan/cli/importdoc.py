@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -35,7 +34,7 @@ def _read(document: Path) -> str:
 
 def _deployed(value: str | None) -> str:
     if value is None:  # like `monplan init`: this hour, to be replaced by the real deployment time
-        return dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0).isoformat()
+        return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0).isoformat()
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -52,7 +51,7 @@ def import_document(
     document: Path = typer.Argument(..., help="The Markdown monitoring plan, e.g. PLAN.md."),
     out: Path = typer.Option(Path("plan.yaml"), "--out", "-o", help="Where to write the plan; - prints it."),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
-    deployed: Optional[str] = typer.Option(None, "--deployed", help="Deployment time (ISO 8601 with offset) "
+    deployed: str | None = typer.Option(None, "--deployed", help="Deployment time (ISO 8601 with offset) "
                                            "when the document gives none; default: this hour."),
     source: str = typer.Option("markdown", "--from", help="What the document is: markdown (a written plan) or "
                                "sloth (a Sloth prometheus/v1 SLO spec, whose SLOs become SLO rows)."),

@@ -42,7 +42,7 @@ def init(
                              "(monplan build --out): the plan's schema comment points at the schema written there."),
 ) -> None:
     """Write a commented starter plan.yaml (never overwrites an existing file)."""
-    deployment = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    deployment = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     try:
         with plan.open("x", encoding="utf-8") as handle:
             handle.write(starter_plan(system, deployment, schema_reference(plan, out)))

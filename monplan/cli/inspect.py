@@ -6,7 +6,7 @@ import io
 import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -38,7 +38,7 @@ class ListFormat(str, Enum):
 _COLUMNS = ("alert", "section", "threshold", "priority", "for", "receivers", "runbook")
 
 
-def _alert_rows(compiled: "Plan") -> list[dict[str, Any]]:
+def _alert_rows(compiled: Plan) -> list[dict[str, Any]]:
     from monplan.app.diff import receivers
 
     rows = []
@@ -64,7 +64,7 @@ def _alerting(a: Any) -> list[tuple[str, PriorityName, str, str]]:
             for burn in a.slo.alerts]
 
 
-def _watch_row(compiled: "Plan", w: Any) -> dict[str, Any]:
+def _watch_row(compiled: Plan, w: Any) -> dict[str, Any]:
     """A missing-data alert as a row of the list; its threshold is its condition in words."""
     from monplan.app.diff import receivers
     from monplan.model.watches import condition
@@ -80,7 +80,7 @@ def _cell(row: dict[str, Any], column: str) -> str:
     return output.visible(str(text))
 
 
-def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int) -> str:
+def _table(compiled: Plan, plan: Path, rows: list[dict[str, Any]], width: int) -> str:
     """The alerts as text at most `width` columns wide, cut nowhere: names and URLs never wrap
     (a wrapped URL cannot be clicked or copied). The widest layout that fits wins: every column;
     without the runbook column (one line under the table says where every runbook is); or,
@@ -114,7 +114,7 @@ def _table(compiled: "Plan", plan: Path, rows: list[dict[str, Any]], width: int)
     return _by_section(compiled, title, rows, width) + runbooks
 
 
-def _by_section(compiled: "Plan", title: str, rows: list[dict[str, Any]], width: int) -> str:
+def _by_section(compiled: Plan, title: str, rows: list[dict[str, Any]], width: int) -> str:
     """The narrow layout: a block per section of alert, priority, `for` and threshold (last,
     wrapped at words to the width: it is text, never a name or URL); receivers depend only on
     the priority, so they are said once per priority below."""
@@ -182,7 +182,7 @@ def list_alerts(
     plan: Path = PlanOption,
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table for people (fits the terminal, "
                                    "80 columns when piped), json or csv for programs and spreadsheets."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write; default: standard output."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write; default: standard output."),
 ) -> None:
     """A table of every alert: section, threshold, priority, receivers, runbook."""
     compiled = _load(plan)
@@ -198,7 +198,7 @@ def list_alerts(
     _write(out, text, f"{len(rows)} alerts", plan)
 
 
-def _find(compiled: "Plan", name: str) -> str | None:
+def _find(compiled: Plan, name: str) -> str | None:
     """The alert's exact name: as given, or the one alert whose name matches it in any case."""
     burns = {burn: a.name for a in compiled.alerts for burn in a.alert_names if a.slo is not None}
     names = {a.name for a in compiled.alerts} | {w.name for w in compiled.watches} | set(burns)
@@ -211,14 +211,14 @@ def _find(compiled: "Plan", name: str) -> str | None:
 @app.command()
 def explain(name: str = typer.Argument(..., help="The alert name, e.g. APIEndpointAvailability (any case)."),
             plan: Path = PlanOption,
-            out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write; default: standard output.")) -> None:
+            out: Path | None = typer.Option(None, "--out", "-o", help="File to write; default: standard output.")) -> None:
     """Everything about one alert: its plan row and line, rule, tests, route, panels, target objects, runbook."""
     import difflib
 
     escape = output.shown
 
-    from monplan.app.pipeline import render
     from monplan.app.explain import explain as run_explain
+    from monplan.app.pipeline import render
     from monplan.formats.render import to_yaml
     from monplan.model.plan import Watch
 

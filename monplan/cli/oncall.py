@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,7 +15,7 @@ _FORMAT = "%a %Y-%m-%d %H:%M"
 @app.command()
 def oncall(
     plan: Path = PlanOption,
-    at: Optional[str] = typer.Option(None, "--at", metavar="TIME", help='When to look: "2026-11-28 03:00" '
+    at: str | None = typer.Option(None, "--at", metavar="TIME", help='When to look: "2026-11-28 03:00" '
                                      "(in the rotation's time zone), an ISO time with offset, or now (the default)."),
 ) -> None:
     """Who is primary and secondary on call now (or at TIME), and whom to escalate to."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from monplan.diagnostics import Diagnostic
 
 _settings = {"quiet": False, "verbose": False}
-_consoles: dict[str, "Console"] = {}
+_consoles: dict[str, Console] = {}
 
 
 def configure(*, quiet: bool, verbose: bool) -> None:
@@ -26,7 +27,7 @@ def verbose() -> bool:
     return _settings["verbose"]
 
 
-def console(stderr: bool = False) -> "Console":
+def console(stderr: bool = False) -> Console:
     key = "err" if stderr else "out"
     if key not in _consoles:
         from rich.console import Console
@@ -43,7 +44,7 @@ def say(text: str) -> None:
         console().print(text)
 
 
-def diagnostics(items: Iterable["Diagnostic"], *, warnings: bool = True) -> None:
+def diagnostics(items: Iterable[Diagnostic], *, warnings: bool = True) -> None:
     from rich.markup import escape
 
     err = console(stderr=True)

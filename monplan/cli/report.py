@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,14 +25,14 @@ class Format(str, Enum):
 @app.command()
 def report(
     plan: Path = PlanOption,
-    prometheus: Optional[str] = typer.Option(None, "--prometheus", metavar="URL",
+    prometheus: str | None = typer.Option(None, "--prometheus", metavar="URL",
                                              help="Prometheus to query; default: the plan's endpoints.prometheus_url."),
     period: Period = typer.Option(Period.day, "--period", help="day: the 24 hours before --at; week: the 7 days before it."),
-    at: Optional[str] = typer.Option(None, "--at", metavar="TIME", help='End of the period: "now" (default), '
+    at: str | None = typer.Option(None, "--at", metavar="TIME", help='End of the period: "now" (default), '
                                      "2026-12-02 (that day at the daily report time), 2026-12-02T08:00 (plan's time "
                                      "zone unless an offset is given) or unix seconds."),
     fmt: Format = typer.Option(Format.markdown, "--format", help="markdown, html (with plots) or json."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write; default: standard output."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write; default: standard output."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for each Prometheus query."),
 ) -> None:
     """Write the plan's report (uptime, errors by severity, performance vs. baseline, user activity,
@@ -64,8 +63,8 @@ def report(
 
 def _refuse_out(out: Path, plan: Path) -> None:
     """Never the plan, nor a file that is not a report monplan wrote."""
-    from monplan.output import outfile
     from monplan.live.report.render import is_report
+    from monplan.output import outfile
 
     why = outfile.refusal(out, plan, "--out", is_report)
     if why is not None:

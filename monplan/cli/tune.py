@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -24,12 +24,12 @@ class Format(str, Enum):
 @app.command()
 def tune(
     plan: Path = PlanOption,
-    prometheus: Optional[str] = typer.Option(None, "--prometheus", metavar="URL",
+    prometheus: str | None = typer.Option(None, "--prometheus", metavar="URL",
                                              help="Prometheus to query; default: the plan's endpoints.prometheus_url."),
     since: str = typer.Option("7d", "--since", help="How far back to look, e.g. 24h or 7d."),
-    at: Optional[str] = typer.Option(None, "--at", metavar="TIME", help='End of the window: "now" (default), an ISO '
+    at: str | None = typer.Option(None, "--at", metavar="TIME", help='End of the window: "now" (default), an ISO '
                                      "date-time (plan's time zone unless an offset is given) or unix seconds."),
-    write_plan: Optional[Path] = typer.Option(None, "--write-plan", metavar="PATH",
+    write_plan: Path | None = typer.Option(None, "--write-plan", metavar="PATH",
                                               help="Write a copy of the plan with the suggestions applied (comments "
                                               "and order kept)."),
     noisy_per_day: float = typer.Option(1.0, "--noisy-per-day", help="An alert firing more often than this per day "
@@ -64,12 +64,12 @@ def tune(
                    + ("".join(f"\n  {line}" for line in result.changed) if result.changed else "."))
 
 
-def _table(result: "Tuning") -> None:
+def _table(result: Tuning) -> None:
     escape = output.shown
     from rich.table import Table
 
-    from monplan.live.report import fmt
     from monplan.lang.thresholds import Kind
+    from monplan.live.report import fmt
 
     colours = {"noisy": "red", "never close": "yellow", "missing": "yellow", "error": "red", "no baseline": "yellow"}
     table = Table(title=f"Alerts from {result.start} to {result.end} ({result.since})")

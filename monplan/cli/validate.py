@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -29,19 +30,18 @@ def validate(
     fmt: Format = typer.Option(Format.text, "--format", help="text for people, json for machines."),
     offline: bool = typer.Option(False, "--no-tools", help="Check the plan only; do not run promtool and the other checkers."),
     target: list[Target] = TargetOption,
-    prometheus: Optional[str] = typer.Option(
+    prometheus: str | None = typer.Option(
         None, "--prometheus", metavar="URL", help="Also check every row against this live Prometheus "
         "(series, labels, counters, units, how the alerts would have fired)."),
     live: bool = typer.Option(False, "--live", help="Run the live checks against endpoints.prometheus_url."),
     since: str = typer.Option("7d", "--since", help="How far back the live checks look (24h, 7d, ...)."),
-    at: Optional[str] = typer.Option(None, "--at", help="When the live checks look from: now, an ISO time or unix seconds."),
+    at: str | None = typer.Option(None, "--at", help="When the live checks look from: now, an ISO time or unix seconds."),
     deadline: float = typer.Option(120.0, "--deadline", min=1, help="Seconds the live checks may take in all."),
     timings: bool = typer.Option(False, "--timings", help="Print the time each step and checker took (also with -v)."),
 ) -> None:
     """Check the plan, then run promtool (and the other checkers that are installed) on its output;
     with --prometheus (or --live), check every row on a live Prometheus too."""
-    from monplan.verify.validate import LiveOptions
-    from monplan.verify.validate import validate as run_validate
+    from monplan.verify.validate import LiveOptions, validate as run_validate
 
     targets = [t.value for t in target]
     options = LiveOptions(prometheus, since, at, deadline) if prometheus or live else None
@@ -103,8 +103,14 @@ def _progress() -> Iterator[Progress | None]:
     if output.quiet() or not console.is_terminal or not _isatty(console.file):
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Display
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress as Display,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Display(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                  TimeElapsedColumn(), console=console, transient=True) as display:

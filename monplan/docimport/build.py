@@ -9,16 +9,17 @@ its document line; no table row is ever left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from monplan.lang import naming
 from monplan.diagnostics import Diagnostic
 from monplan.docimport import words
 from monplan.docimport.catalogue import suggest
 from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
+from monplan.lang import naming
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -75,7 +76,7 @@ def _system(root: Section) -> str:
     if not headings:
         return "[SYSTEM]"
     top = min(headings, key=lambda s: (s.level, s.line))
-    if any(is_metric_table(t) for t in top.tables()) or top.level > 1 and len([h for h in headings if h.level == top.level]) > 1:
+    if any(is_metric_table(t) for t in top.tables()) or (top.level > 1 and len([h for h in headings if h.level == top.level]) > 1):
         return "[SYSTEM]"  # no title heading: the top heading is one of the plan's parts
     title = top.title
     for separator in (" - ", " – ", " — ", ": "):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass
@@ -29,13 +30,13 @@ class Inline:
 class Item:
     inline: Inline
     line: int
-    lists: list["ListBlock"] = field(default_factory=list)
+    lists: list[ListBlock] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return self.inline.text
 
-    def children(self) -> list["Item"]:
+    def children(self) -> list[Item]:
         return [child for block in self.lists for child in block.items]
 
 
@@ -73,9 +74,9 @@ class Section:
     title: str  # plain text, decoration removed
     line: int
     blocks: list[Block] = field(default_factory=list)
-    children: list["Section"] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
 
-    def walk(self) -> Iterator["Section"]:
+    def walk(self) -> Iterator[Section]:
         yield self
         for child in self.children:
             yield from child.walk()

@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
-from monplan.lang import naming
 from monplan.diagnostics import Diagnostic
 from monplan.docimport.build import Imported
+from monplan.lang import naming
 from monplan.lang.thresholds import format_decimal
 
 SPEC_VERSION = "prometheus/v1"

@@ -114,11 +114,11 @@ def _uid(system: str, entry: Entry) -> str:
 def stamp(spec: Spec) -> dt.datetime:
     """DTSTAMP of every event: when the plan's deployment happened, so builds are reproducible."""
     if spec.deployment is not None:
-        return spec.deployment.time.astimezone(dt.timezone.utc)
+        return spec.deployment.time.astimezone(dt.UTC)
     windows = shift_windows(spec) if spec.oncall else None
     if windows:
-        return windows[0].start.astimezone(dt.timezone.utc)
-    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        return windows[0].start.astimezone(dt.UTC)
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:

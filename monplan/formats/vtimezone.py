@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 RDATE_NOTE = "no yearly rule fits this change of the zone: written on its own"
 
 

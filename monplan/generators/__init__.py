@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
 from monplan.model.plan import Plan
 from monplan.output.spill import Files
@@ -96,7 +96,6 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     """Every generator's files, sorted by path; the same bytes however the work is split and
     wherever they are held (a dict, or a spill.Files for a large plan)."""
     from monplan.generators import forked
-
     from monplan.output import unitcache
 
     parallel = _parallel(plan)

@@ -18,9 +18,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from monplan.formats.render import header, to_yaml
 from monplan.lang.gotemplate import expand_value
 from monplan.model.plan import SEVERITIES, Alert, Plan
-from monplan.formats.render import header, to_yaml
 from monplan.model.resolve import go_literal
 from monplan.spec.delivery import AlertRouting, Receiver
 
@@ -96,12 +96,12 @@ def absolute_interval(begin: dt.datetime, end: dt.datetime) -> list[dict[str, An
     Alertmanager has no absolute ranges; a day pinned by year, month and day of month is one.
     UTC keeps the range exact across daylight-saving changes.
     """
-    begin = _minute(begin.astimezone(dt.timezone.utc), up=False)
-    end = _minute(end.astimezone(dt.timezone.utc), up=True)
+    begin = _minute(begin.astimezone(dt.UTC), up=False)
+    end = _minute(end.astimezone(dt.UTC), up=True)
     entries = []
     day = begin.date()
     while True:
-        day_start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.timezone.utc)
+        day_start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
         next_day = day_start + dt.timedelta(days=1)
         start, stop = max(begin, day_start), min(end, next_day)
         if start < stop:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.model.plan import Plan
 from monplan.formats.render import header, one_line, to_yaml
+from monplan.model.plan import Plan
 from monplan.spec.collection import Probe
 
 CONFIG_PATH = "exporters/blackbox/blackbox.yml"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monplan.lang import durations
 from monplan.formats.ical import Entry
+from monplan.lang import durations
 from monplan.model.schedule import deployed_at, during_window, plus_days, plus_elapsed, time_of_day
 from monplan.spec.plan import Activity, Plan as Spec
 from monplan.spec.types import PLACEHOLDER

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan.formats.render import header, to_json, to_yaml
 from monplan.model.boards import Board, boards, stable_uid
 from monplan.model.plan import Plan
-from monplan.formats.render import header, to_json, to_yaml
 
 PROVISIONING_DIR = "grafana/provisioning"
 

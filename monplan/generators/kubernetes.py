@@ -22,12 +22,21 @@ each `*_file` read from the receivers' Secret the team creates (monplan.formats.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from monplan.lang import naming
-from monplan.formats.kubernetes import NAME_LIMIT, SECRETS_DIR, data_key, kib, mount_secret_files, object_name, stored_size
-from monplan.model.plan import Plan
+from monplan.formats.kubernetes import (
+    NAME_LIMIT,
+    SECRETS_DIR,
+    data_key,
+    kib,
+    mount_secret_files,
+    object_name,
+    stored_size,
+)
 from monplan.formats.render import header, one_line, to_yaml
+from monplan.lang import naming
+from monplan.model.plan import Plan
 from monplan.spec.targets import NAME_MAX, PrometheusOperator
 
 OUT_DIR = "kubernetes"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan.formats.render import header, to_yaml
 from monplan.lang import naming
 from monplan.model.plan import Plan
-from monplan.formats.render import header, to_yaml
 from monplan.spec.targets import Mimir
 
 RULES_DIR = "mimir/rules"

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monplan.model.plan import Plan
 from monplan.formats.render import header, one_line
+from monplan.model.plan import Plan
 from monplan.spec.collection import LogSource
 
 PROGRAMS_DIR = "exporters/mtail"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan.formats.render import header, to_yaml
 from monplan.model.escalation import ROLES, Step, delays_minutes, steps
 from monplan.model.plan import SEVERITIES, Plan
-from monplan.formats.render import header, to_yaml
 from monplan.model.schedule import Window, oncall_zone, repeats, shift_windows
 from monplan.spec.plan import Plan as Spec
 
@@ -151,8 +151,8 @@ def _local_window(plan: Plan) -> tuple[Any, Any] | None:
 
 
 def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
-    from monplan.generators.checkins import schedule_entries
     from monplan.formats.markdown import render
+    from monplan.generators.checkins import schedule_entries
 
     spec = plan.spec
     chain = steps(spec)
@@ -166,8 +166,8 @@ def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    from monplan.generators.checkins import schedule_entries
     from monplan.formats.ical import calendar, oncall_entries, shift_entries
+    from monplan.generators.checkins import schedule_entries
 
     spec = plan.spec
     source = plan.source

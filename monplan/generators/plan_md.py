@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from monplan.lang import durations
-from monplan.formats import markdown as md
 from monplan.docimport import words
+from monplan.formats import markdown as md
 from monplan.generators.runbooks import runbook_path
+from monplan.lang import durations
 from monplan.model.boards import Board, boards, boards_showing
 from monplan.model.plan import Alert, Plan
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from monplan.formats.render import header, one_line, to_yaml
 from monplan.lang import durations
 from monplan.model.plan import Plan
-from monplan.formats.render import header, one_line, to_yaml
 from monplan.spec.collection import PostgresExporter, PostgresQuery
 
 CONFIG_PATH = "exporters/postgres_exporter/queries.yaml"

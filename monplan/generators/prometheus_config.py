@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from monplan.formats.render import header, to_yaml
 from monplan.generators.rules import rule_file_paths
 from monplan.model.plan import Plan
-from monplan.formats.render import header, to_yaml
 from monplan.spec.collection import Application, Collection, Probe
 
 CONFIG_PATH = "prometheus/prometheus.yml"

@@ -11,9 +11,9 @@ import json
 import re
 
 from monplan.formats import markdown as md
+from monplan.formats.render import one_line
 from monplan.model.boards import boards
 from monplan.model.plan import Plan
-from monplan.formats.render import one_line
 
 README = "README.md"
 

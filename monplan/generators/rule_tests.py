@@ -11,17 +11,17 @@ its last digit, written as exact decimals; baselines are a power of two so that
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 import posixpath
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from monplan.lang import durations
-from monplan.generators.rules import rule_file_path
-from monplan.lang.gotemplate import expand_value
-from monplan.model.plan import Alert, Plan, Watch
 from monplan.formats.render import header, to_yaml
+from monplan.generators.rules import rule_file_path
+from monplan.lang import durations
+from monplan.lang.gotemplate import expand_value
 from monplan.lang.thresholds import Kind, format_decimal
+from monplan.model.plan import Alert, Plan, Watch
 from monplan.output.unitcache import unit
 
 TESTS_DIR = "prometheus/tests"

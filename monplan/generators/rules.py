@@ -11,13 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from monplan.formats.render import header, to_yaml
 from monplan.lang import naming
 from monplan.lang.first_event import recorded_query
+from monplan.lang.thresholds import format_decimal
 from monplan.model.plan import Alert, Plan, Watch
-from monplan.formats.render import header, to_yaml
 from monplan.model.resolve import go_literal
 from monplan.model.slo import WINDOWS, BurnAlert, Slo, consumed_expr
-from monplan.lang.thresholds import format_decimal
 from monplan.output.unitcache import unit
 
 RULES_DIR = "prometheus/rules"

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.model.escalation import delays_minutes, steps
 from monplan.lang.gotemplate import expand_value
-from monplan.model.routing import Routing
-from monplan.model.plan import Alert, Plan, Watch
 from monplan.lang.thresholds import format_decimal
+from monplan.model.escalation import delays_minutes, steps
+from monplan.model.plan import Alert, Plan, Watch
+from monplan.model.routing import Routing
 from monplan.output.unitcache import UnitCache, unit
 
 DIR = "runbooks"

@@ -19,9 +19,9 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
+from monplan.formats.render import header, one_line
 from monplan.lang import durations
 from monplan.model.plan import Plan
-from monplan.formats.render import header, one_line
 from monplan.spec.types import PLACEHOLDER
 
 OUT = "schedules"
@@ -137,7 +137,7 @@ def commands(plan_word: str = PLAN_ARG, url_word: str = URL_ARG, tz_word: str = 
     """The shell commands of each scheduled job; reports land in reports/ with their date.
     The plan's values are double-quoted parameter expansions (the systemd script's arguments,
     the workflow's environment), never the script's text."""
-    PLAN_ARG, URL_ARG, TZ_ARG = plan_word, url_word, tz_word  # noqa: N806
+    PLAN_ARG, URL_ARG, TZ_ARG = plan_word, url_word, tz_word
     base = f"monplan report --plan {PLAN_ARG} --prometheus {URL_ARG}"
     today = f"$(TZ={TZ_ARG} date +%F)"
     return {

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monplan.model.plan import Plan
 from monplan.formats.render import to_json
+from monplan.model.plan import Plan
 
 SCHEMA_PATH = "plan.schema.json"
 

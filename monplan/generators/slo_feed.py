@@ -31,8 +31,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from monplan.model.slo import WINDOWS, BurnAlert, Slo, le_matcher
 from monplan.lang.thresholds import format_decimal
+from monplan.model.slo import WINDOWS, BurnAlert, Slo, le_matcher
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -451,5 +451,16 @@ def decimal(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-__all__ = ["Raw", "Scenario", "raw_series", "scenarios", "series_of", "firing", "fits", "decimal",
-           "format_decimal", "WINDOWS", "MINUTE_MS"]
+__all__ = [
+    "MINUTE_MS",
+    "WINDOWS",
+    "Raw",
+    "Scenario",
+    "decimal",
+    "firing",
+    "fits",
+    "format_decimal",
+    "raw_series",
+    "scenarios",
+    "series_of",
+]

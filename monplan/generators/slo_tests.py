@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from monplan.lang import durations
 from monplan.generators.rule_tests import expected_alert
+from monplan.lang import durations
+from monplan.lang.thresholds import format_decimal
 from monplan.model.plan import Alert
 from monplan.model.slo import WINDOWS, BurnAlert, BurnWindow, Slo
-from monplan.lang.thresholds import format_decimal
 
 SAMPLES = 18
 MINUTE_MS = 60_000

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 
-from monplan.model.plan import Alert
 from monplan.lang.thresholds import Kind
+from monplan.model.plan import Alert
 
 # increase(<selector>[<range>]): a metric name, optional {matchers} (quoted strings may
 # hold braces), and a plain range; offsets, @ and subqueries are left alone.

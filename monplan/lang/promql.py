@@ -9,7 +9,6 @@ evaluated outside Grafana. `filter_by` adds a variable's matcher to a query's se
 from __future__ import annotations
 
 import functools
-
 import re
 
 # What Grafana puts in for each macro; the exact values do not matter for parsing, and a

@@ -18,9 +18,10 @@ recorded-series tests only; `monplan validate` lists those rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 BASE = 1000  # counters start high, so rate()'s extrapolation is never cut at zero
 DENOMINATOR_STEP = Decimal(1000)
@@ -184,9 +185,8 @@ def recorded_only(alerts: Any, interval_s: float) -> tuple[list[Any], list[Any]]
     """(rows whose query the generated tests also feed raw series, rows tested on their recorded
     series only), in plan order; the copies of a per-service row count once each."""
     from monplan.generators.rule_tests import breach_and_quiet
-    from monplan.lang.thresholds import Kind
-
     from monplan.generators.slo_tests import raw_feed
+    from monplan.lang.thresholds import Kind
 
     raw: list[Any] = []
     recorded: list[Any] = []

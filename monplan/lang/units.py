@@ -58,7 +58,7 @@ class Dim:
     fraction: bool = False  # a share of a whole (errors / requests, avg(up)), not just any dimensionless number
     bounded: bool = False  # a fraction that cannot exceed 1 (at its scale: 100 for percent)
     nonnegative: bool = True
-    observed: "Dim | None" = None  # the unit a histogram's buckets count observations of
+    observed: Dim | None = None  # the unit a histogram's buckets count observations of
     literal: float | None = None  # a number literal (adopts the unit it is combined with)
 
     @property
@@ -288,7 +288,7 @@ def _additive(op: str, lhs: Dim, rhs: Dim) -> Dim:
             return replace(other, counter=False, bounded=complement, boolean=other.boolean and complement,
                            nonnegative=complement)
         return replace(other, counter=False, bounded=other.bounded and number == 0, boolean=other.boolean and number == 0,
-                       nonnegative=other.nonnegative and (number >= 0 or op == "-" and number <= 0))
+                       nonnegative=other.nonnegative and (number >= 0 or (op == "-" and number <= 0)))
     if not lhs.known or not rhs.known or lhs.shape != rhs.shape:
         return UNKNOWN
     return replace(lhs, counter=False, boolean=False, bounded=False, fraction=lhs.fraction and rhs.fraction,
@@ -356,28 +356,7 @@ GRAFANA_UNITS: dict[str, Unit] = {
     "reqps": Unit.RATE, "rps": Unit.RATE, "wps": Unit.RATE, "iops": Unit.RATE, "eps": Unit.RATE, "mps": Unit.RATE,
     "recps": Unit.RATE, "rowsps": Unit.RATE,
 }
-_OTHER_GRAFANA_UNITS = frozenset("""
-none short sishort humidity dB candela hex0x hex sci locale pixel bool bool_yes_no bool_on_off
-ns µs m h d dthms dtdhms timeticks hertz
-bits kbytes mbytes gbytes tbytes pbytes decbits deckbytes decmbytes decgbytes dectbytes decpbytes
-pps binBps Bps binbps bps KiBs Kibits KBs Kbits MiBs Mibits MBs Mbits GiBs Gibits GBs Gbits TiBs Tibits TBs Tbits
-PiBs Pibits PBs Pbits
-cpm opm reqpm rpm wpm iopm epm mpm recpm rowspm
-dateTimeAsIso dateTimeAsIsoNoDateIfToday dateTimeAsUS dateTimeAsUSNoDateIfToday dateTimeAsLocal
-dateTimeAsLocalNoDateIfToday dateTimeAsSystem dateTimeFromNow
-flops mflops gflops tflops pflops eflops zflops yflops
-ppm conppb conngm3 conngNm3 conμgm3 conμgNm3 conmgm3 conmgNm3 congm3 congNm3 conmgdL conmmolL
-watt kwatt megwatt gwatt mwatt Wm2 voltamp kvoltamp voltampreact kvoltampreact watth watthperkg kwatth kwattm
-mwatth amph joule ev amp kamp mamp volt kvolt mvolt dBm mohm ohm kohm Mohm farad µfarad nfarad pfarad ffarad
-henry mhenry µhenry lumens
-celsius fahrenheit kelvin
-accMS2 accFS2 accG degree radian grad arcmin arcsec areaM2 areaF2 areaMI2 acres hectares
-flowgpm flowcms flowcfs flowcfm litreh flowlpm flowmlpm lux forceNm forcekNm forceN forcekN
-Hs KHs MHs GHs THs PHs EHs massmg massg masslb masskg masst lengthmm lengthin lengthft lengthm lengthkm lengthmi
-pressurembar pressurebar pressurekbar pressurepa pressurehpa pressurekpa pressurehg pressurepsi
-rotrpm rothz rotrads rotdegs velocityms velocitykmh velocitymph velocityknot
-mlitre litre m3 Nm3 dm3 gallons
-""".split())
+_OTHER_GRAFANA_UNITS = frozenset(["none", "short", "sishort", "humidity", "dB", "candela", "hex0x", "hex", "sci", "locale", "pixel", "bool", "bool_yes_no", "bool_on_off", "ns", "µs", "m", "h", "d", "dthms", "dtdhms", "timeticks", "hertz", "bits", "kbytes", "mbytes", "gbytes", "tbytes", "pbytes", "decbits", "deckbytes", "decmbytes", "decgbytes", "dectbytes", "decpbytes", "pps", "binBps", "Bps", "binbps", "bps", "KiBs", "Kibits", "KBs", "Kbits", "MiBs", "Mibits", "MBs", "Mbits", "GiBs", "Gibits", "GBs", "Gbits", "TiBs", "Tibits", "TBs", "Tbits", "PiBs", "Pibits", "PBs", "Pbits", "cpm", "opm", "reqpm", "rpm", "wpm", "iopm", "epm", "mpm", "recpm", "rowspm", "dateTimeAsIso", "dateTimeAsIsoNoDateIfToday", "dateTimeAsUS", "dateTimeAsUSNoDateIfToday", "dateTimeAsLocal", "dateTimeAsLocalNoDateIfToday", "dateTimeAsSystem", "dateTimeFromNow", "flops", "mflops", "gflops", "tflops", "pflops", "eflops", "zflops", "yflops", "ppm", "conppb", "conngm3", "conngNm3", "conμgm3", "conμgNm3", "conmgm3", "conmgNm3", "congm3", "congNm3", "conmgdL", "conmmolL", "watt", "kwatt", "megwatt", "gwatt", "mwatt", "Wm2", "voltamp", "kvoltamp", "voltampreact", "kvoltampreact", "watth", "watthperkg", "kwatth", "kwattm", "mwatth", "amph", "joule", "ev", "amp", "kamp", "mamp", "volt", "kvolt", "mvolt", "dBm", "mohm", "ohm", "kohm", "Mohm", "farad", "µfarad", "nfarad", "pfarad", "ffarad", "henry", "mhenry", "µhenry", "lumens", "celsius", "fahrenheit", "kelvin", "accMS2", "accFS2", "accG", "degree", "radian", "grad", "arcmin", "arcsec", "areaM2", "areaF2", "areaMI2", "acres", "hectares", "flowgpm", "flowcms", "flowcfs", "flowcfm", "litreh", "flowlpm", "flowmlpm", "lux", "forceNm", "forcekNm", "forceN", "forcekN", "Hs", "KHs", "MHs", "GHs", "THs", "PHs", "EHs", "massmg", "massg", "masslb", "masskg", "masst", "lengthmm", "lengthin", "lengthft", "lengthm", "lengthkm", "lengthmi", "pressurembar", "pressurebar", "pressurekbar", "pressurepa", "pressurehpa", "pressurekpa", "pressurehg", "pressurepsi", "rotrpm", "rothz", "rotrads", "rotdegs", "velocityms", "velocitykmh", "velocitymph", "velocityknot", "mlitre", "litre", "m3", "Nm3", "dm3", "gallons"])
 # Custom Grafana units: a prefix then any text (suffix:req, currency:€, si:B, count:calls, time:HH:mm).
 _CUSTOM_PREFIXES = ("prefix:", "suffix:", "si:", "count:", "currency:", "time:", "currency")
 # Words people write for a unit, and the Grafana id each stands for in the plan.
@@ -477,14 +456,14 @@ def _range(threshold: Threshold, dim: Dim, unit: Unit, source: str) -> list[Find
     return []
 
 
-def declared_unit(alert: "Alert") -> Unit | None:
+def declared_unit(alert: Alert) -> Unit | None:
     """The unit a row's `unit:` says, or None without one; UNKNOWN for units that say nothing."""
     if alert.unit is None:
         return None
     return GRAFANA_UNITS.get(alert.unit, Unit.UNKNOWN)
 
 
-def check_alert(alert: "Alert") -> list[Finding]:
+def check_alert(alert: Alert) -> list[Finding]:
     declared = declared_unit(alert)
     if declared is not None:
         # The row says what its value is; trust it, and keep the bounds only if the query agrees.

@@ -139,7 +139,7 @@ class Prometheus:
             if err.code in (400, 422, 503):
                 return _payload(self.url, path, _read(err, deadline), status=err.code, query=params.get("query"))
             raise PrometheusError(f"{self.url} answered HTTP {err.code} to {path}; is it a Prometheus server?") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise Unreachable(f"Prometheus at {self.url} did not answer within {self.timeout:g}s") from None
         except http.client.IncompleteRead:
             raise PrometheusError(f"{self.url}{path} broke off its answer before the end; try again") from None

@@ -19,16 +19,17 @@ Every finding is a located diagnostic at the row's query; the whole run keeps to
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from monplan.diagnostics import Diagnostic, Path, format_path
-from monplan.live.prometheus_api import Prometheus, PrometheusError, QueryError, Series
 from monplan.lang.thresholds import Kind
+from monplan.live.prometheus_api import Prometheus, PrometheusError, QueryError, Series
 
 if TYPE_CHECKING:
-    from monplan.model.plan import Alert, Plan
     from monplan.live.report.window import Window
+    from monplan.model.plan import Alert, Plan
     from monplan.spec.loader import Located
 
 # Functions after which a counter's value no longer is the raw, ever-growing total.
@@ -182,17 +183,17 @@ def _is_counter(name: str, types: list[str]) -> bool:
 @dataclass
 class _Context:
     client: Prometheus
-    window: "Window"
+    window: Window
     at: float
     since: str
-    located: "Located"
+    located: Located
     problems: list[Diagnostic]
     seen: set[tuple[Path, str]] = field(default_factory=set)
     presence: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # selector -> (now, in window)
     labels: dict[str, set[str]] = field(default_factory=dict)
     types: dict[str, list[str]] = field(default_factory=dict)
 
-    def report(self, alert: "Alert", check: str, message: str, severity: str = "error",
+    def report(self, alert: Alert, check: str, message: str, severity: str = "error",
                field: tuple[str, ...] = ("query",)) -> None:
         path = alert.path + field
         if (path, message) in self.seen:
@@ -218,7 +219,7 @@ class _Context:
         return self.labels[metric]
 
 
-def _check_series(ctx: _Context, alert: "Alert", selectors: list[_Selector],
+def _check_series(ctx: _Context, alert: Alert, selectors: list[_Selector],
                   groupings: list[tuple[str, set[str]]], field: tuple[str, ...] = ("query",)) -> None:
     def report(check: str, message: str) -> None:
         ctx.report(alert, check, message, field=field)
@@ -248,7 +249,7 @@ def _check_series(ctx: _Context, alert: "Alert", selectors: list[_Selector],
                        f'{", ".join(sorted(metrics))}')
 
 
-def _check_counters(ctx: _Context, alert: "Alert", selectors: list[_Selector],
+def _check_counters(ctx: _Context, alert: Alert, selectors: list[_Selector],
                     field: tuple[str, ...] = ("query",)) -> None:
     for selector in selectors:
         if not selector.name:
@@ -264,7 +265,7 @@ def _check_counters(ctx: _Context, alert: "Alert", selectors: list[_Selector],
                        "counter), a total that only grows (and drops at restarts); compare rate() or increase() of it")
 
 
-def _check_unit(ctx: _Context, alert: "Alert") -> None:
+def _check_unit(ctx: _Context, alert: Alert) -> None:
     values = [value for series in ctx.client.query(alert.query, ctx.at) for _, value in series.points]
     if not values:
         return
@@ -296,7 +297,7 @@ class _Replay:
         self.queries = queries
         self.used_query: set[str] = set()
 
-    def range(self, expr: str, window: "Window") -> list[Series]:
+    def range(self, expr: str, window: Window) -> list[Series]:
         found = self.fetcher.range(expr, window)
         if not any(series.points for series in found) and expr in self.queries:
             self.used_query.add(expr)
@@ -307,7 +308,7 @@ class _Replay:
         return self.fetcher.instant(expr, at)
 
 
-def _check_history(ctx: _Context, plan: "Plan", alert: "Alert", replay: _Replay) -> None:
+def _check_history(ctx: _Context, plan: Plan, alert: Alert, replay: _Replay) -> None:
     from monplan.live.tune import analyse as replay_alert
 
     finding = replay_alert(plan, alert, replay, ctx.window)  # type: ignore[arg-type]
@@ -325,7 +326,7 @@ def _check_history(ctx: _Context, plan: "Plan", alert: "Alert", replay: _Replay)
                    f'"{alert.threshold.text}"', severity="warning")
 
 
-def _check_slo(ctx: _Context, alert: "Alert") -> None:
+def _check_slo(ctx: _Context, alert: Alert) -> None:
     """An SLO row's errors/good/total/ratio queries and buckets selector, each at its field:
     their selectors and labels exist, rate() reads counters; a latency SLI's bound is a bucket."""
     from monplan.model.slo import WINDOW_VARIABLE, bucket_selector, le_matcher
@@ -348,8 +349,8 @@ def _check_slo(ctx: _Context, alert: "Alert") -> None:
             _check_counters(ctx, alert, selectors, field=("slo", key))
 
 
-def live_check(plan: "Plan", located: "Located", client: Prometheus, *, at: float, since: str,
-               window: "Window", progress: Callable[[str], None] | None = None) -> LiveReport:
+def live_check(plan: Plan, located: Located, client: Prometheus, *, at: float, since: str,
+               window: Window, progress: Callable[[str], None] | None = None) -> LiveReport:
     """Every alerting row checked against `client`; stops (with one error) at the first unreachable answer."""
     report = LiveReport()
     ctx = _Context(client, window, at, since, located, report.diagnostics)
@@ -385,7 +386,7 @@ def live_check(plan: "Plan", located: "Located", client: Prometheus, *, at: floa
     return report
 
 
-def run_live(plan: "Plan", plan_path: Any, url: str | None, *, since: str = "7d", at: str | None = None,
+def run_live(plan: Plan, plan_path: Any, url: str | None, *, since: str = "7d", at: str | None = None,
              deadline: float = 120.0, now: float | None = None) -> list[Diagnostic]:
     """The live checks of a loaded plan, as diagnostics; bad options and unreachable servers included."""
     from monplan.live.report.window import make_window, parse_at, parse_since, step_for

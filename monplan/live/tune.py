@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from monplan.lang import durations
-from monplan.model.plan import Alert, Plan
+from monplan.lang.thresholds import Kind, Threshold, format_decimal, parse_threshold
 from monplan.live.report.rows import Fetcher, Labels, RowData, conditions, fetch_row, frames, percentile
 from monplan.live.report.window import Window
+from monplan.model.plan import Alert, Plan
 from monplan.spec.types import PLACEHOLDER
-from monplan.lang.thresholds import Kind, Threshold, format_decimal, parse_threshold
 
 PERCENTILES = (50, 90, 95, 99)
 FOR_LADDER = ("10m", "15m", "30m", "1h")

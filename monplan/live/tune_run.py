@@ -29,8 +29,8 @@ def run_tune(plan_path: Path, prometheus: str | None, since: str, at: str | None
     from monplan.live.report.fmt import iso
     from monplan.live.report.rows import Fetcher
     from monplan.live.report.window import make_window, parse_at, parse_since, step_for
-    from monplan.model.schedule import zone
     from monplan.live.tune import tune
+    from monplan.model.schedule import zone
 
     try:
         plan = load_plan(plan_path)

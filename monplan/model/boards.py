@@ -81,9 +81,7 @@ def _groups_of(plan: Plan, sections: list[str], focus_areas: list[str]) -> tuple
     wanted: list[str] = []
     listed = set(sections) & {s.title for s in plan.spec.sections}  # sets: a plan may have thousands of sections
     for _slug, title in plan.groups:
-        if title in listed:
-            wanted.append(title)
-        elif any(title == area or title.startswith(f"{area} / ") for area in focus_areas):
+        if title in listed or any(title == area or title.startswith(f"{area} / ") for area in focus_areas):
             wanted.append(title)
     return tuple(wanted)
 

@@ -34,7 +34,7 @@ def parse_moment(spec: Spec, text: str | None, now: dt.datetime | None = None) -
     """'2026-11-28 03:00', '2026-11-28T03:00+01:00', '2026-11-28' or None (now); naive means the on-call zone."""
     tz = oncall_zone(spec)
     if text is None or text.strip().lower() == "now":
-        return (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
+        return (now or dt.datetime.now(dt.UTC)).astimezone(tz)
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -58,9 +58,7 @@ def in_business_hours(spec: Spec, moment: dt.datetime) -> bool | None:
 
 
 def status(spec: Spec, moment: dt.datetime) -> Status:
-    from monplan.model.schedule import period_window
-
-    from monplan.model.schedule import on_call_at
+    from monplan.model.schedule import on_call_at, period_window
 
     windows = (shift_windows(spec) or []) if spec.oncall else []
     names = on_call_names(spec, moment) if spec.oncall else None

@@ -6,16 +6,17 @@ of the document that need no resolving), never raw YAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Hashable, Iterable, TypeVar
 from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
 from monplan.diagnostics import Diagnostic, Path
+from monplan.lang.thresholds import Kind, Threshold, format_decimal
 from monplan.model.slo import Slo
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.types import PriorityName
-from monplan.lang.thresholds import Kind, Threshold, format_decimal
 
 if TYPE_CHECKING:
     from monplan.model.boards import Board

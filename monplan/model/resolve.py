@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Iterator, Sequence
 
-from monplan.lang import durations
-from monplan.lang import naming
-from monplan.lang.gotemplate import expand_value
 from monplan.diagnostics import Diagnostic, Path, format_path
+from monplan.lang import durations, naming
+from monplan.lang.gotemplate import expand_value
+from monplan.lang.thresholds import Kind, Threshold, float64_problem, format_decimal, parse_threshold
 from monplan.model.plan import Alert, Panel, Plan, of_service
-from monplan.spec.loader import Located
+from monplan.model.services import Problem, rows_for
 from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
+from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
+from monplan.spec.loader import Located
 from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
-from monplan.model.services import Problem, rows_for
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER, PriorityName
-from monplan.lang.thresholds import Kind, Threshold, float64_problem, format_decimal, parse_threshold
-from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 
 _RECORD_SUFFIX = {Kind.RATIO: "ratio", Kind.SECONDS: "seconds", Kind.ANY: "count",
                   Kind.NUMBER: "value", Kind.RELATIVE: "value"}

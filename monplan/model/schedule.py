@@ -148,7 +148,7 @@ def plus_elapsed(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
     Python adds a timedelta to an aware datetime on its wall clock (24 hours after 12:00 the
     day before a DST change is 12:00, 25 real hours later); elapsed time is added in UTC.
     """
-    return (moment.astimezone(dt.timezone.utc) + delta).astimezone(moment.tzinfo)
+    return (moment.astimezone(dt.UTC) + delta).astimezone(moment.tzinfo)
 
 
 def period_window(spec: Spec, period: str) -> tuple[dt.datetime, dt.datetime | None] | None:

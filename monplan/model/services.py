@@ -4,8 +4,8 @@ the service's overrides applied, each substituted query parsed on its own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from monplan.diagnostics import Path
 from monplan.spec.metrics import MetricRow, Section

@@ -10,8 +10,9 @@ Light on purpose: the command line imports TARGETS for its help.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from monplan.model.plan import Plan
@@ -21,18 +22,18 @@ TARGETS: tuple[str, ...] = ("prometheus-operator", "mimir")
 _FIELDS = {"prometheus-operator": "prometheus_operator", "mimir": "mimir"}
 
 
-def planned(plan: "Plan") -> list[str]:
+def planned(plan: Plan) -> list[str]:
     """The targets the plan itself turns on."""
     return [name for name in TARGETS if getattr(plan.spec.targets, _FIELDS[name]) is not None]
 
 
-def not_in_plan(plan: "Plan", names: Iterable[str]) -> list[str]:
+def not_in_plan(plan: Plan, names: Iterable[str]) -> list[str]:
     """Of `names`, those the plan does not list (their files would look stale to `build --check`)."""
     have = set(planned(plan))
     return [name for name in dict.fromkeys(names) if name not in have]
 
 
-def with_targets(plan: "Plan", names: Iterable[str]) -> "Plan":
+def with_targets(plan: Plan, names: Iterable[str]) -> Plan:
     """The plan with `names` turned on too, each with its defaults where the plan says nothing."""
     from monplan.spec.targets import Mimir, PrometheusOperator
 

@@ -24,15 +24,14 @@ inhibit it while one of those jobs is down (the target alert says why the data i
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from monplan.lang import durations
-from monplan.lang import naming
 from monplan.diagnostics import Path
+from monplan.lang import durations, naming
+from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan as Spec
-from monplan.lang.thresholds import Kind
 
 NO_DATA = "no_data"
 TARGET_DOWN = "target_down"

@@ -16,8 +16,8 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 Recognise = Callable[[bytes], bool]
 

@@ -25,7 +25,7 @@ class Kept:
     last build wrote it (lstat's size, time and inode as recorded with its SHA-256), which is
     what rendering it would give (monplan/output/unitcache.py). Read, and checked, only if asked for."""
 
-    __slots__ = ("path", "size", "mtime", "inode", "sha")
+    __slots__ = ("inode", "mtime", "path", "sha", "size")
 
     def __init__(self, path: str, size: int, mtime: int, inode: int, sha: str) -> None:
         self.path, self.size, self.mtime, self.inode, self.sha = path, size, mtime, inode, sha

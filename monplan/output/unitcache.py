@@ -25,8 +25,9 @@ import hashlib
 import os
 import pickle
 import stat
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, MutableMapping
+from typing import Any
 
 import orjson
 

@@ -30,10 +30,10 @@ import secrets
 import shutil
 import signal
 import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
 
 from monplan.diagnostics import Diagnostic
 

@@ -117,11 +117,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, Path]:
     node = data
     cleaned: list[str | int] = []
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            present.append(part)
-            cleaned.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
             present.append(part)
             cleaned.append(part)

@@ -17,7 +17,16 @@ from pydantic import Field, field_validator, model_validator
 
 from monplan.lang import durations
 from monplan.spec.collection_types import (
-    METRIC_PATTERN, MODULE, PROBERS, HostPorts, JobName, MetricName, ReadOnlySQL, Regex, check_regex, host_ports,
+    METRIC_PATTERN,
+    MODULE,
+    PROBERS,
+    HostPorts,
+    JobName,
+    MetricName,
+    ReadOnlySQL,
+    Regex,
+    check_regex,
+    host_ports,
     metric_name,
 )
 from monplan.spec.safe import MtailLabelValue, SecretFile
@@ -154,7 +163,7 @@ class Probe(Spec):
         return codes
 
     @model_validator(mode="after")
-    def _fits_prober(self) -> "Probe":
+    def _fits_prober(self) -> Probe:
         http_only = {"valid_status_codes": self.valid_status_codes, "body_must_match": self.body_must_match,
                      "method": self.method != "GET"}
         tls = {"tls": self.tls, "ca_file": self.ca_file}
@@ -219,7 +228,7 @@ class LogSource(Spec):
     counters: list[LogCounter] = Field(default_factory=list, description="Extra counters of matching lines.")
 
     @model_validator(mode="after")
-    def _pattern_groups(self) -> "LogSource":
+    def _pattern_groups(self) -> LogSource:
         if self.pattern is not None:
             check_regex(self.pattern, groups=FORMAT_GROUPS[self.format])
         return self
@@ -258,7 +267,7 @@ class Collection(Spec):
     mtail: Mtail | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Collection":
+    def _consistent(self) -> Collection:
         interval, timeout = durations.parse_ms(self.scrape_interval), durations.parse_ms(self.scrape_timeout)
         if timeout > interval:
             raise ValueError(f"scrape_timeout {self.scrape_timeout} is longer than scrape_interval {self.scrape_interval}")

@@ -4,7 +4,8 @@ each refusing a bad value with a message saying what is expected."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from pydantic import AfterValidator, Field
 

@@ -9,7 +9,16 @@ from pydantic import Field, field_validator, model_validator
 
 from monplan.spec.safe import EmailAddress, GroupLabel, HostPort, Mailbox, ReceiverName, SecretFile, Url
 from monplan.spec.types import (
-    Duration, LabelName, PlanDate, PlanDateTime, Priority, Spec, Text, TimeOfDay, TimeZone, Weekday,
+    Duration,
+    LabelName,
+    PlanDate,
+    PlanDateTime,
+    Priority,
+    Spec,
+    Text,
+    TimeOfDay,
+    TimeZone,
+    Weekday,
 )
 
 SecretPath = SecretFile  # an absolute path, never a placeholder (monplan/spec/safe.py)
@@ -63,7 +72,7 @@ class WebhookReceiver(Spec):
         return value
 
     @model_validator(mode="after")
-    def _one_url(self) -> "WebhookReceiver":
+    def _one_url(self) -> WebhookReceiver:
         if (self.url is None) == (self.url_file is None):
             raise ValueError("give exactly one of url or url_file")
         return self
@@ -89,7 +98,7 @@ class Receiver(Spec):
     email: EmailReceiver | None = None
 
     @model_validator(mode="after")
-    def _has_integration(self) -> "Receiver":
+    def _has_integration(self) -> Receiver:
         if not any((self.slack, self.pagerduty, self.webhook, self.email)):
             raise ValueError("a receiver needs at least one of slack, pagerduty, webhook or email")
         return self
@@ -120,7 +129,7 @@ class BusinessHours(Spec):
     end: TimeOfDay = "17:00"
 
     @model_validator(mode="after")
-    def _ordered(self) -> "BusinessHours":
+    def _ordered(self) -> BusinessHours:
         if not (_HH_MM.fullmatch(self.start) and _HH_MM.fullmatch(self.end)):
             raise ValueError("business hours need real times of day, not placeholders; Alertmanager holds tickets by them")
         if self.end <= self.start:  # both are zero-padded HH:MM, so text order is time order
@@ -210,7 +219,7 @@ class Deployment(Spec):
     team: list[Text] = Field(default_factory=list, description="The deployment team (critical-period watch).")
 
     @model_validator(mode="after")
-    def _aware(self) -> "Deployment":
+    def _aware(self) -> Deployment:
         if self.time.tzinfo is None:
             raise ValueError('deployment time needs a UTC offset, e.g. "2026-11-25T09:00:00+01:00"')
         return self

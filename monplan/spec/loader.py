@@ -8,7 +8,6 @@ Aliases are counted at their expanded size, so an alias bomb is refused, not eva
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import os
 import re
@@ -72,7 +71,7 @@ class Located:
 class _Frame:
     """A mapping or sequence being built from parser events."""
 
-    __slots__ = ("value", "path", "anchor", "size", "key", "key_mark", "is_map")
+    __slots__ = ("anchor", "is_map", "key", "key_mark", "path", "size", "value")
 
     def __init__(self, value: Any, path: Path, anchor: str | None, is_map: bool):
         self.value, self.path, self.anchor, self.is_map = value, path, anchor, is_map

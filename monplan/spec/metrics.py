@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from monplan.spec.types import (
-    AlertName, Duration, GrafanaUnit, Labels, Priority, PromQL, SeriesName, Spec, Text, ThresholdText,
+    AlertName,
+    Duration,
+    GrafanaUnit,
+    Labels,
+    Priority,
+    PromQL,
+    SeriesName,
+    Spec,
+    Text,
+    ThresholdText,
     parse_promql,
 )
 
@@ -153,7 +162,7 @@ class FocusItem(AlertFields):
     item: Text = Field(description="The bullet, verbatim.")
 
     @model_validator(mode="after")
-    def _alert_needs_all_parts(self) -> "FocusItem":
+    def _alert_needs_all_parts(self) -> FocusItem:
         given = {"threshold": self.threshold, "priority": self.priority}
         if any(value is not None for value in given.values()):
             missing = [name for name, value in given.items() if value is None]
@@ -173,4 +182,4 @@ class FocusArea(Spec):
     items_heading: str | None = Field(None, description='The heading of the bullets, e.g. "Key Queries" or "Metrics".')
     items: list[FocusItem] = Field(default_factory=list)
     methods: list[Text] = Field(default_factory=list, description="The Monitoring Method bullets.")
-    areas: list["FocusArea"] = Field(default_factory=list, description="Sub-areas, such as the features under New Features.")
+    areas: list[FocusArea] = Field(default_factory=list, description="Sub-areas, such as the features under New Features.")

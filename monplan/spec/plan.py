@@ -7,15 +7,33 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monplan.spec.delivery import (
-    AlertRouting, Deployment, EscalationLevel, OnCall, Person, ReportKind, ResponseProcedure,
-)
 from monplan.spec.collection import Collection
+from monplan.spec.delivery import (
+    AlertRouting,
+    Deployment,
+    EscalationLevel,
+    OnCall,
+    Person,
+    ReportKind,
+    ResponseProcedure,
+)
 from monplan.spec.metrics import FocusArea, Section
 from monplan.spec.safe import Link, Url
 from monplan.spec.services import Service
 from monplan.spec.targets import Targets
-from monplan.spec.types import Duration, GrafanaUnit, PositiveDuration, Labels, Priority, PromQL, Spec, Text, TimeOfDay, TimeZone, Weekday
+from monplan.spec.types import (
+    Duration,
+    GrafanaUnit,
+    Labels,
+    PositiveDuration,
+    Priority,
+    PromQL,
+    Spec,
+    Text,
+    TimeOfDay,
+    TimeZone,
+    Weekday,
+)
 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
 
@@ -50,9 +68,9 @@ class Defaults(Spec):
     @field_validator("disable_checks")
     @classmethod
     def _known_checks(cls, value: list[str]) -> list[str]:
-        from monplan.checks import known_ids
-
         import difflib
+
+        from monplan.checks import known_ids
 
         known = known_ids()
         families = {id_.split("/")[0] for id_ in known}

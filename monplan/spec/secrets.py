@@ -28,7 +28,8 @@ import re
 import unicodedata
 import urllib.parse
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 Path = tuple[str | int, ...]
 

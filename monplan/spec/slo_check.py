@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from monplan.diagnostics import Diagnostic, Path, format_path
-from monplan.spec.loader import Located
 from monplan.lang.thresholds import Kind, ThresholdError, parse_threshold
+from monplan.spec.loader import Located
 
 _OTHER_VARIABLE = re.compile(r"\$\{(?!window\})[^}]*\}")
 _SLI = 'expected errors: (or good:) with total:, ratio:, or latency: with buckets:'

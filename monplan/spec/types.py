@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from monplan.lang import durations
-from monplan.lang import naming
+from monplan.lang import durations, naming
 from monplan.lang.thresholds import parse_threshold
 
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]")

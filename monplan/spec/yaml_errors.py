@@ -4,7 +4,8 @@ parsing a block mapping") names parser states, not the mistake."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from yaml.error import Mark

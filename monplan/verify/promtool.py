@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from monplan.diagnostics import Diagnostic

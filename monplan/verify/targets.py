@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from monplan.diagnostics import Diagnostic
-from monplan.generators import kubernetes, mimir
 from monplan.formats.kubernetes import kib, stored_size
+from monplan.generators import kubernetes, mimir
 from monplan.model.plan import Plan
 from monplan.verify import CheckResult, find_tool
 from monplan.verify.promtool import PACKAGE_HINT, _failures, _rule_count, _trace, write_tree
@@ -34,7 +34,7 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _load(data: bytes) -> Any:
-    return yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+    return yaml.load(data, Loader=_Loader)
 
 
 def _manifests(files: dict[str, bytes]) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def _kustomize_check(files: dict[str, bytes]) -> list[CheckResult]:
         proc = subprocess.run([kubectl, "kustomize", str(Path(tmp) / kubernetes.OUT_DIR)], capture_output=True,
                               text=True, timeout=120, check=False)
     if proc.returncode == 0:
-        objects = sum(1 for doc in yaml.load_all(proc.stdout, Loader=_Loader) if doc)  # noqa: S506
+        objects = sum(1 for doc in yaml.load_all(proc.stdout, Loader=_Loader) if doc)
         return [CheckResult("kubectl kustomize", kubernetes.KUSTOMIZATION, "passed", f"{objects} objects")]
     message = proc.stderr.strip().replace(tmp, "generated") or f"exit status {proc.returncode}"
     return [CheckResult("kubectl kustomize", kubernetes.KUSTOMIZATION, "failed", "",

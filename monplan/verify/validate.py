@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from monplan.diagnostics import Diagnostic, PlanError
 from monplan.verify import CheckResult
@@ -117,7 +117,7 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
     return report
 
 
-def _naming_the_check(check: "CheckResult") -> list[Diagnostic]:
+def _naming_the_check(check: CheckResult) -> list[Diagnostic]:
     """A failed check's problems, each saying which check failed (the tool and what it read),
     so that every line stands on its own with -q, in CI logs and in --format json."""
     from dataclasses import replace

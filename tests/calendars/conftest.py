@@ -20,7 +20,7 @@ def _unavailable(message: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def icaljs() -> "IcalJs":
+def icaljs() -> IcalJs:
     """ical.js, installed from tests/calendars/js/package-lock.json into that folder (npm ci)
     when scripts/install-tools.sh has not done it yet."""
     node, npm = shutil.which("node"), shutil.which("npm")

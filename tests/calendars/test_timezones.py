@@ -21,7 +21,7 @@ from dateutil.rrule import rrulestr
 from conftest import CASES, run_monplan
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Santiago", "Africa/Casablanca", "Asia/Tokyo"]
-DEPLOYED = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
+DEPLOYED = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 UNTIL = DEPLOYED + dt.timedelta(days=3 * 365 + 1)
 EXTRA = """\
 deployment: {time: "2026-11-25T09:00:00+00:00"}

@@ -12,14 +12,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, require_tool  # noqa: E402
+from conftest import ROOT, require_tool
 
 T = TypeVar("T")
 PLAN = ROOT / "plan.yaml"
@@ -74,7 +75,7 @@ def wait_until(check: Callable[[], T | None], timeout: float, what: str, interva
 
 
 def http_get(url: str, timeout: float = 5) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (127.0.0.1 only)
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
 
 

@@ -3,8 +3,9 @@ line, saying what is expected), and the warnings about queries without a source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -32,8 +33,8 @@ def _line_of(path: Path, text: str) -> int:
 
 
 def test_the_repository_plan_has_a_source_for_every_metric_its_queries_read(tmp_path: Path) -> None:
-    from monplan.app.pipeline import load_plan
     from conftest import ROOT
+    from monplan.app.pipeline import load_plan
 
     plan = load_plan(ROOT / "plan.yaml")
     assert plan.spec.collection is not None

@@ -10,17 +10,16 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from conftest import ROOT, require_tool
 from monplan.generators.postgres_queries import guarded_sql
 from monplan.spec.collection import PostgresQuery, QueryColumn
-
-from conftest import ROOT, require_tool
 
 from .conftest import Process, build_files, free_port, http_get, require_postgres, wait_until
 

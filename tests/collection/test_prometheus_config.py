@@ -113,7 +113,6 @@ def test_validate_names_the_debian_package_of_each_missing_checker(tmp_path: Pat
 
 def test_validate_reports_a_broken_mtail_program_at_its_line(tmp_path: Path) -> None:
     from conftest import require_tool
-
     from monplan.verify import mtail
 
     require_tool("mtail")

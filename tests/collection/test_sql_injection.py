@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import require_tool, run_monplan
+from monplan.generators.postgres_queries import guarded_sql
 
 from .conftest import Process, free_port, http_get, wait_until
 from .test_postgres_queries import _query, postgres  # noqa: F401  (the PostgreSQL fixture)
-
-from monplan.generators.postgres_queries import guarded_sql
 
 HOSTILE = [
     # a backslash that E'' escapes but a regex took for the end of the string

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monplan.model.boards import stable_uid
-from monplan.lang.promql import check, filter_by, grouped_by
 from monplan.generators.grafana.normalise import normalise
+from monplan.lang.promql import check, filter_by, grouped_by
+from monplan.model.boards import stable_uid
 from tests.conftest import ROOT
 from tests.dashboards.conftest import build_files
 

@@ -100,7 +100,7 @@ def _covered(entries: list[dict[str, Any]], moment: dt.datetime) -> bool:
     """Whether Alertmanager's interval entries (in UTC, as generated) contain `moment`."""
     months = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
               "november", "december")
-    utc = moment.astimezone(dt.timezone.utc)
+    utc = moment.astimezone(dt.UTC)
     for entry in entries:
         assert entry["location"] == "UTC"
         if [str(utc.year)] != entry["years"] or [months[utc.month - 1]] != entry["months"]:
@@ -129,7 +129,7 @@ def test_a_critical_period_across_a_daylight_saving_change_still_lasts_24_real_h
     config = config_of(tmp_path, PLAN.replace("time: 2026-11-25T09:00:00+01:00", "time: 2026-10-24T12:00:00+02:00"))
     entries = next(i for i in config["time_intervals"] if i["name"] == "critical-period")["time_intervals"]
     deployed = dt.datetime(2026, 10, 24, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    end = deployed.astimezone(dt.timezone.utc) + dt.timedelta(hours=24)  # real hours, not wall-clock ones
+    end = deployed.astimezone(dt.UTC) + dt.timedelta(hours=24)  # real hours, not wall-clock ones
     assert end.astimezone(ZoneInfo("Europe/Berlin")).hour == 11  # the clocks went back an hour
     assert _covered(entries, end - dt.timedelta(minutes=1))
     assert not _covered(entries, end)

@@ -13,8 +13,9 @@ import dataclasses
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -118,7 +119,7 @@ def run(plan: Any, sink: Sink, tmp_path: Path, start: Callable[[Path], RunningAl
 
 def test_outside_business_hours_and_the_critical_period_alerts_reach_exactly_their_receivers(
         repo_plan: Any, sink: Sink, tmp_path: Path, alertmanager: Any) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     plan = with_deployment(repo_plan, now - dt.timedelta(days=30))
     night_zone, _ = zone_where_it_is(range(1, 6), now)
     am = run(plan, sink, tmp_path, alertmanager, business_zone=night_zone)
@@ -142,7 +143,7 @@ def test_outside_business_hours_and_the_critical_period_alerts_reach_exactly_the
 
 def test_inside_business_hours_and_the_critical_period_every_receiver_gets_its_alerts(
         repo_plan: Any, sink: Sink, tmp_path: Path, alertmanager: Any) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     plan = with_deployment(repo_plan, (now - dt.timedelta(hours=1)).replace(second=0, microsecond=0))
     midday_zone, local = zone_where_it_is(range(11, 15), now)
     weekdays = plan.spec.alert_routing.business_hours.weekdays
@@ -165,7 +166,7 @@ def test_inside_business_hours_and_the_critical_period_every_receiver_gets_its_a
 
 def test_secrets_are_read_from_the_files_the_config_names(
         repo_plan: Any, sink: Sink, tmp_path: Path, alertmanager: Any) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     plan = with_deployment(repo_plan, now - dt.timedelta(days=30))
     midday_zone, local = zone_where_it_is(range(11, 15), now)
     am = run(plan, sink, tmp_path, alertmanager, business_zone=midday_zone, business_day=DAYS[local.weekday()])

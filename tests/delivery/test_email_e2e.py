@@ -12,9 +12,10 @@ import email
 import email.policy
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -48,7 +49,7 @@ def smtp_server() -> Iterator[tuple[int, Mailbox]]:
     box = Mailbox()
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             with box.lock:
                 box.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))

@@ -156,7 +156,7 @@ def test_list_and_explain_name_the_receivers_alertmanager_routes_to_at_every_mom
                 windows[row["priority"]] = _window(explained.stdout, period)
             begin, end = windows[row["priority"]]
         else:
-            begin = end = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+            begin = end = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         minute = dt.timedelta(minutes=1)
         anchor = spec["deployment"]["time"]  # YAML reads the timestamp as a datetime
         moments = [anchor + step * dt.timedelta(hours=5) + minute for step in range(-4, 16)]

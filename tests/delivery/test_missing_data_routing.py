@@ -26,7 +26,7 @@ def _payload(watch: Any, **series: str) -> dict[str, Any]:
 
 def test_a_target_down_holds_back_the_no_data_alerts_of_the_rows_reading_its_job(
         repo_plan: Any, sink: Sink, tmp_path: Path, alertmanager: Any) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     plan = with_deployment(repo_plan, now - dt.timedelta(days=30))  # no critical-period receivers
     night_zone, _ = zone_where_it_is(range(1, 6), now)
     am = run(plan, sink, tmp_path, alertmanager, business_zone=night_zone)

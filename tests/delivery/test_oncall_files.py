@@ -68,7 +68,7 @@ def test_a_shift_across_the_autumn_clock_change_hands_over_at_the_same_local_tim
     day_one = next(e for e in events(files_of(tmp_path, text)["oncall/rotation.ics"]) if "(Day 1)" in str(e["summary"]))
     start, end = day_one.decoded("dtstart"), day_one.decoded("dtend")
     assert (start.hour, end.hour, end.date().isoformat()) == (9, 9, "2026-10-25")
-    assert end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc) == dt.timedelta(hours=25)
+    assert end.astimezone(dt.UTC) - start.astimezone(dt.UTC) == dt.timedelta(hours=25)
 
 
 def test_a_shift_across_the_spring_clock_change_lasts_23_hours(tmp_path: Path) -> None:
@@ -76,13 +76,13 @@ def test_a_shift_across_the_spring_clock_change_lasts_23_hours(tmp_path: Path) -
     day_one = next(e for e in events(files_of(tmp_path, text)["oncall/rotation.ics"]) if "(Day 1)" in str(e["summary"]))
     start, end = day_one.decoded("dtstart"), day_one.decoded("dtend")
     assert (start.hour, end.hour) == (9, 9)
-    assert end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc) == dt.timedelta(hours=23)
+    assert end.astimezone(dt.UTC) - start.astimezone(dt.UTC) == dt.timedelta(hours=23)
 
 
 def test_uids_are_unique_and_stamps_come_from_the_deployment_so_builds_are_reproducible(
         tmp_path: Path, repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     assert files_of(tmp_path) == files_of(tmp_path)
-    deployed = repo_plan.spec.deployment.time.astimezone(dt.timezone.utc)
+    deployed = repo_plan.spec.deployment.time.astimezone(dt.UTC)
     for path in ("oncall/rotation.ics", "oncall/schedule.ics", "oncall/grafana-oncall/primary.ics"):
         found = events(repo_files[path])
         assert len({str(e["uid"]) for e in found}) == len(found)
@@ -198,7 +198,7 @@ def test_a_weekly_rotations_pagerduty_layers_put_exactly_the_shifts_primary_on_c
     layers = yaml.safe_load(generate(plan)["oncall/escalation-policy.yaml"])["schedules"][0]["schedule_layers"]
     first = expected_shifts(text)[0][3]
     for hour in range(0, 5 * 7 * 24, 1):
-        moment = (first.astimezone(dt.timezone.utc) + dt.timedelta(hours=hour, minutes=30)).astimezone(BERLIN)
+        moment = (first.astimezone(dt.UTC) + dt.timedelta(hours=hour, minutes=30)).astimezone(BERLIN)
         window = on_call_at(plan.spec, moment)
         assert window is not None, moment
         assert _restricted_user(layers, moment) == [window.primary], moment

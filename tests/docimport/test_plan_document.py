@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from conftest import ROOT, run_monplan
-from monplan.lang import durations
 from monplan.app.pipeline import load_plan, render
+from monplan.lang import durations
 
 DEPLOYED = "2026-01-01T00:00:00+00:00"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -57,9 +58,7 @@ def strings(data: Any, *path: str | int) -> Iterator[str]:
         items = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
         for item in items:
             yield from strings(item, *rest)
-    elif isinstance(data, dict) and head in data:
-        yield from strings(data[head], *rest)
-    elif isinstance(data, list) and isinstance(head, int) and head < len(data):
+    elif (isinstance(data, dict) and head in data) or (isinstance(data, list) and isinstance(head, int) and head < len(data)):
         yield from strings(data[head], *rest)
 
 

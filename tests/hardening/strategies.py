@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from tests.test_properties import WORDS, plans as table_plans
 from monplan.spec.types import PLACEHOLDER
+from tests.test_properties import WORDS, plans as table_plans
 
 TEXT = WORDS + ["<b>bold</b>", "*star*", "a|b", "`tick`", "%h", "${USER}", "line\nbreak", "tab\there", "ü – ✓",
                 "# heading", "1. item", "- item", "&amp;", "[x](javascript:y)", "trailing \\"]

@@ -140,8 +140,9 @@ def test_dashboards_carry_titles_descriptions_and_labels_as_written(hostile: Bui
 
 @pytest.mark.parametrize("name", ["dashboard"])
 def test_dashboards_validate_against_grafanas_schema(hostile: Built, name: str) -> None:
-    from tests.dashboards.test_schema import definition, problems, schema
     from jsonschema import Draft7Validator
+
+    from tests.dashboards.test_schema import definition, problems, schema
 
     found: list[str] = []
     for path in hostile.paths("grafana/dashboards/"):

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from monplan.formats import yamlfast
 from monplan.formats.render import NEEDS_ESCAPE, to_yaml

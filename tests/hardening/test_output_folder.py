@@ -13,8 +13,8 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -123,8 +123,8 @@ def test_the_file_by_file_fallback_never_deletes_or_writes_through_a_link(
     files are replaced one by one; a link to a folder is refused there too, nothing deleted."""
     from typer.testing import CliRunner
 
-    from monplan.output import writer
     from monplan.cli import app
+    from monplan.output import writer
 
     plan = tmp_path / "plan.yaml"
     plan.write_text((CASES / "valid" / "threshold-forms" / "plan.yaml").read_text())
@@ -375,8 +375,8 @@ def test_a_build_that_wrote_files_one_by_one_never_says_nothing_was_written(
     after the first file replaced."""
     from typer.testing import CliRunner
 
-    from monplan.output import writer
     from monplan.cli import app
+    from monplan.output import writer
 
     plan = tmp_path / "plan.yaml"
     plan.write_text(MINIMAL.read_text())

@@ -9,8 +9,9 @@ The patterns are this test's own, independent of the plan check that refuses sec
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Iterator
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 import pytest
 import yaml
@@ -57,7 +58,7 @@ def secret_keys(data: Any, path: str = "") -> Iterator[str]:
             yield from secret_keys(value, f"{path}[{index}]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def built(plan: str) -> dict[str, bytes]:
     from pathlib import Path
 

@@ -14,8 +14,9 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ def _history() -> str:
 
 
 class _Exporter(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         body = METADATA.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -227,7 +228,7 @@ def test_an_unreachable_prometheus_is_one_error_without_traceback(tmp_path: Path
 
 
 class _NotPrometheus(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = b'{"status": "success", "data": 42}'
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

@@ -19,18 +19,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, require_tool, run_monplan  # noqa: E402
-
-from reports import synthetic  # noqa: E402
+from conftest import ROOT, require_tool, run_monplan
+from reports import synthetic
 
 PLAN = ROOT / "plan.yaml"
 _RULE = re.compile(r"^(?P<record>\S+) (?P<op><=|>=|<|>) (?P<value>[0-9.]+)(?: \* (?P<baseline>\S+))?$")

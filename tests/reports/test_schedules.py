@@ -56,7 +56,7 @@ def _runs(workflow: dict, job: str, tz: ZoneInfo, year: int) -> list[dt.datetime
     crons = [entry["cron"] for entry in workflow["on"]["schedule"] if any(entry["cron"] == c for c, _ in allowed)]
     assert crons, guard
     runs = []
-    day = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
+    day = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
     while day.year == year:
         for cron in crons:
             moment = _cron_moment(cron, day)
@@ -90,7 +90,7 @@ def _next_elapses(calendar: str, base: str, count: int) -> list[dt.datetime]:
     result = subprocess.run([tool, "calendar", f"--iterations={count}", f"--base-time={base}", calendar],
                             capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}, timeout=30, check=True)
     stamps = re.findall(r"(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", result.stdout)
-    return [dt.datetime.fromisoformat(s).replace(tzinfo=dt.timezone.utc) for s in stamps]
+    return [dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC) for s in stamps]
 
 
 def _unit(built: dict[str, bytes], name: str, key: str) -> list[str]:

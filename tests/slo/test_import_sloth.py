@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from conftest import run_monplan
 
 SPEC = Path(__file__).resolve().parent / "sloth" / "in-base.yaml"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_monplan
 
+from conftest import run_monplan
 from monplan.generators import slo_feed
 from monplan.generators.slo_feed import _labels, counter_notation, just_above, just_below
 from monplan.model.slo import Slo, burn_alerts, sli_templates

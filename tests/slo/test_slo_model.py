@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from monplan.lang.thresholds import parse_threshold
 from monplan.model.slo import (
     bucket_problem,
     bucket_selector,
@@ -14,7 +15,6 @@ from monplan.model.slo import (
     le_matcher,
     sli_templates,
 )
-from monplan.lang.thresholds import parse_threshold
 
 
 def test_the_budget_of_99_9_percent_is_exactly_one_thousandth() -> None:

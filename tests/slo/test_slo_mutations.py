@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import CASES, run_monplan
 
 pytestmark = pytest.mark.promtool

@@ -6,7 +6,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import CASES
-
 from monplan.app.pipeline import load_plan
 from monplan.live.prometheus_api import Series
 from monplan.live.report.build import build_report

@@ -27,7 +27,7 @@ def build(plan: Path, out: Path, *args: str) -> dict[str, bytes]:
 
 
 def load(data: bytes) -> Any:
-    return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def under(files: dict[str, bytes], folder: str) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from monplan import generators
-from monplan.generators import forked
 from monplan.app.pipeline import load_plan, render
+from monplan.generators import forked
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import CASES, tree
 from monplan import generators
+from monplan.app.pipeline import build, load_plan, render
 from monplan.generators import forked
 from monplan.output import spill
-from monplan.app.pipeline import build, load_plan, render
 
 
 def test_files_keep_what_is_stored_in_memory_and_past_the_limit() -> None:

@@ -11,11 +11,18 @@ from typing import Any
 import attr
 from grafanalib import core as g
 
-from monplan.lang import naming
 from monplan.generators.grafana import layout
-from monplan.model.boards import Board, row_items
 from monplan.generators.grafana.normalise import normalise, plain
-from monplan.generators.grafana.panels import Context, firing_panels, firing_selector, focus_panel, row_panels, view_panel
+from monplan.generators.grafana.panels import (
+    Context,
+    firing_panels,
+    firing_selector,
+    focus_panel,
+    row_panels,
+    view_panel,
+)
+from monplan.lang import naming
+from monplan.model.boards import Board, row_items
 from monplan.model.plan import Alert, Panel, Plan
 
 SCHEMA_VERSION = 42  # Grafana 12's; Grafana 10 and 11 read it as it is

@@ -15,10 +15,10 @@ from grafanalib import core as g
 
 from monplan.lang.first_event import recorded_query
 from monplan.lang.promql import filter_by, grouped_by
+from monplan.lang.thresholds import Kind, format_decimal
 from monplan.model.plan import Alert, Panel
 from monplan.model.slo import Slo
 from monplan.spec.plan import ViewPanel
-from monplan.lang.thresholds import Kind, format_decimal
 
 OK = "green"
 BREACH = {"critical": "red", "high": "orange", "medium": "yellow"}

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monplan.lang import durations
-from monplan.model.plan import Alert, Plan
 from monplan.live.prometheus_api import QueryError, Series
 from monplan.live.report.rows import Fetcher
 from monplan.live.report.window import Window
+from monplan.model.plan import Alert, Plan
 from monplan.model.slo import WINDOWS, Slo
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monplan.diagnostics import Diagnostic
-from monplan.model.plan import SEVERITIES, Alert, Plan
 from monplan.live.prometheus_api import Prometheus, PrometheusError, QueryError
-from monplan.live.report.episodes import Episode, fetch_episodes
 from monplan.live.report.budgets import Budget, budgets
+from monplan.live.report.episodes import Episode, fetch_episodes
 from monplan.live.report.rows import Fetcher, RowData, Stats, fetch_row, mean, row_stats, worst_line
 from monplan.live.report.window import Window
+from monplan.model.plan import SEVERITIES, Alert, Plan
 from monplan.spec.plan import ReportItem
 
 WEEK = 7 * 86_400.0

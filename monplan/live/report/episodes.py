@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monplan.model.plan import Plan
 from monplan.lang import durations
 from monplan.live.prometheus_api import Series
 from monplan.live.report.rows import Fetcher, Labels
 from monplan.live.report.window import Window
+from monplan.model.plan import Plan
 
 # A gap longer than this many evaluation intervals ends a firing (one missed evaluation does).
 _GAP = 1.5

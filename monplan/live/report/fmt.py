@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from monplan.model.plan import Alert
 from monplan.lang.thresholds import Kind
+from monplan.model.plan import Alert
 
 MISSING = "missing"
 

@@ -8,8 +8,8 @@ import base64
 import io
 from typing import TYPE_CHECKING
 
-from monplan.live.report.rows import frames
 from monplan.lang.thresholds import Kind
+from monplan.live.report.rows import frames
 
 if TYPE_CHECKING:
     from monplan.live.report.build import Row
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 _MAX_LINES = 8  # more series than this become unreadable at this size; the worst ones are drawn
 
 
-def row_png(row: "Row") -> bytes:
+def row_png(row: Row) -> bytes:
     """The row's series over its window and its threshold (a line following the baseline for
     "of baseline" rows), as PNG bytes."""
     import datetime as dt
@@ -70,5 +70,5 @@ def row_png(row: "Row") -> bytes:
     return buffer.getvalue()
 
 
-def row_png_base64(row: "Row") -> str:
+def row_png_base64(row: Row) -> str:
     return base64.b64encode(row_png(row)).decode("ascii")

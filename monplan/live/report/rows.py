@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from monplan.model.plan import Alert
+from monplan.lang.thresholds import Kind
 from monplan.live.prometheus_api import Prometheus, QueryError, Series
 from monplan.live.report.window import Window
-from monplan.lang.thresholds import Kind
+from monplan.model.plan import Alert
 
 Labels = tuple[tuple[str, str], ...]
 Frames = dict[float, dict[Labels, float]]  # evaluation time -> series labels -> value

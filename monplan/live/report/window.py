@@ -39,7 +39,7 @@ class Window:
         """Evaluations in the window."""
         return round(self.seconds / self.step)
 
-    def before(self, seconds: float) -> "Window":
+    def before(self, seconds: float) -> Window:
         """The same window, `seconds` earlier (the previous period, or one week earlier)."""
         return replace(self, start=self.start - seconds, end=self.end - seconds)
 
@@ -94,8 +94,8 @@ def _in_range(stamp: float, text: str) -> float:
     """Unix seconds within the years a plan's dates may take (nan, inf and year 9999 are not)."""
     from monplan.spec.types import FIRST_YEAR, LAST_YEAR
 
-    first = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.timezone.utc).timestamp()
-    last = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    first = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC).timestamp()
+    last = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC).timestamp()
     if not first <= stamp < last:  # also false for nan
         raise ValueError(f'"{text}" is not a time between {FIRST_YEAR} and {LAST_YEAR}; expected "now", unix '
                          "seconds or a date such as 2026-12-02")
