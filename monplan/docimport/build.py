@@ -174,7 +174,8 @@ _ROLES: tuple[tuple[str, str], ...] = (
     ("component", r"^(?:component|service)$"),
     ("for", r"^(?:for|wait|sustained for|duration before alert)$"),
     # generated/PLAN.md writes a row's slo: as these columns
-    *((f"slo_{key}", rf"^slo {key}$") for key in ("window", "errors", "good", "total", "ratio", "latency", "buckets")),
+    *((f"slo_{key}", rf"^slo {key}$") for key in ("window", "errors", "good", "total", "ratio", "latency", "buckets",
+                                                  "bool_gauge")),
 )
 _RESERVED_ANNOTATIONS = {"summary", "description", "threshold", "section", "tool", "runbook_url"}
 _GENERATED_COLUMNS = r"^(?:runbook|dashboard|dashboard panel|panel)$"
@@ -320,8 +321,8 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
            if role.startswith("slo_") and values[role].text.strip()}
     query = values.get("query")
     if slo:  # an SLO row: its SLI is its query
-        row["slo"] = {key: slo[key] for key in ("window", "errors", "good", "total", "ratio", "latency", "buckets")
-                      if key in slo}
+        row["slo"] = {key: slo[key] for key in ("window", "errors", "good", "total", "ratio", "latency", "buckets",
+                                                "bool_gauge") if key in slo}
     elif query is not None and decoration_free(query.text):
         row["query"] = query.text.strip()
     else:

@@ -86,14 +86,14 @@ def _cell(value: Any) -> str:
 
 
 # A row's slo: as columns "SLO window", "SLO errors"...: monplan import reads them back.
-SLO_COLUMNS = ("window", "errors", "good", "total", "ratio", "latency", "buckets")
+SLO_COLUMNS = ("window", "errors", "good", "total", "ratio", "latency", "buckets", "bool_gauge")
 
 
 def _slo_cell(slo: Any, key: str) -> str:
     value = None if slo is None else getattr(slo, key)
     if value is None:
         return ""
-    return md.code(value, cell=True) if key in ("errors", "good", "total", "ratio", "buckets") else _cell(value)
+    return md.code(value, cell=True) if key in ("errors", "good", "total", "ratio", "buckets", "bool_gauge") else _cell(value)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:

@@ -338,6 +338,8 @@ def _check_slo(ctx: _Context, alert: Alert) -> None:
             query = text.replace(WINDOW_VARIABLE, "5m")
         elif key == "buckets":
             query = text if slo.latency is None else bucket_selector(text, le_matcher(slo.latency))
+        elif key == "bool_gauge":
+            query = text
         else:
             continue
         try:
@@ -345,7 +347,7 @@ def _check_slo(ctx: _Context, alert: Alert) -> None:
         except (ValueError, TypeError):
             continue  # the plan checks reported it
         _check_series(ctx, alert, selectors, groupings, field=("slo", key))
-        if key != "buckets":
+        if key not in ("buckets", "bool_gauge"):
             _check_counters(ctx, alert, selectors, field=("slo", key))
 
 

@@ -213,11 +213,13 @@ def slo_of(fields: SloFields, name: str, priority: PriorityName, base: str, obje
     fields that make no SLI (reported by monplan/spec/slo_check.py)."""
     period = durations.canonical(fields.window)
     latency = None if fields.latency is None else parse_threshold(f"<{fields.latency}").value
-    templates = sli_templates(fields.errors, fields.good, fields.total, latency, fields.buckets, fields.ratio)
+    templates = sli_templates(fields.errors, fields.good, fields.total, latency, fields.buckets, fields.ratio,
+                              fields.bool_gauge)
     if templates is None:
         return None
     fast, slow = burn_alerts(name, priority, period)
-    kind = ("ratio" if fields.ratio is not None else "latency" if latency is not None
+    kind = ("ratio" if fields.ratio is not None else "bool_gauge" if fields.bool_gauge is not None
+            else "latency" if latency is not None
             else "errors" if fields.errors is not None else "good")
     return Slo(period=period, objective=objective, kind=kind, ratio_template=templates[0],
                total_template=templates[1], base=base,

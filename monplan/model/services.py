@@ -105,6 +105,13 @@ def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Prob
             if expanded is None:
                 return None
             update[key] = expanded
+    if template.slo.bool_gauge is not None:
+        gauge, missing = substitute(template.slo.bool_gauge, variables(service))
+        if missing:
+            problem(path + ("bool_gauge",), f'service "{service.name}" has no value for '
+                    f'{", ".join("${" + m + "}" for m in missing)}')
+            return None
+        update["bool_gauge"] = gauge
     if template.slo.buckets is not None:
         from monplan.model.slo import bucket_problem
 

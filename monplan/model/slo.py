@@ -42,7 +42,7 @@ from monplan.spec.types import PriorityName
 WINDOW_VARIABLE = "${window}"
 # The ranges each SLI is recorded over: every short and long window of the alerts.
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
-SLI_KEYS = ("errors", "good", "total", "ratio", "latency", "buckets")
+SLI_KEYS = ("errors", "good", "total", "ratio", "latency", "buckets", "bool_gauge")
 NO_DATA_WINDOW = "1h"
 SEVERITY_BELOW: dict[PriorityName, PriorityName] = {"critical": "high", "high": "medium", "medium": "medium"}
 _FACTOR_CONTEXT = Context(prec=15)
@@ -167,7 +167,7 @@ def burn_alerts(name: str, priority: PriorityName, period: str) -> tuple[BurnAle
 
 def sli_templates(errors: str | None, good: str | None, total: str | None,
                   latency: Decimal | None = None, buckets: str | None = None,
-                  ratio: str | None = None) -> tuple[str, str | None] | None:
+                  ratio: str | None = None, bool_gauge: str | None = None) -> tuple[str, str | None] | None:
     """The error ratio and the rate of all events of the SLI, with ${window} still in them.
 
     Errors without a series yet count as zero where the total has one; a latency SLI counts
@@ -177,6 +177,9 @@ def sli_templates(errors: str | None, good: str | None, total: str | None,
     error ratio itself and has no total."""
     if ratio is not None:
         return ratio, None
+    if bool_gauge is not None:  # Pyrra's bool gauge: the share of samples at 0 (probe_success)
+        samples = f"sum(count_over_time({bool_gauge}[{WINDOW_VARIABLE}]))"
+        errors, total = f"{samples} - sum(sum_over_time({bool_gauge}[{WINDOW_VARIABLE}]))", samples
     if latency is not None and buckets is not None:
         good = f"sum(rate({bucket_selector(buckets, le_matcher(latency))}[{WINDOW_VARIABLE}]))"
         total = f"sum(rate({bucket_selector(buckets, _LE_INF)}[{WINDOW_VARIABLE}]))"

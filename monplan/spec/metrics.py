@@ -84,6 +84,15 @@ def _check_buckets(value: str) -> str:
     return value
 
 
+def _check_selector(value: str) -> str:
+    from monplan.model.slo import _SELECTOR
+
+    if _SELECTOR.match(value) is None:
+        raise ValueError(f'"{value}" is not a series selector; expected one such as probe_success{{job="api"}}')
+    parse_promql(value)
+    return value
+
+
 def _check_period(value: str) -> str:
     from monplan.lang import durations
 
@@ -103,6 +112,9 @@ class SloFields(Spec):
     errors: SliQuery | None = Field(None, description="PromQL rate of bad events, with ${window} as its range.")
     good: SliQuery | None = Field(None, description="PromQL rate of good events, with ${window} (instead of errors).")
     total: SliQuery | None = Field(None, description="PromQL rate of all events, with ${window} as its range.")
+    bool_gauge: Annotated[str, AfterValidator(_check_selector)] | None = Field(
+        None, description="A boolean gauge's selector, such as probe_success{job=\"api\"}: the SLI is the share of "
+        "its samples at 0 (Pyrra's bool gauge; instead of errors/good and total).")
     ratio: SliQuery | None = Field(None, description="PromQL of the error ratio itself (bad events over all events), "
                                    "with ${window}: an SLI already written as a ratio, such as Sloth's raw SLI "
                                    "(instead of errors/good and total).")

@@ -15,7 +15,7 @@ from monplan.lang.thresholds import Kind, ThresholdError, parse_threshold
 from monplan.spec.loader import Located
 
 _OTHER_VARIABLE = re.compile(r"\$\{(?!window\})[^}]*\}")
-_SLI = 'expected errors: (or good:) with total:, ratio:, or latency: with buckets:'
+_SLI = 'expected errors: (or good:) with total:, ratio:, bool_gauge:, or latency: with buckets:'
 
 
 def slo_problems(located: Located) -> list[Diagnostic]:
@@ -46,7 +46,7 @@ def _slo_rows(data: Any) -> Iterator[tuple[Path, dict[str, Any], bool]]:
 def _check_row(path: Path, row: dict[str, Any], per_service: bool, report: Callable[..., None]) -> None:
     slo = row["slo"]
     if not per_service and isinstance(slo, dict):
-        for key in ("errors", "good", "total", "ratio", "buckets"):
+        for key in ("errors", "good", "total", "ratio", "buckets", "bool_gauge"):
             text = slo.get(key)
             if isinstance(text, str) and _OTHER_VARIABLE.search(text):
                 report(path + ("slo", key), "variables other than ${window}, such as ${service}, work only in "
@@ -81,11 +81,17 @@ def _objective_problem(threshold: Any) -> str | None:
 
 
 def _check_sli(path: Path, slo: dict[str, Any], report: Callable[..., None]) -> None:
-    given = {key for key in ("errors", "good", "total", "ratio", "latency", "buckets") if slo.get(key) is not None}
+    given = {key for key in ("errors", "good", "total", "ratio", "latency", "buckets", "bool_gauge")
+             if slo.get(key) is not None}
     if "ratio" in given:
         for key in sorted(given - {"ratio"}):
             report(path + (key,), f"a ratio SLI is the error ratio itself (bad over all events); remove {key}, or "
                    "remove ratio and give errors: (or good:) with total:", key=True)
+        return
+    if "bool_gauge" in given:
+        for key in sorted(given - {"bool_gauge"}):
+            report(path + (key,), f"a bool_gauge SLI counts the gauge's samples at 0 as bad and all its samples as "
+                   f"the total; remove {key}", key=True)
         return
     if {"errors", "good"} <= given:
         report(path + ("good",), "an SLI counts either bad events (errors:) or good ones (good:), not both; "

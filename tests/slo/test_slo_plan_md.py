@@ -20,10 +20,10 @@ def test_plan_md_shows_each_slo_field(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(PLAN)
     _build(tmp_path)
     text = (tmp_path / "out/PLAN.md").read_text()
-    assert "| SLO window | SLO errors | SLO good | SLO total | SLO ratio | SLO latency | SLO buckets |" in text
+    assert "| SLO window | SLO errors | SLO good | SLO total | SLO ratio | SLO latency | SLO buckets | SLO bool_gauge |" in text
     # A | of the query is escaped in its cell, as GitHub reads tables.
     assert '`sum(rate(http_requests_total{job="api",code=~"5..\\|429"}[${window}]))`' in text
-    assert "| 28d |  |  |  |  | 500ms | `http_request_duration_seconds_bucket{job=\"checkout\"}` |" in text
+    assert "| 28d |  |  |  |  | 500ms | `http_request_duration_seconds_bucket{job=\"checkout\"}` |  |" in text
 
 
 def test_build_import_build_gives_the_same_slo_rules(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_the_report_says_how_much_of_each_budget_is_consumed(tmp_path: Path) -> 
     report, problems = build_report(plan, FakePrometheus(), "day", window)  # type: ignore[arg-type]
     assert report is not None and not problems
     budgets = {b.alert.name: b for b in report.budgets}
-    assert list(budgets) == ["APIEndpointAvailability", "CheckoutLatency", "LoginSuccess", "SearchErrors"]
+    assert list(budgets) == ["APIEndpointAvailability", "CheckoutLatency", "LoginSuccess", "SearchErrors", "ProbeSuccess"]
     api = budgets["APIEndpointAvailability"]
     assert api.consumed is not None and abs(api.consumed - 0.25) < 1e-9
     assert api.consumed_in_window is not None and abs(api.consumed_in_window - 0.005) < 1e-9
