@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import CASES, run_monplan
 
 pytestmark = pytest.mark.promtool
