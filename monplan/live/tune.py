@@ -240,6 +240,19 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {key: value for key, value in found.items() if value is not None} | {"min": min(values), "max": max(values)}
 
 
+def _observed(alert: Alert, fetcher: Fetcher, window: Window) -> tuple[RowData, Finding, list[float]]:
+    """The row's samples over the window, and a finding that says "error" or "missing" until
+    the caller judges them (its percentiles are set when there are samples)."""
+    row = fetch_row(fetcher, alert, window)
+    if row.error:
+        return row, Finding(alert, "error", error=row.error), []
+    values = [value for series in row.values for _, value in series.points]
+    finding = Finding(alert, "missing", points=len({t for s in row.values for t, _ in s.points}), expected=window.count())
+    if values:
+        finding.percentiles = _percentiles(values)
+    return row, finding, values
+
+
 def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
     """An SLO row: its objective is a promise, not a noise threshold, and its burn alerts fire
     only while the budget burns, so nothing is suggested; the finding gives the SLI's
@@ -247,15 +260,10 @@ def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
     from monplan.live.report.budgets import budget_of
 
     assert alert.slo is not None
-    row = fetch_row(fetcher, alert, window)
-    if row.error:
-        return Finding(alert, "error", error=row.error)
-    values = [value for series in row.values for _, value in series.points]
-    finding = Finding(alert, "slo", points=len({t for s in row.values for t, _ in s.points}), expected=window.count())
+    _row, finding, values = _observed(alert, fetcher, window)
     if not values:
-        finding.status = "missing"
         return finding
-    finding.percentiles = _percentiles(values)
+    finding.status = "slo"
     spent = budget_of(fetcher, alert, alert.slo, window)
     used = "unknown" if spent.consumed_in_window is None else f"{spent.consumed_in_window:.1%}"
     finding.notes.append(f"SLO row: alerts on burn rate ({', '.join(alert.alert_names)}), the objective is not "
@@ -266,14 +274,9 @@ def analyse_slo(alert: Alert, fetcher: Fetcher, window: Window) -> Finding:
 def analyse(plan: Plan, alert: Alert, fetcher: Fetcher, window: Window, noisy_per_day: float = 1.0) -> Finding:
     if alert.slo is not None:
         return analyse_slo(alert, fetcher, window)
-    row = fetch_row(fetcher, alert, window)
-    if row.error:
-        return Finding(alert, "error", error=row.error)
-    values = [value for series in row.values for _, value in series.points]
-    finding = Finding(alert, "missing", points=len({t for s in row.values for t, _ in s.points}), expected=window.count())
+    row, finding, values = _observed(alert, fetcher, window)
     if not values:
         return finding
-    finding.percentiles = _percentiles(values)
     budget = noisy_per_day * window.seconds / 86_400
     basis: RowData | None = row
     if unknown_baseline(plan, alert):
