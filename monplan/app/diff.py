@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monplan.model.plan import SEVERITIES, Alert, Plan
-from monplan.spec.delivery import AlertRouting
+from monplan.model.routing import Routing
 from monplan.spec.types import PriorityName
 
 
@@ -81,10 +81,10 @@ def _routing(old: Plan, new: Plan) -> list[tuple[str, str, str]]:
         a, b = receivers(old, priority), receivers(new, priority)
         if a != b:
             out.append((f"{priority} alerts go to", a, b))
-    a_route, b_route = old.spec.alert_routing, new.spec.alert_routing
-    parts: tuple[tuple[str, Callable[[AlertRouting | None], object]], ...] = (
+    a_route, b_route = old.routing, new.routing
+    parts: tuple[tuple[str, Callable[[Routing | None], object]], ...] = (
         ("business hours", lambda r: r.business_hours if r else None),
-        ("critical-period routing", lambda r: r.critical_period if r else None))
+        ("critical-period routing", lambda r: r.critical_period_route if r else None))
     for what, get in parts:
         before, after = get(a_route), get(b_route)
         if before != after:

@@ -41,9 +41,9 @@ def _critical_period(plan: Plan, priority: str) -> str:
     period = routing.critical_period if routing else None
     if routing is None or period is None or not routing.during_critical_period(priority):
         return ""
-    zone = ZoneInfo(plan.spec.timezone)
+    zone = ZoneInfo(plan.settings.timezone)
     begin, end = period.start.astimezone(zone), period.end.astimezone(zone)
-    return f"{period.period}: {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({plan.spec.timezone})"
+    return f"{period.period}: {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({plan.settings.timezone})"
 
 
 def _row_text(plan_text: str, line: int) -> list[str]:

@@ -11,7 +11,7 @@ from monplan.model.oncall_status import coverage_problems
 
 
 def run(ctx: Context) -> list[Diagnostic]:
-    return coverage_problems(ctx.spec, ctx.located)
+    return coverage_problems(ctx.plan.settings, ctx.located)
 
 
 CHECK = Check("rotation/coverage", "somebody is on call at every moment from the deployment on", "error", run,

@@ -15,7 +15,7 @@ from typing import Any
 
 from monplan.checks import Check, Context
 from monplan.diagnostics import Diagnostic, Path, format_path
-from monplan.spec.collection import Collection
+from monplan.model.collection import Collection
 from monplan.spec.loader import Located
 from monplan.spec.metrics import FocusArea
 from monplan.spec.plan import Plan as Spec
@@ -135,14 +135,12 @@ def _problem(name: str, job: str | None, known: list[Source], jobs: set[str]) ->
     return None
 
 
-def source_warnings(spec: Spec, located: Located) -> list[Diagnostic]:
+def source_warnings(spec: Spec, collection: Collection | None, located: Located) -> list[Diagnostic]:
     """Warnings for query selectors no collection source serves (none without `collection:`)."""
-    if spec.collection is None:
+    if collection is None:
         return []
-    from monplan.spec.collection import job_names
-
-    known = sources(spec.collection)
-    jobs = set(job_names(spec.collection))
+    known = sources(collection)
+    jobs = set(collection.job_names())
     out = []
     for path, query, service in _queries(spec):
         for name, job in dict.fromkeys(selectors(query)):
@@ -157,7 +155,7 @@ def source_warnings(spec: Spec, located: Located) -> list[Diagnostic]:
 
 
 def run(ctx: Context) -> list[Diagnostic]:
-    return source_warnings(ctx.spec, ctx.located)
+    return source_warnings(ctx.spec, ctx.plan.collection, ctx.located)
 
 
 CHECK = Check("sources/unserved", "every metric a query reads has a source in collection: (with collection:)",

@@ -8,7 +8,8 @@ from typing import Any
 from monplan.checks import Check, Context
 from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.lang.units import check_alert
-from monplan.model.plan import Alert, Plan
+from monplan.model.plan import Alert
+from monplan.spec.plan import Plan as Spec
 
 
 def run(ctx: Context) -> list[Diagnostic]:
@@ -20,7 +21,7 @@ def run(ctx: Context) -> list[Diagnostic]:
     found: dict[tuple[Any, ...], Diagnostic] = {}
     for alert in plan.alerts:
         for finding in check_alert(alert):
-            path = _threshold_path(plan, alert)
+            path = _threshold_path(ctx.spec, alert)
             line, column = located.where(path)
             diagnostic = Diagnostic(located.file, line, column, finding.message, format_path(path),
                                     finding.severity, check=finding.check)
@@ -28,14 +29,14 @@ def run(ctx: Context) -> list[Diagnostic]:
     return list(found.values())
 
 
-def _threshold_path(plan: Plan, alert: Alert) -> Path:
+def _threshold_path(spec: Spec, alert: Alert) -> Path:
     if alert.service is not None:
         from monplan.model.services import override_for
 
-        for index, service in enumerate(plan.spec.services):
+        for index, service in enumerate(spec.services):
             if service.name != alert.service:
                 continue
-            node: Any = plan.spec
+            node: Any = spec
             for part in alert.path:
                 node = node[part] if isinstance(part, int) else getattr(node, part)
             override = override_for(service, node)

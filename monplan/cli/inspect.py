@@ -98,8 +98,8 @@ def _table(compiled: Plan, plan: Path, rows: list[dict[str, Any]], width: int) -
     title = (f"{alerts} alert{'s' if alerts != 1 else ''}" + (f" and {watches} missing-data alerts" if watches else "")
              + f" in {output.visible(str(plan))}")
     runbooks = ""
-    if compiled.spec.runbooks is not None:
-        runbooks = f"Runbooks: {output.visible(str(compiled.spec.runbooks.base_url).rstrip('/'))}/<alert>.md\n"
+    if compiled.settings.runbooks_url is not None:
+        runbooks = f"Runbooks: {output.visible(str(compiled.settings.runbooks_url).rstrip('/'))}/<alert>.md\n"
     for columns in (_COLUMNS, _COLUMNS[:-1]):
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=None)
         for column in columns:

@@ -27,22 +27,23 @@ def oncall(
     from monplan.model.oncall_status import TimeError, parse_moment, status
 
     try:
-        spec = load_plan(plan).spec
+        compiled = load_plan(plan)
     except PlanError as err:
         output.diagnostics(err.diagnostics)
         raise typer.Exit(1) from None
-    if spec.oncall is None and not spec.escalation_path:
+    settings = compiled.settings
+    if settings.oncall is None and not settings.escalation_path:
         output.console(stderr=True).print(f"{plan}: error: the plan has no oncall rotation and no escalation_path")
         raise typer.Exit(1)
     try:
-        moment = parse_moment(spec, at)
+        moment = parse_moment(settings, at)
     except TimeError as err:
         output.console(stderr=True).print(f"error: --at: {escape(str(err))}")
         raise typer.Exit(2) from None
-    now = status(spec, moment)
+    now = status(compiled, moment)
     say = output.console().print
-    say(f"[bold]On call for {escape(spec.system)}[/bold] at {moment:{_FORMAT}} ({moment.tzinfo})")
-    people = {p.name: p for p in spec.people}
+    say(f"[bold]On call for {escape(settings.system)}[/bold] at {moment:{_FORMAT}} ({moment.tzinfo})")
+    people = {p.name: p for p in settings.people}
     if now.window is not None:
         w = now.window
         say(f"Shift {escape(w.name)}: {w.start:{_FORMAT}} to {w.end:{_FORMAT}}")
@@ -60,7 +61,7 @@ def oncall(
         first, last = now.windows[0], now.windows[-1]
         if moment < first.start:
             why = f"the first hand-off is at {first.start:{_FORMAT}}"
-        elif repeats(spec):
+        elif repeats(settings):
             why = "the weekly rotation leaves this time uncovered (`monplan validate` lists such times)"
         else:
             why = f"the rotation does not repeat (oncall.repeat: none) and ended at {last.end:{_FORMAT}}"
@@ -73,8 +74,8 @@ def oncall(
                       "at once" if step.after_ms == 0 else f"after {step.after}")
     if now.chain:
         say(chain)
-    if now.critical_period is not None and spec.alert_routing and spec.alert_routing.critical_period:
-        extra = spec.alert_routing.critical_period
+    extra = compiled.routing.critical_period if compiled.routing else None
+    if now.critical_period is not None and extra is not None:
         say(f"{escape(extra.period)} until {now.critical_period[1]:{_FORMAT}}: {' and '.join(extra.priorities)} alerts "
             f"also reach {escape(', '.join(extra.receivers))}.")
     if now.business_hours is not None:

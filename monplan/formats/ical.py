@@ -14,8 +14,7 @@ from typing import Any
 
 from monplan.model.escalation import steps
 from monplan.model.schedule import Window, repeats, shift_windows
-from monplan.spec.delivery import Person
-from monplan.spec.plan import Plan as Spec
+from monplan.model.settings import Person, Settings
 
 PRODID = "-//monplan//monitoring plan//EN"
 
@@ -35,74 +34,74 @@ class Entry:
     busy: bool = True
 
 
-def person(spec: Spec, name: str) -> Person | None:
-    return next((p for p in spec.people if p.name == name), None)
+def person(settings: Settings, name: str) -> Person | None:
+    return next((p for p in settings.people if p.name == name), None)
 
 
-def oncall_identity(spec: Spec, name: str) -> str:
+def oncall_identity(settings: Settings, name: str) -> str:
     """What Grafana OnCall/IRM matches a shift to: its username or email (the event title)."""
-    found = person(spec, name)
+    found = person(settings, name)
     if found is None:
         return name
     return found.oncall_user or found.email or found.name
 
 
-def _who(spec: Spec, name: str) -> str:
-    found = person(spec, name)
+def _who(settings: Settings, name: str) -> str:
+    found = person(settings, name)
     details = [d for d in (found.role, found.email) if d] if found else []
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def escalation_text(spec: Spec) -> str:
+def escalation_text(settings: Settings) -> str:
     parts = []
-    for step in steps(spec):
+    for step in steps(settings):
         when = "at once" if step.after_ms == 0 else f"after {step.after}"
         parts.append(f"{step.title}: {', '.join(step.who())}, {when}")
     return "; ".join(parts)
 
 
-def shift_entries(spec: Spec) -> list[Entry]:
+def shift_entries(settings: Settings) -> list[Entry]:
     """Two events per shift of the rotation: the primary's and the secondary's."""
-    windows = shift_windows(spec) if spec.oncall else None
+    windows = shift_windows(settings) if settings.oncall else None
     entries = []
     for window in windows or []:
         for role, name in (("primary", window.primary), ("secondary", window.secondary)):
             entries.append(Entry(
                 "shift", f"On call, {role}: {name} ({window.name})", window.start, window.end,
-                description=_shift_description(spec, window), categories=("On call", role.capitalize()),
-                attendees=_attendee(spec, name, "REQ-PARTICIPANT" if role == "primary" else "OPT-PARTICIPANT"),
-                busy=False, rrule=_weekly(spec),
+                description=_shift_description(settings, window), categories=("On call", role.capitalize()),
+                attendees=_attendee(settings, name, "REQ-PARTICIPANT" if role == "primary" else "OPT-PARTICIPANT"),
+                busy=False, rrule=_weekly(settings),
             ))
     return entries
 
 
-def _weekly(spec: Spec) -> dict[str, Any] | None:
+def _weekly(settings: Settings) -> dict[str, Any] | None:
     """A weekly rotation's shifts recur every week, at the same local times, with no end."""
-    return {"freq": "weekly"} if repeats(spec) else None
+    return {"freq": "weekly"} if repeats(settings) else None
 
 
-def _attendee(spec: Spec, name: str, role: str) -> tuple[tuple[str, str, str], ...]:
-    found = person(spec, name)
+def _attendee(settings: Settings, name: str, role: str) -> tuple[tuple[str, str, str], ...]:
+    found = person(settings, name)
     return ((name, found.email, role),) if found and found.email else ()
 
 
-def _shift_description(spec: Spec, window: Window) -> str:
-    again = ", then every week" if repeats(spec) else ""
-    lines = [f"{window.name} of the {spec.system} on-call rotation, "
+def _shift_description(settings: Settings, window: Window) -> str:
+    again = ", then every week" if repeats(settings) else ""
+    lines = [f"{window.name} of the {settings.system} on-call rotation, "
              f"{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} ({window.start.tzinfo}){again}.",
-             f"Primary: {_who(spec, window.primary)}", f"Secondary: {_who(spec, window.secondary)}"]
-    if spec.escalation_path:
-        lines.append(f"Escalation: {escalation_text(spec)}")
+             f"Primary: {_who(settings, window.primary)}", f"Secondary: {_who(settings, window.secondary)}"]
+    if settings.escalation_path:
+        lines.append(f"Escalation: {escalation_text(settings)}")
     return "\n".join(lines)
 
 
-def oncall_entries(spec: Spec, role: str) -> list[Entry]:
+def oncall_entries(settings: Settings, role: str) -> list[Entry]:
     """Grafana OnCall/IRM's import format: one event per shift titled with the user's username or email.
 
     OnCall reads the title (and the description) as usernames, so nothing else is written.
     """
-    windows = shift_windows(spec) if spec.oncall else None
-    return [Entry("shift", oncall_identity(spec, getattr(w, role)), w.start, w.end, busy=False, rrule=_weekly(spec))
+    windows = shift_windows(settings) if settings.oncall else None
+    return [Entry("shift", oncall_identity(settings, getattr(w, role)), w.start, w.end, busy=False, rrule=_weekly(settings))
             for w in windows or []]
 
 
@@ -111,17 +110,17 @@ def _uid(system: str, entry: Entry) -> str:
     return f"{digest.hexdigest()[:32]}@monplan"
 
 
-def stamp(spec: Spec) -> dt.datetime:
+def stamp(settings: Settings) -> dt.datetime:
     """DTSTAMP of every event: when the plan's deployment happened, so builds are reproducible."""
-    if spec.deployment is not None:
-        return spec.deployment.time.astimezone(dt.UTC)
-    windows = shift_windows(spec) if spec.oncall else None
+    if settings.deployment is not None:
+        return settings.deployment.time.astimezone(dt.UTC)
+    windows = shift_windows(settings) if settings.oncall else None
     if windows:
         return windows[0].start.astimezone(dt.UTC)
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
+def calendar(settings: Settings, name: str, entries: list[Entry]) -> bytes:
     from icalendar import Calendar, Event, vCalAddress, vText
 
     cal = Calendar()
@@ -132,10 +131,10 @@ def calendar(spec: Spec, name: str, entries: list[Entry]) -> bytes:
     # icalendar escapes only the properties it knows as TEXT; the calendar's name holds the
     # system's (a line break in it would end the content line), so it is TEXT explicitly.
     cal.add("x-wr-calname", vText(name))
-    when = stamp(spec)
+    when = stamp(settings)
     for entry in sorted(entries, key=lambda e: (e.start, e.kind, e.summary)):
         event = Event()
-        event.add("uid", _uid(spec.system, entry))
+        event.add("uid", _uid(settings.system, entry))
         event.add("dtstamp", when)
         event.add("dtstart", entry.start)
         event.add("dtend", entry.end)

@@ -22,7 +22,7 @@ from monplan.formats.render import header, to_yaml
 from monplan.lang.gotemplate import expand_value
 from monplan.model.plan import SEVERITIES, Alert, Plan
 from monplan.model.resolve import go_literal
-from monplan.spec.delivery import AlertRouting, Receiver
+from monplan.model.routing import Receiver, Routing
 
 CONFIG_PATH = "alertmanager/alertmanager.yml"
 BUSINESS_HOURS = "business-hours"
@@ -132,28 +132,28 @@ def weekdays_text(days: list[str]) -> str:
 
 
 def business_hours_text(plan: Plan) -> str:
-    routing = plan.spec.alert_routing
+    routing = plan.routing
     assert routing is not None
     hours = routing.business_hours
-    return f"{weekdays_text(list(hours.weekdays))}, {hours.start}-{hours.end} ({hours.timezone or plan.spec.timezone})"
+    return f"{weekdays_text(list(hours.weekdays))}, {hours.start}-{hours.end} ({routing.business_hours_zone})"
 
 
-def _time_intervals(plan: Plan, routing: AlertRouting) -> list[dict[str, Any]]:
+def _time_intervals(routing: Routing) -> list[dict[str, Any]]:
     out = []
-    if any(route.business_hours_only for route in routing.routes.values()):
+    if routing.business_hours_used:
         hours = routing.business_hours
         out.append({"name": BUSINESS_HOURS, "time_intervals": [{
             "weekdays": weekday_ranges(list(hours.weekdays)),
             "times": [{"start_time": hours.start, "end_time": hours.end}],
-            "location": hours.timezone or plan.spec.timezone,
+            "location": routing.business_hours_zone,
         }]})
-    period = plan.routing.critical_period if plan.routing else None
+    period = routing.critical_period
     if period is not None:
         out.append({"name": CRITICAL_PERIOD, "time_intervals": absolute_interval(period.start, period.end)})
     return out
 
 
-def _routes(plan: Plan, routing: AlertRouting) -> list[dict[str, Any]]:
+def _routes(routing: Routing) -> list[dict[str, Any]]:
     routes = []
     for priority in SEVERITIES:
         route = routing.routes.get(priority)
@@ -167,7 +167,7 @@ def _routes(plan: Plan, routing: AlertRouting) -> list[dict[str, Any]]:
             if route.business_hours_only:
                 entry["active_time_intervals"] = [BUSINESS_HOURS]
             routes.append(entry)
-        for name in plan.routing.during_critical_period(priority) if plan.routing else ():
+        for name in routing.during_critical_period(priority):
             routes.append({"receiver": name, "matchers": [f'severity="{priority}"'], **timing,
                            "active_time_intervals": [CRITICAL_PERIOD]})
     # Every route lets the alert go on to the next, so a priority reaches all its receivers.
@@ -227,13 +227,13 @@ def target_inhibitions(plan: Plan) -> list[dict[str, Any]]:
 
 
 def config(plan: Plan) -> dict[str, Any]:
-    routing = plan.spec.alert_routing
-    assert routing is not None and plan.routing is not None  # plan.routing is resolved from it
+    routing = plan.routing
+    assert routing is not None
     high = TIMING_DEFAULTS["high"]
     out: dict[str, Any] = {
-        "route": {"receiver": plan.routing.default_receiver, "group_by": list(routing.group_by),
+        "route": {"receiver": routing.default_receiver, "group_by": list(routing.group_by),
                   "group_wait": high[0], "group_interval": high[1], "repeat_interval": high[2],
-                  "routes": _routes(plan, routing)},
+                  "routes": _routes(routing)},
         # A firing critical alert says what is wrong; the high and medium alerts it causes on
         # the same service and component would only add noise.
         "inhibit_rules": [{"source_matchers": ['severity="critical"'],
@@ -241,15 +241,15 @@ def config(plan: Plan) -> dict[str, Any]:
                            "equal": list(routing.inhibit_equal)}, *target_inhibitions(plan)],
         "receivers": [receiver_config(receiver) for receiver in routing.receivers],
     }
-    intervals = _time_intervals(plan, routing)
+    intervals = _time_intervals(routing)
     if intervals:
         out["time_intervals"] = intervals
     return out
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    if plan.spec.alert_routing is None:
+    if plan.routing is None:
         return {}
     source = plan.source
-    what = f"Alertmanager routing of {plan.spec.system}: receivers per priority, inhibition, business hours"
+    what = f"Alertmanager routing of {plan.settings.system}: receivers per priority, inhibition, business hours"
     return {CONFIG_PATH: to_yaml(config(plan), header(source, what))}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from monplan.formats.render import header, one_line, to_yaml
+from monplan.model.collection import Probe
 from monplan.model.plan import Plan
-from monplan.spec.collection import Probe
 
 CONFIG_PATH = "exporters/blackbox/blackbox.yml"
 
@@ -54,7 +54,7 @@ def module(probe: Probe) -> dict[str, Any]:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    collection = plan.spec.collection
+    collection = plan.collection
     if collection is None or collection.blackbox is None:
         return {}
     modules = {probe.module: module(probe) for probe in collection.blackbox.probes}

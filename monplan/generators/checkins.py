@@ -13,8 +13,7 @@ import datetime as dt
 from monplan.formats.ical import Entry
 from monplan.lang import durations
 from monplan.model.schedule import deployed_at, during_window, plus_days, plus_elapsed, time_of_day
-from monplan.spec.plan import Activity, Plan as Spec
-from monplan.spec.types import PLACEHOLDER
+from monplan.model.settings import PLACEHOLDER, Activity, Settings
 
 CHECK = dt.timedelta(minutes=15)  # how long a check-in is blocked in the calendar
 _HOUR = dt.timedelta(hours=1)
@@ -49,15 +48,15 @@ def _repeat(kind: str, summary: str, begin: dt.datetime, end: dt.datetime | None
     return out
 
 
-def _daily_report(spec: Spec) -> tuple[dt.time, str]:
-    report = spec.reporting.daily_report if spec.reporting else None
+def _daily_report(settings: Settings) -> tuple[dt.time, str]:
+    report = settings.reporting.daily_report if settings.reporting else None
     if report is None:
         return dt.time(9, 0), ""
     return time_of_day(report.time), "Contents: " + "; ".join(item.item for item in report.contents) + "."
 
 
-def _weekly_review(spec: Spec) -> tuple[int, dt.time, dt.timedelta, str] | None:
-    review = spec.reporting.weekly_review if spec.reporting else None
+def _weekly_review(settings: Settings) -> tuple[int, dt.time, dt.timedelta, str] | None:
+    review = settings.reporting.weekly_review if settings.reporting else None
     if review is None or PLACEHOLDER.fullmatch(review.day) or PLACEHOLDER.fullmatch(review.time):
         return None  # [DAY] at [TIME]: not scheduled yet
     lines = []
@@ -69,7 +68,7 @@ def _weekly_review(spec: Spec) -> tuple[int, dt.time, dt.timedelta, str] | None:
             "\n".join(lines))
 
 
-def _activity(spec: Spec, start: dt.datetime, period: str, activity: Activity) -> list[Entry]:
+def _activity(settings: Settings, start: dt.datetime, period: str, activity: Activity) -> list[Entry]:
     begin, end = during_window(start, activity.during)
     about = f"{period}: {activity.activity} ({activity.during})." + (f" Owner: {activity.owner}." if activity.owner else "")
     summary = activity.activity
@@ -83,10 +82,10 @@ def _activity(spec: Spec, start: dt.datetime, period: str, activity: Activity) -
         checks = [plus_elapsed(begin, k * dt.timedelta(hours=1)) for k in range(int((end - begin) / dt.timedelta(hours=1)))]
         return [Entry("check", summary, moment, plus_elapsed(moment, CHECK), about) for moment in checks]
     if activity.cadence == "daily":
-        at, contents = _daily_report(spec)
+        at, contents = _daily_report(settings)
         return _repeat("report", summary, begin, end, at, CHECK, "\n".join(filter(None, (about, contents))))
     if activity.cadence == "weekly":
-        review = _weekly_review(spec)
+        review = _weekly_review(settings)
         if review is None:
             return []
         weekday, at, length, details = review
@@ -95,41 +94,41 @@ def _activity(spec: Spec, start: dt.datetime, period: str, activity: Activity) -
     return [Entry("watch", summary, begin, end if end is not None else plus_elapsed(begin, CHECK), about)]
 
 
-def schedule_entries(spec: Spec) -> list[Entry]:
+def schedule_entries(settings: Settings) -> list[Entry]:
     """Every activity of monitoring_schedule, the reports and reviews, and the refinement reviews."""
-    start = deployed_at(spec)
+    start = deployed_at(settings)
     if start is None:
         return []
     entries: list[Entry] = []
     cadences = set()
-    for period in spec.monitoring_schedule:
+    for period in settings.monitoring_schedule:
         for activity in period.activities:
-            entries += _activity(spec, start, period.period, activity)
+            entries += _activity(settings, start, period.period, activity)
             if not activity.at:
                 cadences.add(activity.cadence)
     after_day_one = plus_days(start, 1)
-    if spec.reporting and "daily" not in cadences:  # a daily report the schedule does not place
-        at, contents = _daily_report(spec)
+    if settings.reporting and "daily" not in cadences:  # a daily report the schedule does not place
+        at, contents = _daily_report(settings)
         entries += _repeat("report", "Daily report", after_day_one, None, at, CHECK, contents)
-    review = _weekly_review(spec)
+    review = _weekly_review(settings)
     if review is not None and "weekly" not in cadences:
         weekday, at, length, details = review
         entries += _repeat("review", "Weekly review meeting", after_day_one, None, at, length, details, weekday)
-    if spec.refinement:
-        entries += _refinement(spec, start)
+    if settings.refinement:
+        entries += _refinement(settings, start)
     return entries
 
 
-def _refinement(spec: Spec, start: dt.datetime) -> list[Entry]:
-    assert spec.refinement is not None
-    actions = "\n".join(f"- {action}" for action in spec.refinement.actions)
+def _refinement(settings: Settings, start: dt.datetime) -> list[Entry]:
+    assert settings.refinement is not None
+    actions = "\n".join(f"- {action}" for action in settings.refinement.actions)
     out = []
-    for after in spec.refinement.review_after:
+    for after in settings.refinement.review_after:
         moment = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(after)))
         out.append(Entry("review", f"Monitoring refinement after {after}", moment, plus_elapsed(moment, _HOUR),
-                         "\n".join(filter(None, (spec.refinement.statement, actions)))))
-    if spec.refinement.full_review_after:
-        moment = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(spec.refinement.full_review_after)))
+                         "\n".join(filter(None, (settings.refinement.statement, actions)))))
+    if settings.refinement.full_review_after:
+        moment = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(settings.refinement.full_review_after)))
         out.append(Entry("review", "Full review of the monitoring plan", moment, plus_elapsed(moment, _HOUR),
                          "Review the whole plan and update it for long-term monitoring."))
     return out

@@ -22,22 +22,20 @@ PROVISIONING_DIR = "grafana/provisioning"
 
 def datasource_uids(plan: Plan) -> tuple[str, str]:
     """Stable uids of the Prometheus and Alertmanager data sources."""
-    return stable_uid(plan.spec.system, "prometheus"), stable_uid(plan.spec.system, "alertmanager")
+    return stable_uid(plan.settings.system, "prometheus"), stable_uid(plan.settings.system, "alertmanager")
 
 
 def datasource_names(plan: Plan) -> tuple[str, str]:
-    return f"Prometheus ({plan.spec.system})", f"Alertmanager ({plan.spec.system})"
+    return f"Prometheus ({plan.settings.system})", f"Alertmanager ({plan.settings.system})"
 
 
 def _scrape_interval(plan: Plan) -> str | None:
     """Prometheus' scrape interval, when the plan's collection says it: Grafana's $__rate_interval needs it."""
-    collection = getattr(plan.spec, "collection", None)
-    interval = getattr(collection, "scrape_interval", None)
-    return interval if isinstance(interval, str) else None
+    return plan.collection.scrape_interval if plan.collection is not None else None
 
 
 def datasources(plan: Plan) -> dict[str, Any]:
-    endpoints = plan.spec.endpoints
+    endpoints = plan.settings.endpoints
     (prometheus_uid, alertmanager_uid), (prometheus_name, alertmanager_name) = datasource_uids(plan), datasource_names(plan)
     prometheus_json: dict[str, Any] = {"httpMethod": "POST", "prometheusType": "Prometheus",
                                        "alertmanagerUid": alertmanager_uid}
@@ -54,9 +52,9 @@ def datasources(plan: Plan) -> dict[str, Any]:
 
 
 def provider(plan: Plan) -> dict[str, Any]:
-    endpoints = plan.spec.endpoints
+    endpoints = plan.settings.endpoints
     return {"apiVersion": 1, "providers": [{
-        "name": f"monplan: {plan.spec.system}",
+        "name": f"monplan: {plan.settings.system}",
         "orgId": 1,
         "folder": endpoints.grafana_folder,
         "folderUid": stable_uid(endpoints.grafana_folder),
@@ -121,7 +119,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
         files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)),  # noqa: B023 - unit() calls it at once
                           render))
     files[f"{PROVISIONING_DIR}/dashboards/monplan.yml"] = to_yaml(
-        no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.spec.system}"))
+        no_env_expansion(provider(plan)), header(source, f"Grafana dashboards provider: the {len(every)} dashboards of {plan.settings.system}"))
     files[f"{PROVISIONING_DIR}/datasources/monplan.yml"] = to_yaml(
-        no_env_expansion(datasources(plan)), header(source, f"Grafana data sources of {plan.spec.system}"))
+        no_env_expansion(datasources(plan)), header(source, f"Grafana data sources of {plan.settings.system}"))
     return files

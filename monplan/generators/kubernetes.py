@@ -37,7 +37,7 @@ from monplan.formats.kubernetes import (
 from monplan.formats.render import header, one_line, to_yaml
 from monplan.lang import naming
 from monplan.model.plan import Plan
-from monplan.spec.targets import NAME_MAX, PrometheusOperator
+from monplan.model.settings import NAME_MAX, PrometheusOperator
 
 OUT_DIR = "kubernetes"
 RULES_DIR = f"{OUT_DIR}/prometheus-rules"
@@ -49,11 +49,11 @@ TAG_ROOM = 7  # what distinct() may add to a name
 
 
 def target(plan: Plan) -> PrometheusOperator | None:
-    return plan.spec.targets.prometheus_operator
+    return plan.settings.prometheus_operator
 
 
 def prefix(plan: Plan, settings: PrometheusOperator) -> str:
-    return settings.name or naming.slug(plan.spec.system)[:NAME_MAX].rstrip("-")
+    return settings.name or naming.slug(plan.settings.system)[:NAME_MAX].rstrip("-")
 
 
 def receiver_secret(plan: Plan, settings: PrometheusOperator) -> str:
@@ -121,7 +121,7 @@ def _secret(plan: Plan, settings: PrometheusOperator) -> tuple[dict[str, Any], d
     name, receivers = prefix(plan, settings), receiver_secret(plan, settings)
     mounted, keys = mount_secret_files(config(plan), receivers)
     source = plan.source
-    payload = to_yaml(mounted, header(source, f"Alertmanager routing of {plan.spec.system}, secrets read from "
+    payload = to_yaml(mounted, header(source, f"Alertmanager routing of {plan.settings.system}, secrets read from "
                                               f"the Secret {receivers} (mounted by the Prometheus Operator)"))
     secret = {"apiVersion": "v1", "kind": "Secret",
               "metadata": _metadata(plan, settings, settings.alertmanager_secret or f"{name}-alertmanager", {}),
@@ -150,7 +150,7 @@ def _dashboards(plan: Plan, settings: PrometheusOperator, files: dict[str, bytes
         metadata = _metadata(plan, settings, object_name(prefix(plan, settings), "dashboard", rel),
                              settings.dashboard_labels)
         if settings.folder_annotation:
-            metadata["annotations"] = {settings.folder_annotation: plan.spec.endpoints.grafana_folder}
+            metadata["annotations"] = {settings.folder_annotation: plan.settings.endpoints.grafana_folder}
         config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
                       "data": {data_key(f"{rel}.json"): files[path].decode("utf-8")}}
         out.append((f"{DASHBOARDS_DIR}/{data_key(rel)}.yaml", titles.get(path, rel), config_map))
@@ -186,9 +186,9 @@ def generate(plan: Plan, built: dict[str, bytes]) -> dict[str, bytes]:
     for path, title, obj in distinct(rule_objects(plan, settings)):
         what = f"PrometheusRule {obj['metadata']['name']}: rules for {title} ({kib(stored_size(obj))} of {limit})"
         files[path] = to_yaml(obj, header(source, what))
-    if plan.spec.alert_routing is not None:
+    if plan.routing is not None:
         secret, keys = _secret(plan, settings)
-        what = f"Secret {secret['metadata']['name']}: the Alertmanager configuration of {plan.spec.system}"
+        what = f"Secret {secret['metadata']['name']}: the Alertmanager configuration of {plan.settings.system}"
         files[SECRET_PATH] = to_yaml(secret, header(source, what) + _secret_comment(plan, settings, secret, keys))
     for path, title, config_map in distinct(_dashboards(plan, settings, built)):
         what = f'ConfigMap {config_map["metadata"]["name"]}: Grafana dashboard "{title}" for the sidecar'
@@ -196,5 +196,5 @@ def generate(plan: Plan, built: dict[str, bytes]) -> dict[str, bytes]:
     kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
                      "resources": [path.removeprefix(f"{OUT_DIR}/") for path in sorted(files)]}
     files[KUSTOMIZATION] = to_yaml(kustomization, header(source, f"Kustomization of the Kubernetes manifests of "
-                                                                 f"{plan.spec.system} (kubectl apply -k)"))
+                                                                 f"{plan.settings.system} (kubectl apply -k)"))
     return files

@@ -15,17 +15,17 @@ from typing import Any
 from monplan.formats.render import header, to_yaml
 from monplan.lang import naming
 from monplan.model.plan import Plan
-from monplan.spec.targets import Mimir
+from monplan.model.settings import Mimir
 
 RULES_DIR = "mimir/rules"
 
 
 def target(plan: Plan) -> Mimir | None:
-    return plan.spec.targets.mimir
+    return plan.settings.mimir
 
 
 def base_namespace(plan: Plan, settings: Mimir) -> str:
-    return settings.namespace or naming.slug(plan.spec.system)
+    return settings.namespace or naming.slug(plan.settings.system)
 
 
 def _unique(groups: list[dict[str, Any]], taken: set[str]) -> list[dict[str, Any]]:

@@ -15,11 +15,12 @@ Check: `mtail --compile_only --progs exporters/mtail`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monplan.formats.render import header, one_line
+from monplan.model.collection import LogSource
 from monplan.model.plan import Plan
-from monplan.spec.collection import LogSource
 
 PROGRAMS_DIR = "exporters/mtail"
 
@@ -69,7 +70,7 @@ def mtail_regex(pattern: str) -> str:
     return "/" + "".join(out) + "/"
 
 
-def path_regex(paths: list[str]) -> str:
+def path_regex(paths: Sequence[str]) -> str:
     """Full paths (with * and ? globs) as one anchored RE2 pattern."""
     alternatives = []
     for path in paths:
@@ -138,7 +139,7 @@ def program(name: str, sources: list[LogSource], source_file: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def counters(sources: list[LogSource]) -> dict[str, tuple[str, ...]]:
+def counters(sources: Sequence[LogSource]) -> dict[str, tuple[str, ...]]:
     """Every counter the programs export, with its labels (for the plan's source checks)."""
     out: dict[str, tuple[str, ...]] = {}
     for src in sources:
@@ -149,7 +150,7 @@ def counters(sources: list[LogSource]) -> dict[str, tuple[str, ...]]:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    collection = plan.spec.collection
+    collection = plan.collection
     if collection is None or collection.mtail is None:
         return {}
     by_format: dict[str, list[LogSource]] = {}

@@ -16,7 +16,7 @@ from monplan.formats.render import header, to_yaml
 from monplan.model.escalation import ROLES, Step, delays_minutes, steps
 from monplan.model.plan import SEVERITIES, Plan
 from monplan.model.schedule import Window, oncall_zone, repeats, shift_windows
-from monplan.spec.plan import Plan as Spec
+from monplan.model.settings import Settings
 
 DIR = "oncall"
 ROTATION = f"{DIR}/rotation.ics"
@@ -29,15 +29,15 @@ def grafana_oncall_path(role: str) -> str:
     return f"{DIR}/grafana-oncall/{role}.ics"
 
 
-def schedule_name(spec: Spec, role: str) -> str:
-    return f"{spec.system} on-call ({role})"
+def schedule_name(settings: Settings, role: str) -> str:
+    return f"{settings.system} on-call ({role})"
 
 
-def _user(spec: Spec, name: str) -> dict[str, Any]:
+def _user(settings: Settings, name: str) -> dict[str, Any]:
     """A PagerDuty user_reference; the id when the plan knows it, else the name and email to look it up by."""
     from monplan.formats.ical import person
 
-    found = person(spec, name)
+    found = person(settings, name)
     out: dict[str, Any] = {"type": "user_reference"}
     if found and found.pagerduty_user:
         out["id"] = found.pagerduty_user
@@ -47,11 +47,11 @@ def _user(spec: Spec, name: str) -> dict[str, Any]:
     return out
 
 
-def _layer(spec: Spec, window: Window, role: str) -> dict[str, Any]:
+def _layer(settings: Settings, window: Window, role: str) -> dict[str, Any]:
     # One layer per shift: shifts of different lengths (the Weekend) map exactly, where one
     # layer rotating through the people could not.
-    user = [{"user": _user(spec, getattr(window, role))}]
-    if not repeats(spec):  # bounded by the shift's start and end
+    user = [{"user": _user(settings, getattr(window, role))}]
+    if not repeats(settings):  # bounded by the shift's start and end
         length = int((window.end - window.start).total_seconds())
         return {"name": window.name, "start": window.start.isoformat(), "end": window.end.isoformat(),
                 "rotation_virtual_start": window.start.isoformat(), "rotation_turn_length_seconds": length,
@@ -67,17 +67,17 @@ def _layer(spec: Spec, window: Window, role: str) -> dict[str, Any]:
             "users": user}
 
 
-def _schedule(spec: Spec, windows: list[Window], role: str) -> dict[str, Any]:
-    return {"type": "schedule", "name": schedule_name(spec, role), "time_zone": str(oncall_zone(spec)),
-            "description": f"The {role} of each shift of the {spec.system} on-call rotation"
-                           + (", every week." if repeats(spec) else "."),
-            "schedule_layers": [_layer(spec, window, role) for window in windows]}
+def _schedule(settings: Settings, windows: list[Window], role: str) -> dict[str, Any]:
+    return {"type": "schedule", "name": schedule_name(settings, role), "time_zone": str(oncall_zone(settings)),
+            "description": f"The {role} of each shift of the {settings.system} on-call rotation"
+                           + (", every week." if repeats(settings) else "."),
+            "schedule_layers": [_layer(settings, window, role) for window in windows]}
 
 
-def _targets(spec: Spec, step: Step) -> list[dict[str, Any]]:
-    targets: list[dict[str, Any]] = [{"type": "schedule_reference", "summary": schedule_name(spec, role)}
+def _targets(settings: Settings, step: Step) -> list[dict[str, Any]]:
+    targets: list[dict[str, Any]] = [{"type": "schedule_reference", "summary": schedule_name(settings, role)}
                                      for role in step.roles]
-    return targets + [_user(spec, name) for name in step.people]
+    return targets + [_user(settings, name) for name in step.people]
 
 
 def _level(step: Step, escalates_after: int | None) -> dict[str, Any]:
@@ -88,21 +88,21 @@ def _level(step: Step, escalates_after: int | None) -> dict[str, Any]:
     return out
 
 
-def escalation_policy(spec: Spec) -> dict[str, Any]:
+def escalation_policy(settings: Settings) -> dict[str, Any]:
     """PagerDuty's POST /escalation_policies and POST /schedules bodies, plus the levels as the plan says them."""
-    chain = steps(spec)
+    chain = steps(settings)
     delays = delays_minutes(chain)
-    windows = (shift_windows(spec) or []) if spec.oncall else []
+    windows = (shift_windows(settings) or []) if settings.oncall else []
     roles = [role for role in ROLES if any(role in step.roles for step in chain)] if windows else []
     return {
         "escalation_policy": {
-            "type": "escalation_policy", "name": f"{spec.system} escalation",
+            "type": "escalation_policy", "name": f"{settings.system} escalation",
             "description": "Escalation path of the monitoring plan: " + ", ".join(step.title for step in chain) + ".",
             "num_loops": 0,
-            "escalation_rules": [{"escalation_delay_in_minutes": delay, "targets": _targets(spec, step)}
+            "escalation_rules": [{"escalation_delay_in_minutes": delay, "targets": _targets(settings, step)}
                                  for step, delay in zip(chain, delays, strict=True)],
         },
-        "schedules": [_schedule(spec, windows, role) for role in roles],
+        "schedules": [_schedule(settings, windows, role) for role in roles],
         "levels": [_level(step, delay if index + 1 < len(chain) else None)
                    for index, (step, delay) in enumerate(zip(chain, delays, strict=True))],
     }
@@ -124,7 +124,7 @@ def _routing_rows(plan: Plan) -> list[dict[str, str]]:
         rows.append({"priority": priority.capitalize(), "receivers": ", ".join(route.receivers), "when": when,
                      "critical_period": ", ".join(extra)})
     # Alertmanager's root route: an alert whose severity label is missing or none of the above
-    chosen = "alert_routing.default_receiver" if routing.spec.default_receiver else \
+    chosen = "alert_routing.default_receiver" if routing.default_receiver_named else \
         "the first receiver of high; alert_routing.default_receiver chooses another"
     rows.append({"priority": "No or unknown severity", "receivers": f"{routing.default_receiver} ({chosen})",
                  "when": "at any time", "critical_period": ""})
@@ -147,20 +147,20 @@ def _local_window(plan: Plan) -> tuple[Any, Any] | None:
     from monplan.model.schedule import zone
 
     period = plan.routing.critical_period if plan.routing else None
-    return (period.start.astimezone(zone(plan.spec)), period.end.astimezone(zone(plan.spec))) if period else None
+    return (period.start.astimezone(zone(plan.settings)), period.end.astimezone(zone(plan.settings))) if period else None
 
 
 def _markdown(plan: Plan, windows: list[Window], files: list[str]) -> bytes:
     from monplan.formats.markdown import render
     from monplan.generators.checkins import schedule_entries
 
-    spec = plan.spec
-    chain = steps(spec)
+    settings = plan.settings
+    chain = steps(settings)
     return render(
-        "ONCALL.md.j2", system=spec.system, source=plan.source, zone=str(oncall_zone(spec)),
-        handoff=spec.oncall.handoff if spec.oncall else None, windows=windows, weekly=repeats(spec), people={p.name: p for p in spec.people},
+        "ONCALL.md.j2", system=settings.system, source=plan.source, zone=str(oncall_zone(settings)),
+        handoff=settings.oncall.handoff if settings.oncall else None, windows=windows, weekly=repeats(settings), people={p.name: p for p in settings.people},
         chain=list(zip(chain, delays_minutes(chain), strict=True)), routing=_routing_rows(plan),
-        critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(spec)),
+        critical_window=_local_window(plan), activities=_activity_rows(schedule_entries(settings)),
         files=[path.removeprefix(f"{DIR}/") for path in files],
     )
 
@@ -169,20 +169,20 @@ def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.formats.ical import calendar, oncall_entries, shift_entries
     from monplan.generators.checkins import schedule_entries
 
-    spec = plan.spec
+    settings = plan.settings
     source = plan.source
     files: dict[str, bytes] = {}
-    windows = (shift_windows(spec) or []) if spec.oncall else []
+    windows = (shift_windows(settings) or []) if settings.oncall else []
     if windows:
-        files[ROTATION] = calendar(spec, f"{spec.system} on-call rotation", shift_entries(spec))
+        files[ROTATION] = calendar(settings, f"{settings.system} on-call rotation", shift_entries(settings))
         for role in ROLES:
-            files[grafana_oncall_path(role)] = calendar(spec, schedule_name(spec, role), oncall_entries(spec, role))
-    entries = schedule_entries(spec)
+            files[grafana_oncall_path(role)] = calendar(settings, schedule_name(settings, role), oncall_entries(settings, role))
+    entries = schedule_entries(settings)
     if entries:
-        files[SCHEDULE] = calendar(spec, f"{spec.system} monitoring schedule", entries)
-    if spec.escalation_path:
-        files[ESCALATION] = to_yaml(escalation_policy(spec), header(
-            source, f"Escalation policy of {spec.system}, shaped as PagerDuty escalation policy and schedules"))
+        files[SCHEDULE] = calendar(settings, f"{settings.system} monitoring schedule", entries)
+    if settings.escalation_path:
+        files[ESCALATION] = to_yaml(escalation_policy(settings), header(
+            source, f"Escalation policy of {settings.system}, shaped as PagerDuty escalation policy and schedules"))
     if files:
         files[ONCALL_MD] = _markdown(plan, windows, sorted(files))
     return files

@@ -108,18 +108,18 @@ def _lowered(text: str) -> str:
 
 
 def _duration(plan: Plan) -> list[str]:
-    spec = plan.spec
+    settings = plan.settings
     facts = []
-    if spec.deployment is not None:
-        team = f" by {', '.join(spec.deployment.team)}" if spec.deployment.team else ""
-        facts.append(f"Deployed at {spec.deployment.time.isoformat()}{team}.")
-    if spec.deployment is not None or spec.monitoring_duration or spec.timezone != "UTC":
-        facts.append(f"Time zone: {spec.timezone}.")
+    if settings.deployment is not None:
+        team = f" by {', '.join(settings.deployment.team)}" if settings.deployment.team else ""
+        facts.append(f"Deployed at {settings.deployment.time.isoformat()}{team}.")
+    if settings.deployment is not None or settings.monitoring_duration or settings.timezone != "UTC":
+        facts.append(f"Time zone: {settings.timezone}.")
     if not facts:
         return []
     lines = ["## Monitoring Duration", "", md.text(" ".join(facts)), ""]
     previous: str | None = None
-    for period in spec.monitoring_duration:
+    for period in settings.monitoring_duration:
         description = period.description or ""
         start, until, _ = words.period_bounds(description, previous)
         same = start is not None and durations.parse_ms(start) == durations.parse_ms(period.from_) and (
@@ -131,7 +131,7 @@ def _duration(plan: Plan) -> list[str]:
             description = f"{description} ({bounds})".strip()
         lines.append(f"- **{md.text(period.period)}**: {md.text(description)}")
         previous = period.until or previous
-    return lines + ([""] if spec.monitoring_duration else []) + ["---", ""]
+    return lines + ([""] if settings.monitoring_duration else []) + ["---", ""]
 
 
 def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
@@ -140,8 +140,8 @@ def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
     for alert in plan.alerts:
         names.setdefault((alert.group, alert.metric), alert)
     lines = ["## Key Metrics to Monitor", ""]
-    for number, section in enumerate(plan.spec.sections, start=1):
-        rows = section.metrics
+    for number, section in enumerate(plan.document.sections, start=1):
+        rows = section.rows
         tool = any(row.tool for row in rows)
         baseline = any(row.baseline is not None for row in rows)
         wait = any(row.for_ for row in rows)
@@ -168,7 +168,7 @@ def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
         if section.description:
             lines += [md.text(section.description), ""]
         if section.per_service:
-            services = ", ".join(s.name for s in plan.spec.services)
+            services = ", ".join(s.name for s in plan.document.services)
             lines += [md.text(f"For every service: {services}."), ""]
         lines += _table(head, body) + [""]
     return lines
@@ -187,10 +187,10 @@ def _activity(activity: Any, base: str | None) -> str:
 
 
 def _schedule(plan: Plan) -> list[str]:
-    if not plan.spec.monitoring_schedule:
+    if not plan.settings.monitoring_schedule:
         return []
     lines = ["## Monitoring Schedule", ""]
-    for period in plan.spec.monitoring_schedule:
+    for period in plan.settings.monitoring_schedule:
         base = words.during_of(period.period)
         lines += [f"### {md.text(period.period)}", ""]
         lines += [_activity(activity, base) for activity in period.activities] + [""]
@@ -198,11 +198,11 @@ def _schedule(plan: Plan) -> list[str]:
 
 
 def _procedures(plan: Plan) -> list[str]:
-    if not plan.spec.response_procedures:
+    if not plan.document.response_procedures:
         return []
     lines = ["## Alert Response Procedures", ""]
     for priority in ("critical", "high", "medium"):
-        procedure = plan.spec.response_procedures.get(priority)
+        procedure = plan.document.response_procedures.get(priority)
         if procedure is None:
             continue
         lines += [f"### {_PRIORITY_HEADINGS[priority]}", ""]
@@ -226,21 +226,21 @@ def _area(area: Any) -> list[str]:
     Method) a block of its own, blocks apart by a blank line."""
     blocks: list[list[str]] = []
     if area.items_heading and area.items:
-        blocks.append([f"- **{md.text(area.items_heading)}**:", *(f"  - {md.text(item.item)}" for item in area.items)])
+        blocks.append([f"- **{md.text(area.items_heading)}**:", *(f"  - {md.text(item)}" for item in area.items)])
     elif area.items:
-        blocks.append([f"- {md.text(item.item)}" for item in area.items])
+        blocks.append([f"- {md.text(item)}" for item in area.items])
     for sub in area.areas:
-        blocks.append([f"- **{md.text(sub.title)}**:", *(f"  - {md.text(item.item)}" for item in sub.items)])
+        blocks.append([f"- **{md.text(sub.title)}**:", *(f"  - {md.text(item)}" for item in sub.items)])
     if area.methods:
         blocks.append(["- **Monitoring Method**:", *(f"  - {md.text(method)}" for method in area.methods)])
     return [line for number, block in enumerate(blocks) for line in ([""] if number else []) + block]
 
 
 def _focus(plan: Plan) -> list[str]:
-    if not plan.spec.focus_areas:
+    if not plan.document.focus_areas:
         return []
     lines = ["## Specific Monitoring Focus Areas", ""]
-    for number, area in enumerate(plan.spec.focus_areas, start=1):
+    for number, area in enumerate(plan.document.focus_areas, start=1):
         lines += [f"### {number}. {md.text(area.title)}", ""]
         if area.description:
             lines += [md.text(area.description), ""]
@@ -250,12 +250,12 @@ def _focus(plan: Plan) -> list[str]:
 
 def _tools(plan: Plan) -> list[str]:
     every = [board for board in boards(plan) if board.service is None and board.part <= 1]
-    if not plan.spec.tools and not every:
+    if not plan.document.tools and not every:
         return []
     lines = ["## Tools & Dashboards", ""]
-    if plan.spec.tools:
+    if plan.document.tools:
         lines += ["### Primary Monitoring Tools", ""]
-        for number, tool in enumerate(plan.spec.tools, start=1):  # a blank line apart, as in the seed
+        for number, tool in enumerate(plan.document.tools, start=1):  # a blank line apart, as in the seed
             lines.append(f"{number}. **{md.text(tool.category)}**: {md.text(tool.name)}")
             lines += [f"   - {md.text(item)}" for item in tool.covers] + [""]
     if every:
@@ -278,26 +278,26 @@ def _level(level: Any, first: bool) -> str:
 
 
 def _team(plan: Plan) -> list[str]:
-    spec = plan.spec
-    if spec.oncall is None and not spec.escalation_path:
+    settings = plan.settings
+    if settings.oncall is None and not settings.escalation_path:
         return []
     lines = ["## Team Responsibilities", ""]
-    if spec.oncall is not None:
-        zone = spec.oncall.timezone or spec.timezone
-        lines += ["### On-Call Rotation", "", f"Shifts hand over at {spec.oncall.handoff} ({md.text(zone)}).", ""]
-        lengths = any(shift.days != words.shift_days(shift.day) for shift in spec.oncall.rotation)
+    if settings.oncall is not None:
+        zone = settings.oncall.timezone or settings.timezone
+        lines += ["### On-Call Rotation", "", f"Shifts hand over at {settings.oncall.handoff} ({md.text(zone)}).", ""]
+        lengths = any(shift.days != words.shift_days(shift.day) for shift in settings.oncall.rotation)
         head = ["Day", "Primary", "Secondary"] + (["Days"] if lengths else [])
         rows = [[_cell(s.day), _cell(s.primary), _cell(s.secondary)] + ([str(s.days)] if lengths else [])
-                for s in spec.oncall.rotation]
+                for s in settings.oncall.rotation]
         lines += _table(head, rows) + [""]
-    if spec.escalation_path:
+    if settings.escalation_path:
         lines += ["### Escalation Path", ""]
-        lines += [f"{n}. {_level(level, n == 1)}" for n, level in enumerate(spec.escalation_path, start=1)] + [""]
+        lines += [f"{n}. {_level(level, n == 1)}" for n, level in enumerate(settings.escalation_path, start=1)] + [""]
     return lines
 
 
 def _reporting(plan: Plan) -> list[str]:
-    reporting = plan.spec.reporting
+    reporting = plan.settings.reporting
     if reporting is None:
         return []
     daily, weekly = reporting.daily_report, reporting.weekly_review
@@ -315,7 +315,7 @@ def _reporting(plan: Plan) -> list[str]:
 
 
 def _refinement(plan: Plan) -> list[str]:
-    refinement = plan.spec.refinement
+    refinement = plan.settings.refinement
     if refinement is None:
         return []
     lines = ["## Monitoring Refinement", ""]
@@ -334,11 +334,10 @@ def _refinement(plan: Plan) -> list[str]:
 
 
 def generate(plan: Plan, files: dict[str, bytes]) -> dict[str, bytes]:
-    spec = plan.spec
-    lines = [f"# {TITLE} - {md.text(spec.system)}", "",
+    lines = [f"# {TITLE} - {md.text(plan.settings.system)}", "",
              f"Generated by monplan from {md.text(plan.source)}. Do not edit: change the plan and run `monplan build`.", ""]
-    if spec.overview:
-        lines += ["## Overview", "", md.text(spec.overview), ""]
+    if plan.document.overview:
+        lines += ["## Overview", "", md.text(plan.document.overview), ""]
     lines += _duration(plan)
     lines += _sections(plan, files) + ["---", ""]
     for part in (_schedule, _procedures, _focus, _tools, _team, _reporting, _refinement):

@@ -17,8 +17,8 @@ from typing import Any
 
 from monplan.formats.render import header, one_line, to_yaml
 from monplan.lang import durations
+from monplan.model.collection import PostgresExporter, PostgresQuery
 from monplan.model.plan import Plan
-from monplan.spec.collection import PostgresExporter, PostgresQuery
 
 CONFIG_PATH = "exporters/postgres_exporter/queries.yaml"
 
@@ -32,7 +32,7 @@ def guarded_sql(query: PostgresQuery, default_timeout: str) -> str:
 
 def entry(query: PostgresQuery, default_timeout: str) -> dict[str, Any]:
     metrics = [{name: {"usage": column.usage.upper(), "description": one_line(column.description)}}
-               for name, column in query.columns.items()]
+               for name, column in query.columns]
     # master: run on the database of the DSN only, also when databases are auto-discovered.
     return {"query": guarded_sql(query, default_timeout), "master": True, "metrics": metrics}
 
@@ -42,7 +42,7 @@ def render(exporter: PostgresExporter, source: str) -> bytes:
     text += (f"# Run: postgres_exporter --extend.query-path=queries.yaml, with DATA_SOURCE_NAME from "
              f"{one_line(exporter.dsn_file)} (e.g. systemd EnvironmentFile=); the DSN never appears here.\n").encode()
     for query in exporter.queries:
-        timeout = query.timeout or exporter.statement_timeout
+        timeout = query.timeout
         names = ", ".join(name for name, _ in query.series())
         doc = f"\n# {one_line(query.description)}\n# Series: {names}. Timeout: {timeout}.\n"
         text += doc.encode() + to_yaml({query.metric: entry(query, exporter.statement_timeout)})
@@ -50,7 +50,7 @@ def render(exporter: PostgresExporter, source: str) -> bytes:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    collection = plan.spec.collection
+    collection = plan.collection
     if collection is None or collection.postgres_exporter is None or not collection.postgres_exporter.queries:
         return {}
     return {CONFIG_PATH: render(collection.postgres_exporter, plan.source)}

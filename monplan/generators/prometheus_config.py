@@ -8,13 +8,14 @@ folder can be deployed as it is (`prometheus --config.file=prometheus/prometheus
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from monplan.formats.render import header, to_yaml
 from monplan.generators.rules import rule_file_paths
+from monplan.model.collection import Application, Collection, Probe
 from monplan.model.plan import Plan
-from monplan.spec.collection import Application, Collection, Probe
 
 CONFIG_PATH = "prometheus/prometheus.yml"
 
@@ -29,7 +30,7 @@ def alertmanager_config(url: str) -> dict[str, Any]:
     return {"alertmanagers": [block]}
 
 
-def _static(targets: list[str], labels: dict[str, str]) -> list[dict[str, Any]]:
+def _static(targets: Sequence[str], labels: Mapping[str, str]) -> list[dict[str, Any]]:
     config: dict[str, Any] = {"targets": list(targets)}
     if labels:
         config["labels"] = dict(sorted(labels.items()))
@@ -80,7 +81,8 @@ def scrape_configs(collection: Collection) -> list[dict[str, Any]]:
 
 
 def config(plan: Plan, rule_files: list[str]) -> dict[str, Any]:
-    collection = plan.spec.collection or Collection()
+    collection = plan.collection
+    assert collection is not None
     global_: dict[str, Any] = {
         "scrape_interval": collection.scrape_interval,
         "scrape_timeout": collection.scrape_timeout,
@@ -91,13 +93,13 @@ def config(plan: Plan, rule_files: list[str]) -> dict[str, Any]:
     return {
         "global": global_,
         "rule_files": rule_files,
-        "alerting": alertmanager_config(plan.spec.endpoints.alertmanager_url),
+        "alerting": alertmanager_config(plan.settings.endpoints.alertmanager_url),
         "scrape_configs": scrape_configs(collection),
     }
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    if plan.spec.collection is None:
+    if plan.collection is None:
         return {}
     # The rule files exactly as the rules generator names them, relative to this file.
     rule_files = sorted(path.removeprefix("prometheus/") for path in rule_file_paths(plan))

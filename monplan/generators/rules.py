@@ -139,7 +139,7 @@ def rule_groups(plan: Plan, slug: str, title: str) -> list[dict[str, Any]]:
 
     A file holds one section (or focus area), or, for a service, each of its sections in
     turn; a group never mixes sections."""
-    limit = plan.spec.defaults.rules_per_group
+    limit = plan.settings.rules_per_group
     if plan.targets_group is not None and slug == plan.targets_group[0]:
         by_job: dict[str | None, list[dict[str, Any]]] = {}
         for watch in plan.target_watches:  # a job's alerts stay together

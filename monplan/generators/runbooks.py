@@ -39,7 +39,7 @@ def _delivery(plan: Plan, alert: Alert) -> dict[str, Any]:
     extra = routing.during_critical_period(alert.priority)
     period = routing.critical_period if extra else None
     window = (period.start, period.end) if period else None
-    zone = plan.spec.timezone
+    zone = plan.settings.timezone
     own = [r for r in routing.receivers_for(alert.priority) if r not in extra]
     return {
         "receivers": [_receiver(routing, name) for name in own],
@@ -47,7 +47,7 @@ def _delivery(plan: Plan, alert: Alert) -> dict[str, Any]:
         "critical_period": [_receiver(routing, name) for name in extra],
         "critical_window": (window[0].astimezone(_zone(zone)), window[1].astimezone(_zone(zone))) if window else None,
         "inhibited_by_critical": alert.priority != "critical",
-        "inhibit_equal": list(routing.spec.inhibit_equal),
+        "inhibit_equal": list(routing.inhibit_equal),
     }
 
 
@@ -69,17 +69,17 @@ def _dashboards(plan: Plan, alert: Alert) -> list[dict[str, str]]:
 
 
 def context(plan: Plan, alert: Alert) -> dict[str, Any]:
-    spec = plan.spec
+    settings = plan.settings
     annotations = dict(alert.annotations)
-    chain = steps(spec)
+    chain = steps(settings)
     return {
         "alert": alert,
         "source": plan.source,
-        "system": spec.system,
+        "system": settings.system,
         # The summary annotation is a Go template; its literal text is what a reader sees.
         "summary": expand_value(annotations.get("summary", alert.metric), 0.0),
         "threshold_words": alert.threshold.human(),
-        "procedure": spec.response_procedures.get(alert.priority),
+        "procedure": plan.document.response_procedures.get(alert.priority),
         "delivery": _delivery(plan, alert),
         "chain": list(zip(chain, delays_minutes(chain), strict=True)),
         "dashboards": _dashboards(plan, alert),
@@ -92,7 +92,7 @@ def watch_context(plan: Plan, watch: Watch, copies: list[Watch]) -> dict[str, An
     return {
         "watch": watch,
         "source": plan.source,
-        "system": plan.spec.system,
+        "system": plan.settings.system,
         "query": _row_query(plan, watch),
         "services": copies if watch.service is not None else [],
         "inhibited_by": [t.name for t in plan.target_watches if t.job in watch.jobs],

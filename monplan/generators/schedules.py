@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from monplan.formats.render import header, one_line
 from monplan.lang import durations
 from monplan.model.plan import Plan
-from monplan.spec.types import PLACEHOLDER
+from monplan.model.settings import PLACEHOLDER
 
 OUT = "schedules"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -149,20 +149,20 @@ def commands(plan_word: str = PLAN_ARG, url_word: str = URL_ARG, tz_word: str = 
 
 
 def _systemd(plan: Plan, source: str) -> dict[str, bytes]:
-    spec = plan.spec
-    assert spec.reporting is not None
-    tz, files = spec.timezone, {}
-    url = spec.endpoints.prometheus_url
+    settings = plan.settings
+    assert settings.reporting is not None
+    tz, files = settings.timezone, {}
+    url = settings.endpoints.prometheus_url
     jobs = commands()
-    daily, weekly = spec.reporting.daily_report, spec.reporting.weekly_review
+    daily, weekly = settings.reporting.daily_report, settings.reporting.weekly_review
     path = f"{OUT}/systemd/monplan"
     if _known(daily.time):
-        what = f"monplan daily report of {spec.system}"
+        what = f"monplan daily report of {settings.system}"
         files[f"{path}-daily-report.service"] = _service(what, source, jobs["daily"], url, tz)
         files[f"{path}-daily-report.timer"] = _timer(what, source, [f"*-*-* {daily.time}:00 {tz}"])
     if _known(weekly.day) and _known(weekly.time):
         day, hour, minute = weekly_run(weekly.day, weekly.time)
-        what = f"monplan weekly review data of {spec.system} (report and tuning, an hour before the meeting)"
+        what = f"monplan weekly review data of {settings.system} (report and tuning, an hour before the meeting)"
         files[f"{path}-weekly-review.service"] = _service(what, source, jobs["weekly"], url, tz)
         files[f"{path}-weekly-review.timer"] = _timer(what, source, [f"{SYSTEMD_DAYS[day]} *-*-* {hour:02d}:{minute:02d}:00 {tz}"])
     files.update(_refinement(plan, source, path))
@@ -170,36 +170,36 @@ def _systemd(plan: Plan, source: str) -> dict[str, bytes]:
 
 
 def _refinement(plan: Plan, source: str, path: str) -> dict[str, bytes]:
-    spec = plan.spec
-    if spec.refinement is None or spec.deployment is None:
+    settings = plan.settings
+    if settings.refinement is None or settings.deployment is None:
         return {}
-    full = spec.refinement.full_review_after
+    full = settings.refinement.full_review_after
     reviews: dict[int, str] = {}  # in the plan's own spelling ("24h", not "1d"), each lookback once
-    for text in [*spec.refinement.review_after, *([full] if full else [])]:
+    for text in [*settings.refinement.review_after, *([full] if full else [])]:
         reviews.setdefault(durations.parse_ms(text), text.strip())
     if not reviews:
         return {}
-    what = f"monplan refinement review of {spec.system}: tuning over the time since deployment"
+    what = f"monplan refinement review of {settings.system}: tuning over the time since deployment"
     # One template unit; each timer starts it with its lookback as the instance (%i, the script's $4).
     files = {f"{path}-refinement@.service": _service(what, source, [
         f"monplan tune --plan {PLAN_ARG} --prometheus {URL_ARG} --since {SINCE_ARG} "
         f'--write-plan "reports/plan.tuned-after-{SINCE_ARG[1:-1]}.yaml" > "reports/tune-after-{SINCE_ARG[1:-1]}.txt"'],
-        spec.endpoints.prometheus_url, spec.timezone, instance=True)}
-    tz = ZoneInfo(spec.timezone)
+        settings.endpoints.prometheus_url, settings.timezone, instance=True)}
+    tz = ZoneInfo(settings.timezone)
     for ms, review in reviews.items():
-        moment = (spec.deployment.time + dt.timedelta(milliseconds=ms)).astimezone(tz)
+        moment = (settings.deployment.time + dt.timedelta(milliseconds=ms)).astimezone(tz)
         files[f"{path}-refinement-{review}.timer"] = _timer(
             f"monplan refinement review {review} after deployment", source,
-            [f"{moment:%Y-%m-%d %H:%M:%S} {spec.timezone}"], unit=f"monplan-refinement@{review}.service", persistent=True)
+            [f"{moment:%Y-%m-%d %H:%M:%S} {settings.timezone}"], unit=f"monplan-refinement@{review}.service", persistent=True)
     return files
 
 
 def _github(plan: Plan, source: str) -> bytes | None:
-    spec = plan.spec
-    assert spec.reporting is not None
-    daily, weekly = spec.reporting.daily_report, spec.reporting.weekly_review
-    tz = ZoneInfo(spec.timezone)
-    year = spec.deployment.time.year if spec.deployment else 2026
+    settings = plan.settings
+    assert settings.reporting is not None
+    daily, weekly = settings.reporting.daily_report, settings.reporting.weekly_review
+    tz = ZoneInfo(settings.timezone)
+    year = settings.deployment.time.year if settings.deployment else 2026
     offsets = utc_offsets(tz, year)
     jobs: list[tuple[str, str, list[tuple[str, str]]]] = []  # (job, title, [(cron, offset)])
     if _known(daily.time):
@@ -214,14 +214,14 @@ def _github(plan: Plan, source: str) -> bytes | None:
         return None
     run = commands('"$MONPLAN_PLAN"', '"${PROMETHEUS_URL:-$MONPLAN_PROMETHEUS_URL}"', '"$MONPLAN_TZ"')
     q = json.dumps  # JSON strings are YAML double-quoted scalars
-    out = [header(source, f"GitHub Actions schedule of {spec.system}'s reports").rstrip("\n"),
+    out = [header(source, f"GitHub Actions schedule of {settings.system}'s reports").rstrip("\n"),
            "# Copy to .github/workflows/. GitHub's cron is UTC: each job has a line per UTC offset of",
-           f"# {spec.timezone} and runs only on the line matching today's offset, so it keeps local time.",
+           f"# {settings.timezone} and runs only on the line matching today's offset, so it keeps local time.",
            "# Repository variables: PROMETHEUS_URL (default: the plan's endpoints.prometheus_url) and",
            "# MONPLAN_RUNNER, a runner that can reach it (self-hosted when Prometheus is internal).",
            "name: monplan reports", "\"on\":  # quoted: YAML 1.1 readers take a bare on for true", "  schedule:"]
     for _job, title, lines in jobs:
-        out += [f"    - cron: {q(cron)}  # {title} {spec.timezone} at UTC{offset}" for cron, offset in lines]
+        out += [f"    - cron: {q(cron)}  # {title} {settings.timezone} at UTC{offset}" for cron, offset in lines]
     out += ["  workflow_dispatch:", "    inputs:", "      job:", "        type: choice",
             f"        options: [{', '.join(job for job, _, _ in jobs)}]", f"        default: {jobs[0][0]}",
             "permissions:", "  contents: read", "jobs:"]
@@ -231,10 +231,10 @@ def _github(plan: Plan, source: str) -> bytes | None:
         # Plan values reach the scripts through env: only as "$VARIABLES", never in run: text.
         out += [f"  {job}:", "    runs-on: ${{ vars.MONPLAN_RUNNER || 'ubuntu-latest' }}", "    env:",
                 "      PROMETHEUS_URL: ${{ vars.PROMETHEUS_URL }}",
-                f"      MONPLAN_PROMETHEUS_URL: {q(_literal(spec.endpoints.prometheus_url))}",
-                f"      MONPLAN_PLAN: {q(_literal(source))}", f"      MONPLAN_TZ: {q(_literal(spec.timezone))}",
+                f"      MONPLAN_PROMETHEUS_URL: {q(_literal(settings.endpoints.prometheus_url))}",
+                f"      MONPLAN_PLAN: {q(_literal(source))}", f"      MONPLAN_TZ: {q(_literal(settings.timezone))}",
                 "    steps:",
-                "      - id: due", f"        name: Due now? ({title} {spec.timezone})", "        env:",
+                "      - id: due", f"        name: Due now? ({title} {settings.timezone})", "        env:",
                 "          EVENT: ${{ github.event_name }}", "          SCHEDULE: ${{ github.event.schedule }}",
                 "          CHOICE: ${{ inputs.job }}", "        run: |",
                 f'          if [ "$EVENT" = workflow_dispatch ]; then due=$([ "$CHOICE" = {job} ] && echo true || echo false)',
@@ -259,7 +259,7 @@ def _literal(text: str) -> str:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    if plan.spec.reporting is None:
+    if plan.settings.reporting is None:
         return {}
     source = plan.source
     files = _systemd(plan, source)

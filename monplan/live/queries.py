@@ -395,13 +395,13 @@ def run_live(plan: Plan, plan_path: Any, url: str | None, *, since: str = "7d", 
     from monplan.model.schedule import zone
     from monplan.spec.loader import load_file
 
-    tz = zone(plan.spec)
+    tz = zone(plan.settings)
     try:
         seconds = parse_since(since)
         end = parse_at(at, tz, None, time.time() if now is None else now)
     except ValueError as err:
         return [Diagnostic("--since/--at", 0, 0, str(err), check="live/options")]
-    target = url or plan.spec.endpoints.prometheus_url
+    target = url or plan.settings.endpoints.prometheus_url
     try:
         client = BoundedPrometheus(target, min(30.0, deadline), deadline)
     except PrometheusError as err:

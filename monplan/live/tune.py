@@ -26,7 +26,6 @@ from monplan.lang.thresholds import Kind, Threshold, format_decimal, parse_thres
 from monplan.live.report.rows import Fetcher, Labels, RowData, conditions, fetch_row, frames, percentile
 from monplan.live.report.window import Window
 from monplan.model.plan import Alert, Plan
-from monplan.spec.types import PLACEHOLDER
 
 PERCENTILES = (50, 90, 95, 99)
 FOR_LADDER = ("10m", "15m", "30m", "1h")
@@ -223,15 +222,9 @@ def _fixed_baseline(row: RowData, finding: Finding, budget: float) -> RowData | 
 
 def unknown_baseline(plan: Plan, alert: Alert) -> bool:
     """An "of baseline" row whose baseline the plan does not know yet ([BASELINE] or unset)."""
-    if alert.kind is not Kind.RELATIVE or alert.baseline_value is not None:
-        return False
-    node: object = plan.spec
-    for part in alert.path:
-        node = node[part] if isinstance(part, int) else getattr(node, part)  # type: ignore[index]
-    if getattr(node, "baseline_query", None) is not None:
-        return False
-    baseline = getattr(node, "baseline", None)
-    return baseline is None or (isinstance(baseline, str) and bool(PLACEHOLDER.fullmatch(baseline.strip())))
+    # The default baseline is the plan's choice for a row with no baseline, or [BASELINE]
+    # (any other text, and a number out of range, is refused when the plan is resolved).
+    return alert.baseline_default
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:

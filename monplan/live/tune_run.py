@@ -36,13 +36,13 @@ def run_tune(plan_path: Path, prometheus: str | None, since: str, at: str | None
         plan = load_plan(plan_path)
     except PlanError as err:
         return Tuning(problems=err.diagnostics)
-    tz = zone(plan.spec)
+    tz = zone(plan.settings)
     try:
         seconds = parse_since(since)
         end = parse_at(at, tz, None, time.time() if now is None else now)
     except ValueError as err:
         return Tuning(problems=[Diagnostic("--since/--at", 0, 0, str(err))])
-    url = prometheus or plan.spec.endpoints.prometheus_url
+    url = prometheus or plan.settings.endpoints.prometheus_url
     window = make_window(seconds, end, step_for(plan.evaluation_interval, seconds), tz)
     result = Tuning(start=iso(window.start, tz) or "", end=iso(window.end, tz) or "", since=since)
     try:

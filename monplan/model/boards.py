@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from monplan.lang import naming
 from monplan.model.plan import Alert, Panel, Plan
-from monplan.spec.plan import Dashboard, View
+from monplan.model.settings import Dashboard, Variable, View
 
 UID_MAX = 40  # Grafana refuses longer uids
 DASHBOARDS_DIR = "grafana/dashboards"
@@ -29,7 +29,7 @@ Slice = tuple[str, int, int, int]
 
 @dataclass(frozen=True)
 class Board:
-    """One dashboard: its spec fields, and the rule groups (sections, focus areas) it shows."""
+    """One dashboard: the plan's words about it, and the rule groups (sections, focus areas) it shows."""
 
     title: str
     uid: str
@@ -37,7 +37,7 @@ class Board:
     description: str | None
     groups: tuple[str, ...]  # titles of plan.groups, in plan order
     views: tuple[View, ...]
-    spec: Dashboard | None  # None for a default dashboard
+    variables: tuple[Variable, ...]  # besides the data source; none on a default dashboard
     service: str | None = None  # a service's own dashboard: its rows of the per-service sections
     # A dashboard with more than MAX_PANELS panels is split: part k of `parts` (from 1) shows
     # the panels `slices` names; a dashboard that fits is one Board with part 0 and no slices.
@@ -79,7 +79,7 @@ def _uid_words(title: str) -> str:
 def _groups_of(plan: Plan, sections: list[str], focus_areas: list[str]) -> tuple[str, ...]:
     """Titles of the rule groups a dashboard shows; a focus area brings its sub-areas along."""
     wanted: list[str] = []
-    listed = set(sections) & {s.title for s in plan.spec.sections}  # sets: a plan may have thousands of sections
+    listed = set(sections) & {s.title for s in plan.document.sections}  # sets: a plan may have thousands of sections
     for _slug, title in plan.groups:
         if title in listed or any(title == area or title.startswith(f"{area} / ") for area in focus_areas):
             wanted.append(title)
@@ -92,9 +92,9 @@ def _default_specs(plan: Plan) -> list[Dashboard]:
     Tables with a Tool column (the technical ones) go on Operations, tables with a Baseline
     column on Business Metrics, and the focus areas on Development; an empty one is left out.
     """
-    baseline = [s.title for s in plan.spec.sections if any(row.baseline is not None for row in s.metrics)]
-    technical = [s.title for s in plan.spec.sections if s.title not in baseline]
-    areas = [area.title for area in plan.spec.focus_areas]
+    baseline = [s.title for s in plan.document.sections if any(row.baseline is not None for row in s.rows)]
+    technical = [s.title for s in plan.document.sections if s.title not in baseline]
+    areas = [area.title for area in plan.document.focus_areas]
     boards = [
         Dashboard(title="Operations Dashboard", sections=technical),
         Dashboard(title="Development Dashboard", focus_areas=areas),
@@ -188,13 +188,13 @@ def _split(plan: Plan, board: Board, base: str, used: set[str]) -> list[Board]:
 
 
 def resolve_boards(plan: Plan) -> list[Board]:
-    spec = plan.spec
-    specs = spec.dashboards or _default_specs(plan)
-    base = (spec.endpoints.grafana_url or "").rstrip("/")
+    settings, document = plan.settings, plan.document
+    specs = list(document.dashboards) or _default_specs(plan)
+    base = (settings.endpoints.grafana_url or "").rstrip("/")
     out: list[Board] = []
     used: set[str] = set()
     for dashboard in specs:
-        uid = dashboard.uid or stable_uid(spec.system, _uid_words(dashboard.title))
+        uid = dashboard.uid or stable_uid(settings.system, _uid_words(dashboard.title))
         if uid in used:  # two titles that differ only in punctuation
             uid = stable_uid(uid, str(len(out) + 1))
         used.add(uid)
@@ -202,15 +202,15 @@ def resolve_boards(plan: Plan) -> list[Board]:
         out.append(Board(
             title=dashboard.title, uid=uid, link=link, description=dashboard.description,
             groups=_groups_of(plan, dashboard.sections, dashboard.focus_areas),
-            views=tuple(dashboard.views), spec=dashboard if spec.dashboards else None,
+            views=tuple(dashboard.views), variables=tuple(dashboard.variables),
         ))
-    per_service = tuple(section.title for section in spec.sections if section.per_service)
-    for service in spec.services:
-        uid = stable_uid(spec.system, "service", service.name)
+    per_service = tuple(section.title for section in document.sections if section.per_service)
+    for service in document.services:
+        uid = stable_uid(settings.system, "service", service.name)
         out.append(Board(
             title=f"{service.display} (service)", uid=uid, link=f"{base}/d/{uid}",
-            description=f"{service.display}: the per-service sections of {spec.system}.",
-            groups=per_service, views=(), spec=None, service=service.name,
+            description=f"{service.display}: the per-service sections of {settings.system}.",
+            groups=per_service, views=(), variables=(), service=service.name,
         ))
     used |= {board.uid for board in out}
     return [part for board in out for part in _split(plan, board, base, used)]

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from monplan.lang import durations
-from monplan.spec.plan import Plan as Spec
+from monplan.model.settings import Settings
 
 ROLES = ("primary", "secondary")
 
@@ -39,9 +39,9 @@ class Step:
         return names + list(self.people)
 
 
-def steps(spec: Spec) -> list[Step]:
+def steps(settings: Settings) -> list[Step]:
     out: list[Step] = []
-    for level in spec.escalation_path:
+    for level in settings.escalation_path:
         after = durations.parse_ms(level.after)
         if level.rotation and level.secondary_after is not None:
             out.append(Step(level.level, after, ("primary",), tuple(level.people)))
@@ -63,8 +63,8 @@ def delays_minutes(chain: list[Step], last: int = 30) -> list[int]:
     return out
 
 
-def on_call_names(spec: Spec, moment: dt.datetime) -> tuple[str, str] | None:
+def on_call_names(settings: Settings, moment: dt.datetime) -> tuple[str, str] | None:
     from monplan.model.schedule import on_call_at
 
-    window = on_call_at(spec, moment)
+    window = on_call_at(settings, moment)
     return (window.primary, window.secondary) if window else None

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from monplan.model.escalation import Step, on_call_names, steps
 from monplan.model.schedule import Window, local, oncall_zone, shift_windows, time_of_day, zone
-from monplan.spec.plan import Plan as Spec
 from monplan.spec.types import check_year
 
 if TYPE_CHECKING:
     from monplan.diagnostics import Diagnostic
+    from monplan.model.plan import Plan
+    from monplan.model.settings import Settings
     from monplan.spec.loader import Located
 
 
@@ -30,9 +31,9 @@ class Status:
     critical_period: tuple[dt.datetime, dt.datetime] | None  # the period, when the moment is inside it
 
 
-def parse_moment(spec: Spec, text: str | None, now: dt.datetime | None = None) -> dt.datetime:
+def parse_moment(settings: Settings, text: str | None, now: dt.datetime | None = None) -> dt.datetime:
     """'2026-11-28 03:00', '2026-11-28T03:00+01:00', '2026-11-28' or None (now); naive means the on-call zone."""
-    tz = oncall_zone(spec)
+    tz = oncall_zone(settings)
     if text is None or text.strip().lower() == "now":
         return (now or dt.datetime.now(dt.UTC)).astimezone(tz)
     try:
@@ -47,47 +48,46 @@ def parse_moment(spec: Spec, text: str | None, now: dt.datetime | None = None) -
     return local(moment, tz)
 
 
-def in_business_hours(spec: Spec, moment: dt.datetime) -> bool | None:
-    routing = spec.alert_routing
-    if routing is None or not any(route.business_hours_only for route in routing.routes.values()):
+def in_business_hours(plan: Plan, moment: dt.datetime) -> bool | None:
+    routing = plan.routing
+    if routing is None or not routing.business_hours_used:
         return None
     hours = routing.business_hours
-    there = moment.astimezone(zone(spec, hours.timezone))
+    there = moment.astimezone(zone(plan.settings, routing.business_hours_zone))
     weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[there.weekday()]
     return weekday in hours.weekdays and time_of_day(hours.start) <= there.time() < time_of_day(hours.end)
 
 
-def status(spec: Spec, moment: dt.datetime) -> Status:
-    from monplan.model.schedule import on_call_at, period_window
+def status(plan: Plan, moment: dt.datetime) -> Status:
+    from monplan.model.schedule import on_call_at
 
-    windows = (shift_windows(spec) or []) if spec.oncall else []
-    names = on_call_names(spec, moment) if spec.oncall else None
-    window = on_call_at(spec, moment) if spec.oncall else None  # a weekly rotation's shift of that week
-    chain = [(step, step.who(names)) for step in steps(spec)]
+    settings = plan.settings
+    windows = (shift_windows(settings) or []) if settings.oncall else []
+    names = on_call_names(settings, moment) if settings.oncall else None
+    window = on_call_at(settings, moment) if settings.oncall else None  # a weekly rotation's shift of that week
+    chain = [(step, step.who(names)) for step in steps(settings)]
     critical = None
-    routing = spec.alert_routing
-    if routing is not None and routing.critical_period is not None:
-        period = period_window(spec, routing.critical_period.period)
-        if period is not None and period[1] is not None and period[0] <= moment < period[1]:
-            critical = (period[0], period[1])
-    return Status(moment, window, windows, chain, in_business_hours(spec, moment), critical)
+    period = plan.routing.critical_period if plan.routing is not None else None
+    if period is not None and period.start <= moment < period.end:
+        critical = (period.start, period.end)
+    return Status(moment, window, windows, chain, in_business_hours(plan, moment), critical)
 
 
-def coverage_problems(spec: Spec, located: Located) -> list[Diagnostic]:
+def coverage_problems(settings: Settings, located: Located) -> list[Diagnostic]:
     """`validate`'s findings on time nobody is on call, from the deployment on, at the rotation's line:
     errors for holes before the first hand-off and in each week; with `repeat: none`, a
     warning for the open end after the last shift, which the plan chose."""
     from monplan.diagnostics import Diagnostic, format_path
     from monplan.model.schedule import deployed_at, uncovered
 
-    if spec.oncall is None:
+    if settings.oncall is None:
         return []
     path = ("oncall", "rotation")
     line, column = located.where(path, key=True)
-    since = deployed_at(spec)
+    since = deployed_at(settings)
     out = []
     fmt = "%a %Y-%m-%d %H:%M"
-    for start, end in uncovered(spec, since):
+    for start, end in uncovered(settings, since):
         zone = start.tzinfo
         if end is None:
             out.append(Diagnostic(located.file, line, column, f"nobody is on call from {start:{fmt}} ({zone}) on: "
@@ -95,7 +95,7 @@ def coverage_problems(spec: Spec, located: Located) -> list[Diagnostic]:
                                   format_path(path), severity="warning", check="rotation/coverage"))
             continue
         end = end.astimezone(zone)
-        if since is not None and start <= since.astimezone(zone) and end <= min_start(spec):
+        if since is not None and start <= since.astimezone(zone) and end <= min_start(settings):
             what = f"from the deployment at {start:{fmt}} to the first hand-off at {end:{fmt}} ({zone})"
             fix = "start the first shift at the deployment (a shift's start:) or set oncall.handoff"
         else:
@@ -106,5 +106,5 @@ def coverage_problems(spec: Spec, located: Located) -> list[Diagnostic]:
     return out
 
 
-def min_start(spec: Spec) -> dt.datetime:
-    return (shift_windows(spec) or [])[0].start
+def min_start(settings: Settings) -> dt.datetime:
+    return (shift_windows(settings) or [])[0].start

@@ -1,7 +1,10 @@
 """The resolved plan: defaults applied, names derived, everything generators need, frozen.
 
-Generators read only this module's types (and the validated spec it carries for the parts
-of the document that need no resolving), never raw YAML.
+Generators read only the model: this module's types and those it holds (the settings and
+the document's words in monplan/model/settings.py, the collection in collection.py, the
+routing in routing.py, the dashboards in boards.py). The model carries no spec: resolve
+(monplan/model/resolve.py) is the one place that reads the checked spec, and
+tests/unit/test_architecture.py keeps generators from reading `spec` or importing monplan.spec.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from typing import TYPE_CHECKING, TypeVar
 from monplan.diagnostics import Diagnostic, Path
 from monplan.lang.thresholds import Kind, Threshold, format_decimal
 from monplan.model.slo import Slo
-from monplan.spec.plan import Plan as Spec
 from monplan.spec.types import PriorityName
 
 if TYPE_CHECKING:
     from monplan.model.boards import Board
+    from monplan.model.collection import Collection
     from monplan.model.routing import Routing
+    from monplan.model.settings import Document, Settings
     from monplan.output.unitcache import UnitCache
 
 SEVERITIES: tuple[PriorityName, ...] = ("critical", "high", "medium")
@@ -173,8 +177,11 @@ def first_by(items: Iterable[T], key: Callable[[T], K]) -> dict[K, T]:
 class Plan:
     """The compiled plan."""
 
-    spec: Spec
     file: str
+    settings: Settings
+    document: Document
+    collection: Collection | None  # None: the plan has no `collection:`
+    routing: Routing | None  # who each priority reaches, when; None without alert_routing
     alerts: tuple[Alert, ...]
     panels: tuple[Panel, ...]
     groups: tuple[tuple[str, str], ...]  # (slug, title) of rule groups in plan order
@@ -192,7 +199,7 @@ class Plan:
 
     @property
     def evaluation_interval(self) -> str:
-        return self.spec.defaults.evaluation_interval
+        return self.settings.evaluation_interval
 
     # Facts derived from the frozen plan, computed on first use (generators ask per alert) and
     # typed; a copy made with dataclasses.replace starts without them.
@@ -214,13 +221,6 @@ class Plan:
         from monplan.model.boards import resolve_boards
 
         return resolve_boards(self)
-
-    @cached_property
-    def routing(self) -> Routing | None:
-        """Who each priority reaches, when (monplan/model/routing.py); None without alert_routing."""
-        from monplan.model.routing import resolve_routing
-
-        return resolve_routing(self.spec)
 
     @cached_property
     def alerts_by_row(self) -> dict[tuple[str, str | None], list[Alert]]:

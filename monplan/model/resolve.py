@@ -10,8 +10,11 @@ from monplan.diagnostics import Diagnostic, Path, format_path
 from monplan.lang import durations, naming
 from monplan.lang.gotemplate import expand_value
 from monplan.lang.thresholds import Kind, Threshold, float64_problem, format_decimal, parse_threshold
+from monplan.model.collection import resolve_collection
 from monplan.model.plan import Alert, Panel, Plan, of_service
+from monplan.model.routing import resolve_routing
 from monplan.model.services import Problem, rows_for
+from monplan.model.settings import resolve_document, resolve_settings
 from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 from monplan.spec.loader import Located
@@ -53,7 +56,8 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     alerts: list[Alert] = []
     panels: list[Panel] = []
     groups: list[tuple[str, str]] = []
-    jobs_of = jobs_reader(spec)
+    collection = resolve_collection(spec.collection)
+    jobs_of = jobs_reader(collection)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
     for title, _path, component, rows, service in _row_groups(spec, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
@@ -72,7 +76,9 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
 
     targets_slug = _free_slug("collection", {slug for slug, _ in groups})
     targets = target_watches(spec, located, targets_slug)
-    plan = Plan(spec, located.file, tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
+    settings = resolve_settings(spec)
+    plan = Plan(located.file, settings, resolve_document(spec), collection, resolve_routing(spec.alert_routing, settings),
+                tuple(alerts), tuple(panels), tuple(groups), target_watches=tuple(targets),
                 targets_group=(targets_slug, TARGETS_TITLE) if targets else None)
     return plan, problems
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from monplan.lang import durations
-from monplan.spec.plan import Plan as Spec
+from monplan.model.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +24,12 @@ class Window:
     secondary: str = ""
 
 
-def zone(spec: Spec, override: str | None = None) -> ZoneInfo:
-    return ZoneInfo(override or spec.timezone)
+def zone(settings: Settings, override: str | None = None) -> ZoneInfo:
+    return ZoneInfo(override or settings.timezone)
 
 
-def oncall_zone(spec: Spec) -> ZoneInfo:
-    return zone(spec, spec.oncall.timezone if spec.oncall else None)
+def oncall_zone(settings: Settings) -> ZoneInfo:
+    return zone(settings, settings.oncall.timezone if settings.oncall else None)
 
 
 def time_of_day(text: str) -> dt.time:
@@ -42,20 +42,20 @@ def local(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
-def shift_windows(spec: Spec) -> list[Window] | None:
+def shift_windows(settings: Settings) -> list[Window] | None:
     """The rotation's shifts as local windows, or None when there is no start date."""
-    assert spec.oncall is not None
-    tz = oncall_zone(spec)
-    handoff = time_of_day(spec.oncall.handoff)
-    if spec.oncall.start is not None:
-        first_day = spec.oncall.start
-    elif spec.deployment is not None:
-        first_day = spec.deployment.time.astimezone(tz).date()
+    assert settings.oncall is not None
+    tz = oncall_zone(settings)
+    handoff = time_of_day(settings.oncall.handoff)
+    if settings.oncall.start is not None:
+        first_day = settings.oncall.start
+    elif settings.deployment is not None:
+        first_day = settings.deployment.time.astimezone(tz).date()
     else:
         first_day = None
     windows: list[Window] = []
     cursor = dt.datetime.combine(first_day, handoff, tzinfo=tz) if first_day else None
-    for shift in spec.oncall.rotation:
+    for shift in settings.oncall.rotation:
         start = local(shift.start, tz) if shift.start is not None else cursor
         if start is None:
             return None
@@ -68,21 +68,21 @@ def shift_windows(spec: Spec) -> list[Window] | None:
 WEEK = 7  # days after which a weekly rotation starts again
 
 
-def repeats(spec: Spec) -> bool:
-    return spec.oncall is not None and spec.oncall.repeat == "weekly"
+def repeats(settings: Settings) -> bool:
+    return settings.oncall is not None and settings.oncall.repeat == "weekly"
 
 
 def _later(window: Window, days: int) -> Window:
     return Window(window.name, plus_days(window.start, days), plus_days(window.end, days), window.primary, window.secondary)
 
 
-def shifts_between(spec: Spec, since: dt.datetime, until: dt.datetime) -> list[Window]:
+def shifts_between(settings: Settings, since: dt.datetime, until: dt.datetime) -> list[Window]:
     """The shifts that overlap [since, until): the rotation's list, and with `repeat: weekly`
     the same list again every week, at the same local times (across clock changes too)."""
-    cycle = (shift_windows(spec) or []) if spec.oncall else []
+    cycle = (shift_windows(settings) or []) if settings.oncall else []
     if not cycle:
         return []
-    if not repeats(spec):
+    if not repeats(settings):
         return [w for w in cycle if w.end > since and w.start < until]
     weeks_before = (since.astimezone(cycle[0].start.tzinfo).date() - cycle[0].start.date()).days // WEEK
     week = max(0, weeks_before - 1)
@@ -95,30 +95,30 @@ def shifts_between(spec: Spec, since: dt.datetime, until: dt.datetime) -> list[W
         week += 1
 
 
-def on_call_at(spec: Spec, moment: dt.datetime) -> Window | None:
-    for window in shifts_between(spec, moment, moment + dt.timedelta(seconds=1)):
+def on_call_at(settings: Settings, moment: dt.datetime) -> Window | None:
+    for window in shifts_between(settings, moment, moment + dt.timedelta(seconds=1)):
         if window.start <= moment < window.end:
             return window
     return None
 
 
-def uncovered(spec: Spec, since: dt.datetime | None) -> list[tuple[dt.datetime, dt.datetime | None]]:
+def uncovered(settings: Settings, since: dt.datetime | None) -> list[tuple[dt.datetime, dt.datetime | None]]:
     """Times from `since` (the deployment; default the first hand-off) when nobody is on call:
     before the first hand-off, each week's hole of a weekly rotation shorter than a week
     (the first of them; they recur), and with `repeat: none` everything after the last shift
     (end None)."""
-    cycle = (shift_windows(spec) or []) if spec.oncall else []
+    cycle = (shift_windows(settings) or []) if settings.oncall else []
     if not cycle:
         return []
     start = min(since, cycle[0].start) if since else cycle[0].start
-    horizon = plus_days(cycle[0].start, 2 * WEEK) if repeats(spec) else cycle[-1].end
+    horizon = plus_days(cycle[0].start, 2 * WEEK) if repeats(settings) else cycle[-1].end
     gaps: list[tuple[dt.datetime, dt.datetime | None]] = []
     cursor = start
-    for window in sorted(shifts_between(spec, start, horizon), key=lambda w: w.start):
+    for window in sorted(shifts_between(settings, start, horizon), key=lambda w: w.start):
         if window.start > cursor:
             gaps.append((cursor, window.start))
         cursor = max(cursor, window.end)
-    if repeats(spec):
+    if repeats(settings):
         first_week_end = plus_days(cycle[0].start, WEEK)
         return [gap for gap in gaps if gap[0] < first_week_end]
     return gaps + [(cursor, None)]
@@ -129,11 +129,11 @@ def uncovered(spec: Spec, since: dt.datetime | None) -> list[tuple[dt.datetime, 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:(?P<dash>-)\s*(?P<last>\d+)?)?$", re.IGNORECASE)
 
 
-def deployed_at(spec: Spec) -> dt.datetime | None:
+def deployed_at(settings: Settings) -> dt.datetime | None:
     """The deployment time in the plan's zone, or None when the plan has none."""
-    if spec.deployment is None:
+    if settings.deployment is None:
         return None
-    return spec.deployment.time.astimezone(zone(spec, spec.deployment.timezone))
+    return settings.deployment.time.astimezone(zone(settings, settings.deployment.timezone))
 
 
 def plus_days(moment: dt.datetime, days: int) -> dt.datetime:
@@ -151,10 +151,10 @@ def plus_elapsed(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
     return (moment.astimezone(dt.UTC) + delta).astimezone(moment.tzinfo)
 
 
-def period_window(spec: Spec, period: str) -> tuple[dt.datetime, dt.datetime | None] | None:
+def period_window(settings: Settings, period: str) -> tuple[dt.datetime, dt.datetime | None] | None:
     """Start and end (None: ongoing) of a monitoring_duration period; elapsed time from deployment."""
-    start = deployed_at(spec)
-    found = next((p for p in spec.monitoring_duration if p.period == period), None)
+    start = deployed_at(settings)
+    found = next((p for p in settings.monitoring_duration if p.period == period), None)
     if start is None or found is None:
         return None
     begin = plus_elapsed(start, dt.timedelta(milliseconds=durations.parse_ms(found.from_)))

@@ -24,7 +24,7 @@ _FIELDS = {"prometheus-operator": "prometheus_operator", "mimir": "mimir"}
 
 def planned(plan: Plan) -> list[str]:
     """The targets the plan itself turns on."""
-    return [name for name in TARGETS if getattr(plan.spec.targets, _FIELDS[name]) is not None]
+    return [name for name in TARGETS if getattr(plan.settings, _FIELDS[name]) is not None]
 
 
 def not_in_plan(plan: Plan, names: Iterable[str]) -> list[str]:
@@ -35,7 +35,7 @@ def not_in_plan(plan: Plan, names: Iterable[str]) -> list[str]:
 
 def with_targets(plan: Plan, names: Iterable[str]) -> Plan:
     """The plan with `names` turned on too, each with its defaults where the plan says nothing."""
-    from monplan.spec.targets import Mimir, PrometheusOperator
+    from monplan.model.settings import Mimir, PrometheusOperator
 
     defaults = {"prometheus-operator": PrometheusOperator, "mimir": Mimir}
     extra = {}
@@ -45,6 +45,5 @@ def with_targets(plan: Plan, names: Iterable[str]) -> Plan:
         extra[_FIELDS[name]] = defaults[name]()
     if not extra:
         return plan
-    targets = plan.spec.targets.model_copy(update=extra)
-    # A new spec is a new plan: nothing derived from the old one may be reused.
-    return replace(plan, spec=plan.spec.model_copy(update={"targets": targets}))
+    # New settings are a new plan: nothing derived from the old one may be reused.
+    return replace(plan, settings=replace(plan.settings, **extra))

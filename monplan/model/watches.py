@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Path
 from monplan.lang import durations, naming
@@ -32,6 +33,9 @@ from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan as Spec
+
+if TYPE_CHECKING:
+    from monplan.model.collection import Collection
 
 NO_DATA = "no_data"
 TARGET_DOWN = "target_down"
@@ -53,15 +57,14 @@ def _go_literal(text: str) -> str:
     return go_literal(text)
 
 
-def jobs_reader(spec: Spec) -> Callable[[str], tuple[str, ...]]:
+def jobs_reader(collection: Collection | None) -> Callable[[str], tuple[str, ...]]:
     """A function giving the collection jobs whose series a query reads: those its selectors
     name with job="...", else those serving its metric names. Empty without `collection:`."""
-    if spec.collection is None:
+    if collection is None:
         return lambda query: ()
     from monplan.checks.sources import selectors, sources
-    from monplan.spec.collection import job_names
 
-    known, jobs = sources(spec.collection), set(job_names(spec.collection))
+    known, jobs = sources(collection), set(collection.job_names())
 
     def read(query: str) -> tuple[str, ...]:
         found: set[str] = set()

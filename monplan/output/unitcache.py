@@ -69,9 +69,10 @@ class UnitCache:
         self.now: dict[str, tuple[str, object, Any]] = {}  # this build's derived facts: name -> (path, detail, value)
         self.rendered = self.reused = 0
         self._digests: dict[int, bytes] = {}
-        # The plan's settings: all but its rows (the alerts: each unit's key has those it reads)
-        # and the list of sections (a unit's key has its section's title and slug, a dashboard its groups).
-        settings = plan.spec.model_dump(exclude={"sections"})
+        # The plan's settings: all the model holds but its rows (the alerts: each unit's key has
+        # those it reads) and the sections' words (a unit's key has its section's title and slug,
+        # a dashboard its groups).
+        settings = (plan.settings, dataclasses.replace(plan.document, sections=()), plan.collection, plan.routing)
         self.context = hashlib.blake2b(pickle.dumps(
             (VERSION, code, plan.file, repr(settings), plan.panels, plan.target_watches, plan.targets_group),
             protocol=5), digest_size=20).digest()

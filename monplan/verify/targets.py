@@ -84,7 +84,7 @@ def _shape_problems(path: str, obj: Any) -> list[str]:
 def _layout_check(plan: Plan, documents: dict[str, Any]) -> CheckResult:
     """Each file is one namespace as mimirtool reads it, its groups within the plan's limits."""
     problems, groups = [], 0
-    limit, interval = plan.spec.defaults.rules_per_group, plan.evaluation_interval
+    limit, interval = plan.settings.rules_per_group, plan.evaluation_interval
     for path, document in sorted(documents.items()):
         if not isinstance(document, dict) or set(document) != {"namespace", "groups"}:
             problems.append(Diagnostic(path, 0, 0, "expected exactly namespace: and groups:"))

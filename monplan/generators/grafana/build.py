@@ -35,7 +35,7 @@ def _variables(plan: Plan, board: Board, datasource_uid: str, datasource_name: s
                         default=datasource_uid, refresh=1, regex="")
     source._current = {"selected": True, "text": datasource_name, "value": datasource_uid}
     out = [source]
-    for variable in board.spec.variables if board.spec else []:
+    for variable in board.variables:
         of = variable.values or "{__name__=~\".+\"}"
         query = f"label_values({of}, {variable.name})"
         template = g.Template(name=variable.name, label=variable.label or variable.name.capitalize(), query=query,
@@ -63,14 +63,14 @@ def _annotations(plan: Plan, names: list[str], service: str | None) -> list[dict
         out.append({"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
                     "target": _prometheus_target(firing_selector(names, service), "1m"), "titleFormat": "{{alertname}}",
                     "textFormat": "{{severity}}: {{component}}", "tagKeys": "severity,component"})
-    deployment = plan.spec.deployment
+    deployment = plan.settings.deployment
     if deployment is not None:
         # A series whose value is the deployment time in ms: Grafana puts the annotation
         # there (useValueForTime), whatever the step, and only one, as all samples agree.
         millis = int(deployment.time.timestamp() * 1000)
         out.append({"name": "Deployment", "datasource": DATASOURCE, "enable": True, "iconColor": "blue",
                     "target": _prometheus_target(f"vector({millis})", "1h"), "useValueForTime": True,
-                    "titleFormat": f"Deployment of {plan.spec.system}",
+                    "titleFormat": f"Deployment of {plan.settings.system}",
                     "textFormat": f"Deployed {deployment.time.isoformat()}"})
     return out
 
@@ -164,7 +164,7 @@ def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, A
 
 def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[str, str]) -> dict[str, Any]:
     """The dashboard's JSON model, as Grafana 10-12 save it."""
-    variables = tuple(v.name for v in board.spec.variables) if board.spec else ()
+    variables = tuple(v.name for v in board.variables)
     ctx = Context(datasource=DATASOURCE, variables=variables)
     # The firing list shows the missing-data alerts too: a row whose data vanished shows no
     # value at all, and its NoData alert (or its job's TargetDown) says why.
@@ -172,9 +172,9 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
     top = firing_panels(names, ctx, board.service) if names else []
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",
-        tags=["monplan", naming.slug(plan.spec.system)] + ([SERVICE_TAG] if board.service else [])
+        tags=["monplan", naming.slug(plan.settings.system)] + ([SERVICE_TAG] if board.service else [])
         + ([_parts_tag(board)] if board.part else []),
-        timezone=plan.spec.timezone,
+        timezone=plan.settings.timezone,
         time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
         templating=g.Templating(_variables(plan, board, *datasource)),

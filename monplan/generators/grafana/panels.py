@@ -17,8 +17,8 @@ from monplan.lang.first_event import recorded_query
 from monplan.lang.promql import filter_by, grouped_by
 from monplan.lang.thresholds import Kind, format_decimal
 from monplan.model.plan import Alert, Panel
+from monplan.model.settings import ViewPanel
 from monplan.model.slo import Slo
-from monplan.spec.plan import ViewPanel
 
 OK = "green"
 BREACH = {"critical": "red", "high": "orange", "medium": "yellow"}

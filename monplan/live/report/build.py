@@ -23,7 +23,7 @@ from monplan.live.report.episodes import Episode, fetch_episodes
 from monplan.live.report.rows import Fetcher, RowData, Stats, fetch_row, mean, row_stats, worst_line
 from monplan.live.report.window import Window
 from monplan.model.plan import SEVERITIES, Alert, Plan
-from monplan.spec.plan import ReportItem
+from monplan.model.settings import ReportItem
 
 WEEK = 7 * 86_400.0
 ROW_KINDS = ("uptime", "performance_vs_baseline", "user_activity")
@@ -122,12 +122,12 @@ def rows_for(plan: Plan, item: ReportItem) -> list[Alert]:
 
 def unknown_sections(plan: Plan) -> list[Diagnostic]:
     """Items naming a section the plan does not have (they would silently show nothing)."""
-    if plan.spec.reporting is None:
+    if plan.settings.reporting is None:
         return []
     known = {alert.group for alert in plan.alerts} | {alert.group.split(" / ")[0] for alert in plan.alerts}
-    known |= {section.title for section in plan.spec.sections} | {area.title for area in plan.spec.focus_areas}
+    known |= {section.title for section in plan.document.sections} | {area.title for area in plan.document.focus_areas}
     out = []
-    for index, item in enumerate(plan.spec.reporting.daily_report.contents):
+    for index, item in enumerate(plan.settings.reporting.daily_report.contents):
         for name in item.sections:
             if name not in known:
                 out.append(Diagnostic(plan.file, 0, 0, f'report item "{item.item}" names "{name}", which is no section '
@@ -172,13 +172,13 @@ def _severities(plan: Plan, episodes: list[Episode], window: Window) -> list[Sev
 
 def build_report(plan: Plan, client: Prometheus, period: str, window: Window) -> tuple[Report | None, list[Diagnostic]]:
     """The report's content, or the reason there is none (e.g. Prometheus unreachable)."""
-    if plan.spec.reporting is None:
+    if plan.settings.reporting is None:
         return None, [Diagnostic(plan.file, 0, 0, "the plan has no reporting.daily_report; nothing to report", "reporting")]
     fetcher = Fetcher(client)
     parts: list[Part] = []
     episodes: list[Episode] | None = None
     try:
-        for item in plan.spec.reporting.daily_report.contents:
+        for item in plan.settings.reporting.daily_report.contents:
             part = Part(item.item, item.kind)
             if item.kind in ROW_KINDS:
                 part.rows = [_row(fetcher, alert, window, item.kind) for alert in rows_for(plan, item)]
@@ -196,5 +196,5 @@ def build_report(plan: Plan, client: Prometheus, period: str, window: Window) ->
         spent = budgets(fetcher, plan, window)
     except PrometheusError as err:
         return None, [Diagnostic(client.url, 0, 0, str(err))]
-    report = Report(plan.spec.system, period, window, client.url, parts, plan, spent)
+    report = Report(plan.settings.system, period, window, client.url, parts, plan, spent)
     return report, unknown_sections(plan)

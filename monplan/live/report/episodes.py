@@ -50,7 +50,7 @@ class Episode:
 
 def alert_selector(plan: Plan) -> str:
     """Label matchers for this plan's alerts: its service label, else its alert names."""
-    service = plan.spec.defaults.labels.get("service")
+    service = plan.settings.labels.get("service")
     if service:
         return f'service="{_quote(service)}"'
     names = "|".join(sorted(name for alert in plan.alerts for name in alert.alert_names)) or "__none__"

@@ -29,13 +29,13 @@ def make_report(plan_path: Path, prometheus: str | None, period: str, at: str | 
         plan = load_plan(plan_path)
     except PlanError as err:
         return Outcome(problems=err.diagnostics)
-    tz = zone(plan.spec)
-    daily = plan.spec.reporting.daily_report.time if plan.spec.reporting else None
+    tz = zone(plan.settings)
+    daily = plan.settings.reporting.daily_report.time if plan.settings.reporting else None
     try:
         end = parse_at(at, tz, daily, time.time() if now is None else now)
     except ValueError as err:
         return Outcome(problems=[Diagnostic("--at", 0, 0, str(err))])
-    url = prometheus or plan.spec.endpoints.prometheus_url
+    url = prometheus or plan.settings.endpoints.prometheus_url
     try:
         client = Prometheus(url, timeout)
     except PrometheusError as err:
