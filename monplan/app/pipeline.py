@@ -28,6 +28,18 @@ def load_plan(plan_path: Path) -> Plan:
     return compile_plan(check_plan(located), located)
 
 
+def load_spec(plan_path: Path) -> Spec:
+    """The checked spec of a plan that compiles, as written (the model holds no spec): for
+    tools and tests that compare plans by their words. Raises PlanError like load_plan."""
+    from monplan.spec.check import check_plan
+    from monplan.spec.loader import load_file
+
+    located = load_file(plan_path)
+    spec = check_plan(located)
+    compile_plan(spec, located)
+    return spec
+
+
 def compile_plan(spec: Spec, located: Located) -> Plan:
     """The model of a checked spec, after every check (monplan/checks) in one pass: raises
     PlanError with all errors; keeps the warnings the plan did not silence."""

@@ -37,7 +37,7 @@ def test_the_repository_plan_has_a_source_for_every_metric_its_queries_read(tmp_
     from monplan.app.pipeline import load_plan
 
     plan = load_plan(ROOT / "plan.yaml")
-    assert plan.spec.collection is not None
+    assert plan.collection is not None
     assert [w for w in plan.warnings if "collection" in w.message] == []
 
 
@@ -89,7 +89,7 @@ def test_words_that_only_look_like_writes_inside_strings_and_comments_are_fine(t
         data["collection"]["postgres_exporter"]["queries"][1]["sql"] = (
             "SELECT count(*) AS total -- never DELETE here\nFROM audit.rls_violations WHERE kind <> 'update; drop'")
 
-    assert _load(tmp_path, change).spec.collection is not None
+    assert _load(tmp_path, change).collection is not None
 
 
 def test_a_dsn_written_into_the_plan_is_refused_and_never_echoed(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_a_per_service_query_is_checked_as_each_service_makes_it(tmp_path: Path)
             "query": 'sum(rate(http_server_request_duration_seconds_sum{job="${job}"}[5m]))'}]})
 
     plan = _load(tmp_path, change)
-    field = f"sections[{len(plan.spec.sections) - 1}].metrics[0].query"
+    field = f"sections[{len(plan.document.sections) - 1}].metrics[0].query"
     mine = [w.message for w in plan.warnings if w.field == field]
     assert not any("${job}" in message for message in mine)  # the template itself is never "a job"
     assert mine == ['for service rum: "http_server_request_duration_seconds_sum" is served by job uws-api, not by job="uws-rum"']

@@ -27,9 +27,15 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 
 
 def with_deployment(plan: Any, when: dt.datetime) -> Any:
-    spec = plan.spec
-    deployment = spec.deployment.model_copy(update={"time": when})
-    return dataclasses.replace(plan, spec=spec.model_copy(update={"deployment": deployment}))
+    """The repository plan deployed at `when`: its settings, and the routing's critical period resolved anew."""
+    from conftest import ROOT
+    from monplan.app.pipeline import load_spec
+    from monplan.model.routing import resolve_routing
+
+    deployment = plan.settings.deployment.model_copy(update={"time": when})
+    settings = dataclasses.replace(plan.settings, deployment=deployment)
+    return dataclasses.replace(plan, settings=settings,
+                               routing=resolve_routing(load_spec(ROOT / "plan.yaml").alert_routing, settings))
 
 
 def zone_where_it_is(hours: range, now: dt.datetime) -> tuple[str, dt.datetime]:
@@ -146,7 +152,7 @@ def test_inside_business_hours_and_the_critical_period_every_receiver_gets_its_a
     now = dt.datetime.now(dt.UTC)
     plan = with_deployment(repo_plan, (now - dt.timedelta(hours=1)).replace(second=0, microsecond=0))
     midday_zone, local = zone_where_it_is(range(11, 15), now)
-    weekdays = plan.spec.alert_routing.business_hours.weekdays
+    weekdays = plan.routing.business_hours.weekdays
     day = DAYS[local.weekday()]
     am = run(plan, sink, tmp_path, alertmanager, business_zone=midday_zone,
              business_day=None if day in weekdays else day)  # on a weekend, make today a business day

@@ -82,12 +82,13 @@ def test_a_time_oncall_cannot_read_is_a_usage_error() -> None:
 def test_oncall_says_whether_medium_alerts_are_held_and_the_critical_period_is_on(tmp_path: Path) -> None:
     from monplan.model.oncall_status import parse_moment, status
 
-    spec = compile_plan(tmp_path, PLAN).spec
-    wednesday_noon = status(spec, parse_moment(spec, "2026-11-25 12:00"))
+    plan = compile_plan(tmp_path, PLAN)
+    settings = plan.settings
+    wednesday_noon = status(plan, parse_moment(settings, "2026-11-25 12:00"))
     assert wednesday_noon.business_hours is True and wednesday_noon.critical_period is not None
-    saturday_noon = status(spec, parse_moment(spec, "2026-11-28 12:00"))
+    saturday_noon = status(plan, parse_moment(settings, "2026-11-28 12:00"))
     assert saturday_noon.business_hours is False and saturday_noon.critical_period is None
-    thursday_night = status(spec, parse_moment(spec, "2026-11-26T03:00:00+01:00"))
+    thursday_night = status(plan, parse_moment(settings, "2026-11-26T03:00:00+01:00"))
     assert thursday_night.business_hours is False and thursday_night.critical_period is not None
     assert [names for _, names in thursday_night.chain] == [["Ana"], ["Ben"], ["Lead"]]
 

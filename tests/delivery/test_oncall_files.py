@@ -82,7 +82,7 @@ def test_a_shift_across_the_spring_clock_change_lasts_23_hours(tmp_path: Path) -
 def test_uids_are_unique_and_stamps_come_from_the_deployment_so_builds_are_reproducible(
         tmp_path: Path, repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     assert files_of(tmp_path) == files_of(tmp_path)
-    deployed = repo_plan.spec.deployment.time.astimezone(dt.UTC)
+    deployed = repo_plan.settings.deployment.time.astimezone(dt.UTC)
     for path in ("oncall/rotation.ics", "oncall/schedule.ics", "oncall/grafana-oncall/primary.ics"):
         found = events(repo_files[path])
         assert len({str(e["uid"]) for e in found}) == len(found)
@@ -102,8 +102,8 @@ def test_grafana_oncall_calendars_title_each_shift_with_the_username_or_email_on
 
 def test_the_schedule_has_the_check_ins_of_days_2_to_7_at_their_local_times(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     found = events(repo_files["oncall/schedule.ics"])
-    deployed = repo_plan.spec.deployment.time.astimezone(BERLIN)
-    for activity in (a for period in repo_plan.spec.monitoring_schedule for a in period.activities if a.at):
+    deployed = repo_plan.settings.deployment.time.astimezone(BERLIN)
+    for activity in (a for period in repo_plan.settings.monitoring_schedule for a in period.activities if a.at):
         starts = sorted(e.decoded("dtstart") for e in found if str(e["summary"]) == activity.activity)
         wanted = [dt.datetime.combine(deployed.date() + dt.timedelta(days=d), dt.time.fromisoformat(at), tzinfo=BERLIN)
                   for d in range(1, 7) for at in activity.at]
@@ -112,7 +112,7 @@ def test_the_schedule_has_the_check_ins_of_days_2_to_7_at_their_local_times(repo
 
 def test_the_first_day_has_a_continuous_watch_then_hourly_checks(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     found = events(repo_files["oncall/schedule.ics"])
-    deployed = repo_plan.spec.deployment.time
+    deployed = repo_plan.settings.deployment.time
     watch = [e for e in found if "Continuous" in str(e["summary"])]
     assert [(e.decoded("dtstart"), e.decoded("dtend")) for e in watch] == [(deployed, deployed + dt.timedelta(hours=4))]
     hourly = sorted(e.decoded("dtstart") for e in found if "Hourly" in str(e["summary"]))
@@ -120,7 +120,7 @@ def test_the_first_day_has_a_continuous_watch_then_hourly_checks(repo_plan: Any,
 
 
 def test_the_daily_report_and_weekly_review_recur_at_the_plans_times(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
-    reporting = repo_plan.spec.reporting
+    reporting = repo_plan.settings.reporting
     found = {str(e["summary"]): e for e in events(repo_files["oncall/schedule.ics"]) if "rrule" in e}
     daily = next(e for name, e in found.items() if "report" in name.lower())
     assert daily["rrule"]["FREQ"] == ["DAILY"]
@@ -130,7 +130,7 @@ def test_the_daily_report_and_weekly_review_recur_at_the_plans_times(repo_plan: 
     start, end = weekly.decoded("dtstart"), weekly.decoded("dtend")
     assert start.strftime("%A %H:%M").lower() == f"{reporting.weekly_review.day} {reporting.weekly_review.time}"
     assert end - start == dt.timedelta(hours=1)
-    assert str(start.tzinfo) == repo_plan.spec.timezone
+    assert str(start.tzinfo) == repo_plan.settings.timezone
 
 
 def test_the_escalation_policy_has_pagerdutys_shape_with_ordered_levels_and_delays(tmp_path: Path) -> None:
@@ -199,7 +199,7 @@ def test_a_weekly_rotations_pagerduty_layers_put_exactly_the_shifts_primary_on_c
     first = expected_shifts(text)[0][3]
     for hour in range(0, 5 * 7 * 24, 1):
         moment = (first.astimezone(dt.UTC) + dt.timedelta(hours=hour, minutes=30)).astimezone(BERLIN)
-        window = on_call_at(plan.spec, moment)
+        window = on_call_at(plan.settings, moment)
         assert window is not None, moment
         assert _restricted_user(layers, moment) == [window.primary], moment
 

@@ -24,7 +24,7 @@ def runbooks_of(tmp_path: Path, text: str = PLAN) -> dict[str, str]:
 
 
 def test_every_alert_rule_links_to_a_runbook_that_is_generated(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
-    base = repo_plan.spec.runbooks.base_url.rstrip("/")
+    base = repo_plan.settings.runbooks_url.rstrip("/")
     linked = []
     for path, data in repo_files.items():
         if path.startswith("prometheus/rules/"):
@@ -50,7 +50,7 @@ def test_a_runbook_says_what_the_alert_means_its_threshold_and_its_query(repo_pl
 def test_a_runbook_carries_the_whole_response_procedure_of_its_priority(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     for alert in repo_plan.alerts:
         text = repo_files[f"runbooks/{alert.name}.md"].decode()
-        procedure = repo_plan.spec.response_procedures[alert.priority]
+        procedure = repo_plan.document.response_procedures[alert.priority]
         steps = procedure.immediate_actions + procedure.resolution_path + procedure.steps
         assert steps and all(step in text for step in steps), alert.name
         for point in procedure.decision_points:
@@ -61,16 +61,16 @@ def test_a_runbook_carries_the_whole_response_procedure_of_its_priority(repo_pla
 
 
 def test_a_runbook_says_who_is_notified_and_whom_to_escalate_to(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
-    routing = repo_plan.spec.alert_routing
+    routing = repo_plan.routing
     for alert in repo_plan.alerts:
         text = repo_files[f"runbooks/{alert.name}.md"].decode()
         notified = text.split("## Who is notified")[1].split("## Escalation")[0]
         for receiver in routing.routes[alert.priority].receivers:
             assert f"**{receiver}**" in notified
         escalation = text.split("## Escalation")[1]
-        positions = [escalation.index(level.level) for level in repo_plan.spec.escalation_path]
+        positions = [escalation.index(level.level) for level in repo_plan.settings.escalation_path]
         assert positions == sorted(positions)
-        for person in (p for level in repo_plan.spec.escalation_path for p in level.people):
+        for person in (p for level in repo_plan.settings.escalation_path for p in level.people):
             assert person in escalation
     medium = next(a for a in repo_plan.alerts if a.priority == "medium")
     assert "Only inside business hours" in repo_files[f"runbooks/{medium.name}.md"].decode()
@@ -78,11 +78,11 @@ def test_a_runbook_says_who_is_notified_and_whom_to_escalate_to(repo_plan: Any, 
 
 def test_a_runbook_links_the_dashboards_that_show_its_section(repo_plan: Any, repo_files: dict[str, bytes]) -> None:
     for alert in repo_plan.alerts:
-        boards = [b for b in repo_plan.spec.dashboards if alert.group in b.sections or
+        boards = [b for b in repo_plan.document.dashboards if alert.group in b.sections or
                   any(alert.group == area or alert.group.startswith(f"{area} / ") for area in b.focus_areas)]
         links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', html(repo_files[f"runbooks/{alert.name}.md"].decode()))
         assert sorted(title for _, title in links) == sorted(b.title for b in boards), alert.name
-        assert all(href.startswith(repo_plan.spec.endpoints.grafana_url) for href, _ in links)
+        assert all(href.startswith(repo_plan.settings.endpoints.grafana_url) for href, _ in links)
 
 
 def test_plan_text_with_markdown_or_html_in_it_renders_exactly_as_written(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_monplan
-from monplan.app.pipeline import load_plan
+from monplan.app.pipeline import load_plan, load_spec
 from monplan.docimport.cells import read_priority, read_threshold
 from monplan.lang.thresholds import parse_threshold
 
@@ -53,7 +53,7 @@ def test_seed_imports_to_the_same_table_alerts_as_plan_yaml(tmp_path: Path) -> N
 
 def test_seed_import_keeps_the_rest_of_the_document(tmp_path: Path) -> None:
     out, _ = imported(tmp_path, DOCUMENTS / "seed.md")
-    got, want = load_plan(out).spec, load_plan(ROOT / "plan.yaml").spec
+    got, want = load_spec(out), load_spec(ROOT / "plan.yaml")
     assert got.system == want.system and got.overview == " ".join(want.overview.split())
     assert [(p.period, p.description, p.from_, p.until) for p in got.monitoring_duration] == \
         [(p.period, p.description, p.from_, p.until) for p in want.monitoring_duration]
@@ -126,7 +126,7 @@ def test_other_styles_read_units_percentiles_and_priorities(tmp_path: Path) -> N
     assert alerts["Checkout availability"] == ("<99.95%", "critical")
     assert alerts["Checkout latency"] == (">300ms", "high")
     assert alerts["Disk usage"] == (">85%", "medium")
-    spec = load_plan(out).spec
+    spec = load_spec(out)
     latency = next(row for row in spec.sections[0].metrics if row.metric == "Checkout latency")
     assert latency.query.startswith("histogram_quantile(0.95,")  # p95 in the cell
     assert latency.annotations == {"owner": "payments"}  # an extra column, kept
@@ -147,7 +147,7 @@ def test_a_query_column_is_used_as_written(tmp_path: Path) -> None:
     built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
     assert [re.search(r'"([^"]+)" of', line)[1] for line in built.stderr.splitlines() if "TODO" in line] == ["Index lag"]
     out.write_text(text.replace("query: TODO", "query: max(indexer_lag_seconds)"))
-    spec = load_plan(out).spec
+    spec = load_spec(out)
     assert [(r.metric, r.threshold, r.priority, r.for_) for s in spec.sections for r in s.metrics] == [
         ("search_p99", ">2s", "high", "10m"), ("Query errors", ">1%", "critical", None),
         ("Index lag", ">5m", "medium", None), ("CPU Usage", ">75%", "high", "10m"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from conftest import ROOT, run_monplan
-from monplan.app.pipeline import load_plan, render
+from monplan.app.pipeline import load_plan, load_spec, render
 from monplan.lang import durations
 
 DEPLOYED = "2026-01-01T00:00:00+00:00"
@@ -61,7 +61,7 @@ def test_importing_the_generated_document_gives_the_plan_back(tmp_path: Path) ->
     result = run_monplan("import", str(document), "--out", str(out), "--deployed", DEPLOYED)
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
-    got, want = load_plan(out).spec, load_plan(ROOT / "plan.yaml").spec
+    got, want = load_spec(out), load_spec(ROOT / "plan.yaml")
 
     def tables(spec):
         return [(s.title, [(r.metric, r.tool, r.baseline, r.threshold, r.priority, r.for_, r.alert or None)

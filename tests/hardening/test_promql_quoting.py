@@ -24,7 +24,7 @@ def test_the_reports_selector_matches_exactly_the_alerts_of_the_plans_service(tm
     from monplan.live.report.episodes import alert_selector
 
     plan = load_plan(HOSTILE)
-    service = plan.spec.defaults.labels["service"]
+    service = plan.settings.labels["service"]
     assert any(c in service for c in '"\\{$'), "the plan's service label must be hostile for this test to mean anything"
     selector = alert_selector(plan)
     mine = {"alertname": "A", "alertstate": "firing", "service": service}
