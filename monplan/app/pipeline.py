@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Diagnostic, PlanError
-from monplan.model.plan import Plan
 
 if TYPE_CHECKING:
+    from monplan.model.plan import Plan
     from monplan.spec.loader import Located
     from monplan.spec.plan import Plan as Spec
 from monplan.output.writer import Changes
@@ -171,9 +171,9 @@ def _remember(out: Path, print_: str | None, files: MutableMapping[str, bytes], 
     from monplan.output.spill import StaleOutput
 
     try:
-        entries = cache.remember(out, print_, files)
+        record = cache.remember(out, print_, files)
     except StaleOutput:
         cache.forget(out)
         return
-    if entries is not None and units is not None and print_ is not None:
-        units.save(print_, entries)  # type: ignore[attr-defined]
+    if record is not None and units is not None:
+        units.save(record)  # type: ignore[attr-defined]

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monplan.formats.folders import templates_folder
 from monplan.formats.render import one_line
 
 if TYPE_CHECKING:
@@ -133,16 +133,6 @@ def _template_source(name: str) -> str:
     """A template of the top-level templates/ folder, which an installed monplan carries as
     its package `monplan.templates` (pyproject.toml maps the folder)."""
     return (templates_folder() / name).read_text(encoding="utf-8")
-
-
-def templates_folder() -> Path:
-    """Where the Markdown templates are: the installed package's, else the checkout's."""
-    from importlib.util import find_spec
-
-    spec = find_spec("monplan.templates")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parents[2] / "templates"  # a checkout used without installing
 
 
 def new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:

@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 
 from monplan.model.plan import Alert, Plan, Watch
+from monplan.output import cache
 from monplan.output.spill import Kept
 
 VERSION = 1
@@ -48,23 +49,21 @@ def store_path(record: Path) -> Path:
 
 class UnitCache:
     def __init__(self, out: Path, plan: Plan, code: str) -> None:
-        from monplan.output import cache
-
         self.root = os.fspath(out.resolve())
         self.record_path = cache._record_path(out)
         self.previous: dict[str, list[str]] = {}
-        self.recorded: dict[str, list[Any]] = {}
+        self.recorded: cache.Record | None = None
         self.descriptions: dict[str, list[Any]] = {}
+        record = cache.load_record(out)
         try:
-            record = orjson.loads(self.record_path.read_bytes())
-            store = orjson.loads(store_path(self.record_path).read_bytes())
-            if (isinstance(record, dict) and isinstance(store, dict) and store.get("version") == VERSION
-                    and record.get("out") == self.root and store.get("record") == record.get("fingerprint")):
-                self.recorded = record.get("files", {})
-                self.previous = store.get("units", {})
-                self.descriptions = store.get("descriptions", {})
+            store = orjson.loads(store_path(self.record_path).read_bytes()) if record is not None else None
         except (OSError, ValueError):
-            pass
+            store = None
+        if (record is not None and isinstance(store, dict) and store.get("version") == VERSION
+                and record.out == self.root and store.get("record") == record.fingerprint):
+            self.recorded = record
+            self.previous = store.get("units", {})
+            self.descriptions = store.get("descriptions", {})
         self.units: dict[str, list[str]] = {}  # this build's units: key -> paths
         self.now: dict[str, tuple[str, object, Any]] = {}  # this build's derived facts: name -> (path, detail, value)
         self.rendered = self.reused = 0
@@ -119,12 +118,13 @@ class UnitCache:
         return files
 
     def _kept(self, paths: list[str] | None) -> dict[str, Kept] | None:
-        if not paths:
+        recorded = self.recorded
+        if not paths or recorded is None:
             return None
         out = {}
         lstat, regular, root = os.lstat, stat.S_ISREG, self.root
         for rel in paths:
-            entry = self.recorded.get(rel)
+            entry = recorded.get(rel)
             if entry is None:
                 return None
             size, mtime, inode, sha = entry
@@ -155,11 +155,15 @@ class UnitCache:
         """The units a forked worker went through."""
         self.units.update(units)
 
-    def save(self, fingerprint: str, entries: dict[str, list[Any]]) -> None:
-        """Store this build's units for the record just written with `fingerprint` (its `entries`)."""
+    def save(self, record: cache.Record) -> None:
+        """Store this build's units beside the record just written."""
         target = store_path(self.record_path)
-        descriptions = {name: [entries[path][3], detail, value] for name, (path, detail, value) in self.now.items()
-                        if path in entries}
+        descriptions = {}
+        for name, (path, detail, value) in self.now.items():
+            entry = record.get(path)
+            if entry is not None:
+                descriptions[name] = [entry[3], detail, value]
+        fingerprint = record.fingerprint
         try:
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(orjson.dumps({"version": VERSION, "record": fingerprint, "units": self.units,

@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 import yaml
 
 from monplan.diagnostics import Diagnostic, Path, PlanError
+from monplan.spec.limits import MAX_BYTES
 
-MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_200_000  # a 50,000-row plan has about 600,000
 MAX_DEPTH = 64
 MAX_SCALAR = 100_000  # characters in one value; no field of a plan needs more

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monplan.formats import markdown as md
+from monplan.formats.folders import templates_folder
 from monplan.live.report import fmt
 from monplan.live.report.build import Report, Row
 from monplan.live.report.episodes import Episode
@@ -16,7 +17,7 @@ from monplan.live.report.episodes import Episode
 if TYPE_CHECKING:
     import jinja2
 
-TEMPLATES = md.templates_folder()
+TEMPLATES = templates_folder()
 TEMPLATE_FILES = {"markdown": "report.md.j2", "html": "report.html.j2"}
 
 
