@@ -9,6 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge what is generated, never how fast: on a loaded CI machine (2 cores,
+# tests run in parallel) Hypothesis's timing health checks and deadlines fail good code.
+settings.register_profile("monplan", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("monplan")
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each test session (each xdist worker) keeps its own build cache, never the user's.
