@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import re._parser as _sre_parse  # type: ignore[import-not-found]  # monplan needs Python 3.11+
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -33,11 +34,6 @@ from typing import Any
 
 from monplan.lang.thresholds import format_decimal
 from monplan.model.slo import WINDOWS, BurnAlert, Slo, le_matcher
-
-try:  # Python 3.11+
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse
 
 MINUTE_MS = 60_000
 EXACT = 2025  # the odd part of every window's seconds (300 = 4 * 75, ..., 259200 = 128 * 2025)
