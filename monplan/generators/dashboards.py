@@ -11,6 +11,8 @@ with the folder, the data sources and the dashboards in place.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from typing import Any
 
 from monplan.formats.render import header, to_json, to_yaml
@@ -98,7 +100,7 @@ def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
 
 
 def generate(plan: Plan) -> dict[str, bytes]:
-    from monplan.generators.grafana.build import dashboard  # grafanalib: only when building
+    from monplan.generators.grafana.build import LinkIndex, dashboard  # grafanalib: only when building
 
     source = plan.source
     every: list[Board] = boards(plan)
@@ -110,11 +112,15 @@ def generate(plan: Plan) -> dict[str, bytes]:
     from monplan.output.unitcache import unit
 
     files: dict[str, bytes] = {}
-    links = [(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service) for b in every]
+    # Every dashboard links the others: their names and links are part of each one's key, hashed
+    # once (a thousand parts would otherwise pickle a thousand links each).
+    links = hashlib.blake2b(pickle.dumps([(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service)
+                                          for b in every], protocol=5), digest_size=20).digest()
+    index = LinkIndex(every)
     for board in every:
         def render(board: Board = board) -> dict[str, bytes]:
             with attr.validators.disabled():
-                return {board.path: to_json(dashboard(plan, board, every, prometheus))}
+                return {board.path: to_json(dashboard(plan, board, index, prometheus))}
 
         files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)),  # noqa: B023 - unit() calls it at once
                           render))

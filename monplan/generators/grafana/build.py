@@ -83,22 +83,33 @@ def _parts_tag(board: Board) -> str:
     return f"monplan-parts-{board.stem.rsplit('/', 1)[-1]}"[:50]
 
 
-def _links(board: Board, boards: list[Board]) -> list[g.DashboardLink]:
+class LinkIndex:
+    """What every dashboard's links are made of, gathered in one pass over the dashboards: a
+    100,000-row plan has a thousand dashboard parts, and looking through all of them again for
+    each one made the links grow with the square of the plan."""
+
+    def __init__(self, boards: list[Board]) -> None:
+        self.plan_boards = [other for other in boards if other.service is None and other.part <= 1]
+        self.parts: dict[tuple[str, str | None, int], Board] = {
+            (other.stem, other.service, other.part): other for other in boards}
+        self.has_services = any(other.service for other in boards)
+
+
+def _links(board: Board, index: LinkIndex) -> list[g.DashboardLink]:
     """Links to the plan's own dashboards (the first part of a split one), and one menu of the
     service dashboards (however many); a part also links its neighbours and all its parts."""
     links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
                              includeVars=True, tooltip=other.description or other.title)
-             for other in boards if other.uid != board.uid and other.service is None and other.part <= 1]
+             for other in index.plan_boards if other.uid != board.uid]
     if board.part:
-        siblings = {other.part: other for other in boards if other.stem == board.stem and other.service == board.service}
         for number, word in ((board.part - 1, "Previous part"), (board.part + 1, "Next part")):
-            other = siblings.get(number)
+            other = index.parts.get((board.stem, board.service, number))
             if other is not None and (number != 1 or board.service):  # part 1 of a plan dashboard is linked above
                 links.append(g.DashboardLink(type="link", title=f"{word}: {other.title}", uri=other.link,
                                              icon="dashboard", keepTime=True, includeVars=True, tooltip=other.title))
         links.append(g.DashboardLink(type="dashboards", title=f"All {board.parts} parts", tags=[_parts_tag(board)],
                                      asDropdown=True, keepTime=True, includeVars=True))
-    if any(other.service for other in boards):
+    if index.has_services:
         links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG], asDropdown=True,
                                      keepTime=True, includeVars=True))
     return links
@@ -162,7 +173,7 @@ def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, A
     return [attr.evolve(panel, gridPos=grid, id=number) for number, (panel, grid) in enumerate(placed, start=1)]
 
 
-def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[str, str]) -> dict[str, Any]:
+def dashboard(plan: Plan, board: Board, boards: list[Board] | LinkIndex, datasource: tuple[str, str]) -> dict[str, Any]:
     """The dashboard's JSON model, as Grafana 10-12 save it."""
     variables = tuple(v.name for v in board.variables)
     ctx = Context(datasource=DATASOURCE, variables=variables)
@@ -179,7 +190,7 @@ def dashboard(plan: Plan, board: Board, boards: list[Board], datasource: tuple[s
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
         templating=g.Templating(_variables(plan, board, *datasource)),
         annotations=g.Annotations(_annotations(plan, names, board.service)),
-        links=_links(board, boards),
+        links=_links(board, boards if isinstance(boards, LinkIndex) else LinkIndex(boards)),
         panels=_place(_rows(plan, board, ctx), top),
     )
     return normalise(plain(built))
