@@ -184,10 +184,19 @@ def test_a_baseline_start_is_what_the_first_hours_compare_with(built, promtool: 
 # --- the raw-series tests: a wrong query fails them -----------------------------------------
 
 QUERY_MUTATIONS: dict[str, Callable[[str], str]] = {
-    "numerator and denominator swapped": lambda q: re.sub(r"^(.*?) / (.*)$", r"\2 / \1", q, flags=re.S),
+    "numerator and denominator swapped": lambda q: _swapped(q),
     "a label value misspelt": lambda q: re.sub(r'="([^"]+)"', r'="\1x"', q, count=1),
     "another metric": lambda q: _rename_first_metric(q),
 }
+
+
+def _swapped(query: str) -> str:
+    """N / D as D / N; inside an event ratio's guard `(N / D or 0 * (D))` too (the guard then
+    reads 0 times the new denominator)."""
+    guarded = re.fullmatch(r"\((.*?) / (.*) or 0 \* \((.*)\)\)", query, flags=re.S)
+    if guarded:
+        return f"({guarded[2]} / {guarded[1]} or 0 * ({guarded[1]}))"
+    return re.sub(r"^(.*?) / (.*)$", r"\2 / \1", query, flags=re.S)
 
 
 def _rename_first_metric(query: str) -> str:

@@ -354,6 +354,43 @@ def raw_query_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any
             for _, series, checks, names, _ in groups]
 
 
+def no_events_tests(alerts: list[Alert], interval_ms: int) -> list[dict[str, Any]]:
+    """Groups proving that an event ratio reads 0 while only its denominator has series (a
+    healthy service that never answered an error), and that its NoData alert stays quiet then
+    (monplan/lang/no_events.py); for the rows whose query shape has raw series."""
+    from monplan.lang.first_event import recorded_query
+    from monplan.lang.query_shapes import raw_case
+
+    groups: list[tuple[set[str], list[dict[str, str]], list[dict[str, Any]], list[dict[str, Any]], list[str]]] = []
+    for alert in alerts:
+        watch = alert.no_data
+        if watch is None or recorded_query(alert) == alert.query:
+            continue
+        breach, _ = breach_and_quiet(alert)
+        case = raw_case(alert.query, breach if alert.kind is not Kind.RELATIVE else Decimal("0.5"), interval_ms / 1000)
+        if case is None or case.shape != "ratio of counter rates":
+            continue
+        metric, labels, values = case.series[1]  # what the denominator alone selects
+        steps = math.ceil((case.window_s * 1000 + durations.parse_ms(watch.for_)) / interval_ms) + 3
+        home = next((g for g in groups if metric not in g[0]), None)
+        if home is None:
+            home = (set(), [], [], [], [])
+            groups.append(home)
+        home[0].add(metric)
+        selector = metric + "{" + ", ".join(f'{k}="{_quoted(v)}"' for k, v in labels.items()) + "}"
+        home[1].append({"series": selector, "values": f"{values}x{steps + 1}"})
+        shown = "{" + ", ".join(f'{k}="{v}"' for k, v in alert.record_labels.items()) + "}"
+        home[2].append({"expr": alert.series, "eval_time": _dur(steps * interval_ms),
+                        "exp_samples": [{"labels": alert.series.split("{", 1)[0] + shown, "value": 0}]})
+        home[3].append({"eval_time": _dur(steps * interval_ms), "alertname": watch.name, "exp_alerts": []})
+        home[4].append(alert.name)
+    return [{"name": "each event ratio reads 0, and its NoData alert stays quiet, while only its denominator has "
+                     "series (no event yet): " + "; ".join(names),
+             "interval": _dur(interval_ms), "input_series": series, "promql_expr_test": values,
+             "alert_rule_test": _merged(checks)}
+            for _, series, values, checks, names in groups]
+
+
 def test_file_path(slug: str) -> str:
     return f"{TESTS_DIR}/{slug}.yml"
 
@@ -376,7 +413,8 @@ def _file(plan: Plan, slug: str, title: str, alerts: list[Alert], interval_ms: i
 
         plain = [alert for alert in alerts if alert.slo is None]  # SLO rows alert on burn rates instead
         tests = ((tests_for(plain, interval_ms) if plain else []) + burn_tests(alerts, interval_ms)
-                 + no_data_tests(alerts, interval_ms) + raw_query_tests(plain, interval_ms))
+                 + no_data_tests(alerts, interval_ms) + raw_query_tests(plain, interval_ms)
+                 + no_events_tests(plain, interval_ms))
     else:
         tests = target_tests(plan.watches_in(slug), interval_ms)
     document = {
