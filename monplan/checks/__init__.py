@@ -53,7 +53,7 @@ class Check:
 
 # Modules holding one CHECK each, in reporting order.
 _MODULES = (
-    "services", "unique_names", "dashboard_references", "dashboards", "routing", "people", "rotation",
+    "services", "unique_names", "name_clashes", "dashboard_references", "dashboards", "routing", "people", "rotation",
     "escalation", "report_sections", "placeholders", "units", "first_day", "sources", "rotation_coverage",
 )
 
