@@ -17,6 +17,11 @@ invisible format characters removed and percent-escapes decoded, so that `xo\\u2
 
 Each finding is reported at its line and column with the `*_file` field that takes the
 secret instead; the value itself is never repeated.
+
+Texts the model puts together from plan values are scanned with `what_secret` too, once made
+(only those that changed): a per-service row's queries and selectors with the service's vars
+substituted (monplan/model/services.py), and annotations with their Go templates expanded as
+the generated tests and runbooks hold them (monplan/model/resolve.py).
 """
 
 from __future__ import annotations
