@@ -77,6 +77,9 @@ def test_the_reported_attack_is_refused_at_the_vars_and_nothing_is_written(tmp_p
     # a percent-encoded piece in the template: decoded, the result is a token
     ('        threshold: "<99%"\n        query: avg(probe_success{job="${job}", ref="%67hp_${t}"})',
      "{job: db, t: 0123456789abcdefghijklmnopqrstuvwxyzAB}", "a GitHub token"),
+    # a base64 body in two halves (neither decodes to anything on its own)
+    ('        threshold: "<99%"\n        query: avg(probe_success{job="${job}", b="${x}${y}"})',
+     "{job: db, x: Z2hwXzAxMjM0NTY3ODlh, y: YmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ekFC}", "a GitHub token"),
     # an AWS key from a prefix in the template and two vars
     ('        threshold: "<99%"\n        query: avg(probe_success{job="${job}", k="AKIA${a}${b}"})',
      "{job: db, a: IOSFODNN, b: 7EXAMPLE}", "an AWS access key"),
@@ -143,3 +146,41 @@ def test_unchanged_and_harmless_texts_pass_and_are_not_scanned(tmp_path: Path, m
     pipeline.load_plan(plan)
     # the substituted query only: the baseline query has no variable
     assert scanned == ['avg(probe_success{job="https://pay.example.com:8443"})']
+
+
+# One text of each shape secrets.py knows, in _SHAPES' order, and some that only case folding
+# (as re.IGNORECASE does it) makes one.
+SHAPES = [
+    "AKIAIOSFODNN7EXAMPLE", "AIzaSyA1234567890abcdefghijklmnopqrstuv", TOKEN, "glpat-abcdefghij0123456789",
+    "xoxb-1234567890-abcdef", "sk_live_abcdefghijklmnop", "SG.abcdefghijklmnop.abcdefghijklmnop",
+    "npm_abcdefghijklmnopqrstuvwxyz0123456789", "sk-abcdefghijklmnopqrstuvwxyz0123456789",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIx.abc", "-----BEGIN RSA PRIVATE KEY-----", "Bearer abcdefghijklmnopqrstuvwxyz",
+    "Basic dXNlcjpwYXNzd29yZA==", "https://hooks.slack.com/services/T0/B0/x", "https://discord.com/api/webhooks/1/x",
+    "https://x.webhook.office.com/y", "password=hunter22", "aws_secret_access_key = abc",
+]
+
+
+def test_the_quick_test_of_the_shapes_misses_none() -> None:
+    from monplan.spec import secrets
+
+    assert len(SHAPES) == len(secrets._SHAPES)
+    for text, (pattern, what) in zip(SHAPES, secrets._SHAPES, strict=True):
+        assert pattern.search(text), (text, what)
+        assert secrets._may_have_shape(text) and secrets.what_secret(f"x {text} y") == what
+    for text in ("pa\u017f\u017fword=hunter22", "hook\u017f.\u017flack.com/services/T0/B0/x",
+                 "d\u0131scord.com/api/webhooks/1/x", "BEARER abcdefghijklmnopqrstuvwxyz"):
+        assert secrets.what_secret(text) is not None, text
+
+
+def test_case_folding_finds_every_character_ignorecase_takes_for_a_letter() -> None:
+    """What makes the quick test sound: a character re.IGNORECASE matches to an ASCII letter
+    folds (as _may_have_shape folds) to a text holding that letter."""
+    import re
+    import sys
+
+    from monplan.spec.secrets import folded
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        for char in set(re.findall(f"(?i){letter}", every)):
+            assert letter in folded(char), (letter, hex(ord(char)))
