@@ -53,8 +53,8 @@ def override_for(service: Service, row: MetricRow) -> Override | None:
     return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
 
 
-def assembled_secret(result: str, template: str, path: Path, where: Path, problem: Problem, line: int,
-                     service: str = "") -> bool:
+def assembled_secret(result: str, template: str, path: Path, where: Path, problem: Problem,
+                     line_of: Callable[[Path], int], service: str = "") -> bool:
     """Reports a secret that substitution put together (`result` made from `template`, the
     plan's text at `path`) at `where`, the values substituted; True if there is one. Only a
     text that substitution changed is scanned: the plan's own texts were scanned as written."""
@@ -64,14 +64,15 @@ def assembled_secret(result: str, template: str, path: Path, where: Path, proble
     if what is None:
         return False
     whose = f'the vars of service "{service}"' if service else "these values"
-    problem(where, f"{whose} substituted into {format_path(path)} (line {line}) make what looks like {what}; "
+    problem(where, f"{whose} substituted into {format_path(path)} (line {line_of(path)}) make what looks like {what}; "
             f"secrets never go in the plan: store it in a file and give the file's path in {alternative(where)}",
             check=SECRETS_CHECK)
     return True
 
 
 def _expand_query(text: str, path: Path, service: Service, problem: Problem, *, sli: bool = False,
-                  where: Path = (), line: int = 0, source: Path | None = None) -> str | None:
+                  where: Path = (), line_of: Callable[[Path], int] = lambda path: 0,
+                  source: Path | None = None) -> str | None:
     """The query as the service has it, or None (reported). A secret it would hold is reported
     at `where` (the service's vars), naming `source`, where the text comes from (default `path`)."""
     source = path if source is None else source
@@ -87,10 +88,10 @@ def _expand_query(text: str, path: Path, service: Service, problem: Problem, *, 
     try:
         parse_promql(query.replace("${window}", "5m") if sli else query)
     except ValueError as err:
-        if not assembled_secret(query, text, source, where, problem, line, service.name):  # never repeated in a message
+        if not assembled_secret(query, text, source, where, problem, line_of, service.name):  # never repeated in a message
             problem(path, f'for service "{service.name}": {err} (after substituting its variables: {query})')
         return None
-    if assembled_secret(query, text, source, where, problem, line, service.name):
+    if assembled_secret(query, text, source, where, problem, line_of, service.name):
         return None
     return query
 
@@ -112,9 +113,9 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
                 if value is not None:
                     update[field] = value
         query_path = (service_path + ("overrides", _override_key(service, template), "query") if "query" in update
-                      else path + ("query",))
+                      else path + ("query",))  # where the text comes from, for the message
         query = _expand_query(str(update.get("query", template.query)), path + ("query",), service, problem,
-                              where=at, line=where(query_path), source=query_path)
+                              where=at, line_of=where, source=query_path)
         if query is None:
             continue
         update["query"] = query
@@ -125,7 +126,7 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
             update["slo"] = slo
         if template.baseline_query:
             baseline = _expand_query(template.baseline_query, path + ("baseline_query",), service, problem,
-                                     where=at, line=where(path + ("baseline_query",)))
+                                     where=at, line_of=where)
             if baseline is None:
                 continue
             update["baseline_query"] = baseline
@@ -144,8 +145,7 @@ def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Prob
     for key in ("errors", "good", "total", "ratio"):
         text = getattr(template.slo, key)
         if text is not None:
-            expanded = _expand_query(text, path + (key,), service, problem, sli=True, where=at,
-                                     line=where(path + (key,)))
+            expanded = _expand_query(text, path + (key,), service, problem, sli=True, where=at, line_of=where)
             if expanded is None:
                 return None
             update[key] = expanded
@@ -155,16 +155,16 @@ def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Prob
             problem(path + ("bool_gauge",), f'service "{service.name}" has no value for '
                     f'{", ".join("${" + m + "}" for m in missing)}')
             return None
-        if assembled_secret(gauge, template.slo.bool_gauge, path + ("bool_gauge",), at, problem,
-                            where(path + ("bool_gauge",)), service.name):
+        if assembled_secret(gauge, template.slo.bool_gauge, path + ("bool_gauge",), at, problem, where,
+                            service.name):
             return None
         update["bool_gauge"] = gauge
     if template.slo.buckets is not None:
         from monplan.model.slo import bucket_problem
 
         buckets, missing = substitute(template.slo.buckets, variables(service))
-        if assembled_secret(buckets, template.slo.buckets, path + ("buckets",), at, problem,
-                            where(path + ("buckets",)), service.name):
+        if assembled_secret(buckets, template.slo.buckets, path + ("buckets",), at, problem, where,
+                            service.name):
             return None
         problem_text = bucket_problem(buckets)
         if missing or problem_text:
