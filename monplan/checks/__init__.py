@@ -53,7 +53,7 @@ class Check:
 
 # Modules holding one CHECK each, in reporting order.
 _MODULES = (
-    "services", "unique_names", "dashboard_references", "dashboards", "routing", "people", "rotation",
+    "services", "unique_names", "name_clashes", "dashboard_references", "dashboards", "routing", "people", "rotation",
     "escalation", "report_sections", "placeholders", "units", "first_day", "sources", "rotation_coverage",
 )
 
@@ -63,7 +63,8 @@ OTHER_IDS: dict[str, tuple[str, Severity]] = {
     "spec/yaml": ("the file is YAML monplan can read (no duplicate keys, aliases, tags)", "error"),
     "spec/schema": ("every field has a value of its kind (pydantic field rules)", "error"),
     "spec/unknown-key": ("no key the format does not know (typos get a suggestion)", "error"),
-    "spec/secrets": ("no secret in the plan: receivers point at secret files", "error"),
+    "spec/secrets": ("no secret in the plan, nor in what its vars and annotation templates put together: "
+                     "receivers point at secret files", "error"),
     "slo/spec": ("an slo: block is complete and consistent", "error"),
     "rows/fields": ("a row's labels, annotations and baseline fit what monplan derives from it", "error"),
     "output/file-names": ("every generated file name fits what file systems take", "error"),

@@ -1,5 +1,6 @@
 """output/file-names: generated file names stay within what file systems take, and a name that would not is
-reported at the plan value it comes from.
+reported at the plan value it comes from; output/file-name-clashes: no two names of one
+folder that macOS or Windows would take for one (see monplan/checks/name_clashes.py).
 
 Linux file systems (ext4, xfs, btrfs, tmpfs, overlayfs) take at most 255 bytes per name. The
 writer also creates a temporary `.<name>.<random>.tmp` beside each file it writes, and git
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from monplan.checks.name_clashes import CHECK_ID as CLASH_ID, fold
 from monplan.diagnostics import Diagnostic, Path as PlanPath, format_path
 from monplan.lang import naming
 
@@ -30,16 +32,57 @@ def long_names(files: Mapping[str, bytes]) -> list[str]:
     return list(found)
 
 
+def clashes(files: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """Pairs of output paths (files or folders) that differ, yet name one entry of one folder
+    once folded as macOS and Windows compare names: (the first, the other), each pair once,
+    where they part (two folders that clash are not reported again for each file in them)."""
+    first: dict[str, str] = {}  # folded path of every file and folder -> the path as built
+    folders: set[str] = set()
+    found: dict[tuple[str, str], None] = {}
+    for path in files:
+        cut = path.rfind("/")
+        folder = path[:cut] if cut > 0 else ""
+        if folder and folder not in folders:  # each folder's own prefixes, once
+            folders.add(folder)
+            start = 0
+            while True:
+                end = folder.find("/", start)
+                prefix = folder if end < 0 else folder[:end]
+                other = first.setdefault(fold(prefix), prefix)
+                if other != prefix:
+                    found.setdefault((other, prefix))
+                    break
+                if end < 0:
+                    break
+                start = end + 1
+        other = first.setdefault(fold(path), path)
+        if other != path and other[:cut + 1] == path[:cut + 1]:  # in one folder (else its folder clashes)
+            found.setdefault((other, path))
+    return list(found)
+
+
 def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diagnostic]:
-    """A located error per too-long name, at the plan value the name is made from."""
+    """A located error per too-long name, and per pair of names one file system would take for
+    one, at the plan value the name is made from."""
     names = long_names(files)
-    if not names:
+    pairs = clashes(files)
+    if not names and not pairs:
         return []
     from monplan.spec.loader import load_file
 
     located = load_file(plan_path)
     values = _strings(located.data)
     problems = []
+    for one, other in pairs:
+        message = (f'the generated paths "{one}" and "{other}" differ only in letter case or Unicode '
+                   "normalisation: macOS and Windows take them for one, so one would overwrite the other; "
+                   "expected names that differ in more than that: rename one of the values they come from")
+        sources = _named_by(one.rsplit("/", 1)[-1], other.rsplit("/", 1)[-1], values)
+        if not sources:
+            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CLASH_ID))
+        for source in sources:
+            line, column = located.where(source)
+            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CLASH_ID))
     for name in names:
         stem = name.rsplit(".", 1)[0]
         size = len(name.encode("utf-8"))
@@ -82,3 +125,24 @@ def _sources_of(stem: str, values: list[tuple[PlanPath, str]]) -> list[PlanPath]
         elif length and length == best:
             paths.append(path)
     return paths
+
+
+def _named_by(one: str, other: str, values: list[tuple[PlanPath, str]]) -> list[PlanPath]:
+    """The plan values that give the clashing names: for each name, the values whose text,
+    slug, alert or snake_case name it holds longest (a prefix or the whole stem)."""
+    found: dict[PlanPath, None] = {}
+    for name in (one, other):
+        stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+        best, paths = 0, list[PlanPath]()
+        for path, text in values:
+            if not text or len(text) > 4 * len(stem) + 40:
+                continue
+            length = max((len(form) for form in {text, naming.slug(text), naming.alert_name(text), naming.snake(text)}
+                          if form and stem.startswith(form)), default=0)
+            if length > best:
+                best, paths = length, [path]
+            elif length and length == best:
+                paths.append(path)
+        if best * 2 >= len(stem):  # at least half of the name: not a word that happens to start it
+            found.update(dict.fromkeys(paths))
+    return list(found)

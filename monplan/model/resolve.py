@@ -21,6 +21,7 @@ from monplan.spec.loader import Located
 from monplan.spec.metrics import AlertFields, FocusArea, SloFields
 from monplan.spec.plan import Plan as Spec
 from monplan.spec.safe import web_url
+from monplan.spec.secrets import alternative, what_secret
 from monplan.spec.services import Service
 from monplan.spec.types import PLACEHOLDER, PriorityName
 
@@ -49,9 +50,9 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     run over it in the same pass: a plan's problems are reported in one run."""
     problems: list[Diagnostic] = []
 
-    def problem(path: Path, message: str, *, key: bool = False) -> None:
+    def problem(path: Path, message: str, *, key: bool = False, check: str = "rows/fields") -> None:
         line, column = located.where(path, key=key)
-        problems.append(Diagnostic(located.file, line, column, message, format_path(path), check="rows/fields"))
+        problems.append(Diagnostic(located.file, line, column, message, format_path(path), check=check))
 
     alerts: list[Alert] = []
     panels: list[Panel] = []
@@ -59,7 +60,7 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     collection = resolve_collection(spec.collection)
     jobs_of = jobs_reader(collection)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
-    for title, _path, component, rows, service in _row_groups(spec, problem):
+    for title, _path, component, rows, service in _row_groups(spec, located, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
         if service is None and slug in slugs:
             slug = f"{slug}-{len(groups) + 1}"
@@ -96,7 +97,7 @@ _Row = tuple[Path, AlertFields, str, str | None]  # the row, its metric (or item
 _Group = tuple[str, Path, str | None, Sequence[_Row], Service | None]  # title, path, component, rows, service
 
 
-def _row_groups(spec: Spec, problem: Problem) -> Iterator[_Group]:
+def _row_groups(spec: Spec, located: Located, problem: Problem) -> Iterator[_Group]:
     """Every group of rows, in plan order: the sections (per-service ones once per service,
     service by service), then the focus areas (depth first)."""
     for index, section in enumerate(spec.sections):
@@ -104,11 +105,16 @@ def _row_groups(spec: Spec, problem: Problem) -> Iterator[_Group]:
         if not section.per_service:
             rows = [(path + ("metrics", i), row, row.metric, row.tool) for i, row in enumerate(section.metrics)]
             yield section.title, path, section.component, rows, None
-    for service in spec.services:
+
+    def line(path: Path) -> int:
+        return located.where(path)[0]
+
+    for number, service in enumerate(spec.services):
         for index, section in enumerate(spec.sections):
             if section.per_service:
                 path = ("sections", index)
-                rows = [(r.path, r.row, r.row.metric, r.row.tool) for r in rows_for(section, path, service, problem)]
+                rows = [(r.path, r.row, r.row.metric, r.row.tool)
+                        for r in rows_for(section, path, service, problem, ("services", number), line)]
                 yield section.title, path, section.component, rows, service
 
     def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
@@ -195,10 +201,12 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
             except ValueError as err:
                 problem(path + ("annotations", key), str(err))
         try:  # the user's own Go templates pass through, if the generated tests can predict them
-            expand_value(text, 0.0, {})
+            expanded = expand_value(text, 0.0, {})
         except ValueError as err:
             problem(path + ("annotations", key), f"{err}; generated tests compare annotations exactly, so plan "
                     "annotations may use {{ $value | humanize }}, humanizePercentage, humanizeDuration and {{ $labels.NAME }}")
+        else:
+            _expanded_secret(text, expanded, path + ("annotations", key), service, problem)
         annotations[key] = text
     line = located.where(path)[0]
     return Alert(
@@ -211,6 +219,20 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
         origin="section" if path[0] == "sections" else "focus", service=service.name if service else None,
         slo=slo,
     )
+
+
+def _expanded_secret(text: str, expanded: str, path: Path, service: Service | None, problem: Problem) -> None:
+    """A secret that an annotation's template puts together, as the generated tests and
+    runbooks hold it: `ghp_0123{{ "4567..." }}`, or `...{{ $labels.service }}` with the
+    name of the service whose series the tests give (only a text the expansion changed)."""
+    if expanded == text:
+        return
+    secret, whose = what_secret(expanded), ""
+    if secret is None and service is not None and "$labels" in text:
+        secret, whose = what_secret(expand_value(text, 0.0, {"service": service.name})), f' for service "{service.name}"'
+    if secret:
+        problem(path, f"once its template is expanded{whose}, this annotation looks like {secret}; secrets never go "
+                f"in the plan: store it in a file and give the file's path in {alternative(path)}", check="spec/secrets")
 
 
 def slo_of(fields: SloFields, name: str, priority: PriorityName, base: str, objective: Decimal,

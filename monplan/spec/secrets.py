@@ -17,6 +17,11 @@ invisible format characters removed and percent-escapes decoded, so that `xo\\u2
 
 Each finding is reported at its line and column with the `*_file` field that takes the
 secret instead; the value itself is never repeated.
+
+Texts the model puts together from plan values are scanned with `what_secret` too, once made
+(only those that changed): a per-service row's queries and selectors with the service's vars
+substituted (monplan/model/services.py), and annotations with their Go templates expanded as
+the generated tests and runbooks hold them (monplan/model/resolve.py).
 """
 
 from __future__ import annotations
@@ -79,6 +84,29 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
      "a password setting"),
     (re.compile(r"\baws_?secret_?access_?key\s*[=:]\s*\S", re.IGNORECASE), "an AWS secret key"),
 )
+# Text that some pattern of _SHAPES needs, lower-case. A text whose case folding (as
+# re.IGNORECASE folds: U+017F long s is an s, U+212A Kelvin a k, U+0131 dotless i an i)
+# holds none of them matches none of the shapes, and is spared their searches, most of a
+# scan's time (monplan scans every text of the plan, and every text that a service's vars
+# or a template put together).
+_SHAPE_ANCHORS = (
+    "akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "apka", "aroa", "asca",  # AWS key
+    "aiza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "xapp-",
+    "k_live_", "k_test_", "sg.", "npm_", "sk-", "eyj", "-----begin", "bearer", "basic",
+    "hooks.slack.com/", "discord", "webhook", "password", "passwd", "pwd", "aws",
+)
+
+
+def folded(text: str) -> str:
+    """The text case folded so that it holds each ASCII letter re.IGNORECASE would match in it."""
+    return text.lower() if text.isascii() else text.casefold().replace("\u0131", "i")
+
+
+def _may_have_shape(text: str) -> bool:
+    lower = folded(text)
+    return any(anchor in lower for anchor in _SHAPE_ANCHORS)
+
+
 # An AWS secret access key: 40 characters of base64 without padding, random (checked below).
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
@@ -142,9 +170,10 @@ def what_secret(text: str) -> str | None:
 def _what_secret_in(text: str) -> str | None:
     if "@" in text and "://" in text and _USERINFO.search(text):
         return "a URL with credentials (user information before the @)"
-    for pattern, what in _SHAPES:
-        if pattern.search(text):
-            return what
+    if _may_have_shape(text):
+        for pattern, what in _SHAPES:
+            if pattern.search(text):
+                return what
     if "=" in text:
         for match in _PARAM.finditer(text):
             if _param_is_secret(match.group(1)):
