@@ -1,5 +1,6 @@
-"""output/file-names: generated file names stay within what file systems take, and a name that would not is
-reported at the plan value it comes from; output/file-name-clashes: no two names of one
+"""output/file-names: generated file names stay within what file systems take (length, and no
+Windows device name such as `con.yml` or `NUL.md`), and a name that would not is reported at
+the plan value it comes from; output/file-name-clashes: no two names of one
 folder that macOS or Windows would take for one (see monplan/checks/name_clashes.py).
 
 Linux file systems (ext4, xfs, btrfs, tmpfs, overlayfs) take at most 255 bytes per name. The
@@ -28,6 +29,22 @@ def long_names(files: Mapping[str, bytes]) -> list[str]:
     for path in files:
         for part in path.split("/"):
             if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+                found.setdefault(part)
+    return list(found)
+
+
+# Names Windows keeps for devices, whatever the letter case and extension (`con.yml`,
+# `NUL.md`): a checkout of the committed output fails on them, or writes to the device.
+WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"{d}{n}" for d in ("COM", "LPT")
+                                                                                  for n in "123456789\u00b9\u00b2\u00b3")})
+
+
+def device_names(files: Mapping[str, bytes]) -> list[str]:
+    """Each path component (file or folder name) that Windows takes for a device, once."""
+    found: dict[str, None] = {}
+    for path in files:
+        for part in path.split("/"):
+            if part.split(".", 1)[0].rstrip(" ").upper() in WINDOWS_DEVICES:
                 found.setdefault(part)
     return list(found)
 
@@ -66,7 +83,8 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
     one, at the plan value the name is made from."""
     names = long_names(files)
     pairs = clashes(files)
-    if not names and not pairs:
+    devices = device_names(files)
+    if not names and not pairs and not devices:
         return []
     from monplan.spec.loader import load_file
 
@@ -83,6 +101,16 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
         for source in sources:
             line, column = located.where(source)
             problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CLASH_ID))
+    for name in devices:
+        message = (f'the generated file name "{name}" is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, '
+                   "LPT1-9, whatever the case and extension): a Windows checkout of the output cannot hold it; "
+                   "expected another name: rename the value it comes from (a row can set its own alert:)")
+        sources = _named_by(name, name, values)
+        if not sources:
+            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CHECK_ID))
+        for source in sources:
+            line, column = located.where(source)
+            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CHECK_ID))
     for name in names:
         stem = name.rsplit(".", 1)[0]
         size = len(name.encode("utf-8"))
@@ -95,7 +123,7 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
         for source in sources:
             line, column = located.where(source)
             problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CHECK_ID))
-    return problems
+    return sorted(problems, key=lambda d: (d.line == 0, d.line, d.column))  # in plan order; unplaced ones last
 
 
 def _strings(data: Any, path: PlanPath = ()) -> list[tuple[PlanPath, str]]:

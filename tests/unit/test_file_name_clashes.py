@@ -117,3 +117,11 @@ def test_every_path_of_a_build_is_checked_before_writing(tmp_path: Path, monkeyp
 
 def test_no_clash_reads_no_plan(tmp_path: Path) -> None:
     assert file_name_problems({"runbooks/A.md": b"", "runbooks/B.md": b""}, tmp_path / "absent.yaml") == []
+
+
+def test_windows_device_names_are_found_whatever_their_case_and_extension() -> None:
+    from monplan.checks.file_names import device_names
+
+    files = {"prometheus/rules/con.yml": b"", "runbooks/NUL.md": b"", "runbooks/Com1.tar.gz": b"",
+             "aux/x.md": b"", "runbooks/Console.md": b"", "runbooks/COM10.md": b"", "runbooks/LPT0.md": b""}
+    assert sorted(device_names(files)) == ["Com1.tar.gz", "NUL.md", "aux", "con.yml"]
