@@ -110,18 +110,18 @@ def _row_groups(spec: Spec, problem: Problem) -> Iterator[_Group]:
                 path = ("sections", index)
                 rows = [(r.path, r.row, r.row.metric, r.row.tool) for r in rows_for(section, path, service, problem)]
                 yield section.title, path, section.component, rows, service
+    yield from _area_groups(spec.focus_areas, ("focus_areas",), "", None)
 
-    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
-        for index, area in enumerate(areas):
-            here = path + (index,)
-            title = f"{prefix}{area.title}"
-            comp = area.component or component
-            rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
-            if rows:
-                yield title, here, comp, rows, None
-            yield from walk(area.areas, here + ("areas",), f"{title} / ", comp)
 
-    yield from walk(spec.focus_areas, ("focus_areas",), "", None)
+def _area_groups(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
+    for index, area in enumerate(areas):
+        here = path + (index,)
+        title = f"{prefix}{area.title}"
+        comp = area.component or component
+        rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
+        if rows:
+            yield title, here, comp, rows, None
+        yield from _area_groups(area.areas, here + ("areas",), f"{title} / ", comp)
 
 
 def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Located) -> Panel:
