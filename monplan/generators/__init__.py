@@ -144,7 +144,7 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     parallel = _parallel(plan)
     reusing = unitcache.of(plan) is not None  # files may be kept from the last build: a Files holds them
     large = len(plan.alerts) >= SPILL_FROM
-    files: MutableMapping[str, bytes] = Files() if large or reusing else {}
+    files: MutableMapping[str, bytes] = Files(spill_from=0 if large else None) if large or reusing else {}
     shared = Files(spill_from=0).opened() if parallel and large else None
     worker: forked.Worker | None = None
     if shared is not None:
