@@ -34,9 +34,10 @@ def generator(name: str) -> Callable[[Plan], Mapping[str, bytes]]:
     return generate
 
 
-# From this many alerts the files are collected in a spill.Files, which keeps them in a
-# temporary file past its first 64 MB: a 100,000-row plan's half a gigabyte of output would
-# otherwise stay in memory from its generation until the build ends.
+# From this many alerts the files are collected in a spill.Files that keeps them all in a
+# temporary file (spill_from=0): a 100,000-row plan's near gigabyte of output would otherwise
+# stay in memory from its generation until the build ends, and even the 64 MB a spill.Files
+# holds by default were the build process's largest holding while generating.
 SPILL_FROM = 20_000
 
 

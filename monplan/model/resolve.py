@@ -15,6 +15,7 @@ from monplan.model.plan import Alert, Panel, Plan, of_service
 from monplan.model.routing import resolve_routing
 from monplan.model.services import Problem, rows_for
 from monplan.model.settings import resolve_document, resolve_settings
+from monplan.model.shared import Shared
 from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 from monplan.spec.loader import Located
@@ -59,6 +60,7 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     collection = resolve_collection(spec.collection)
     jobs_of = jobs_reader(collection)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
+    shared = Shared()  # the rows' label and annotation pairs, one object per distinct value
     for title, _path, component, rows, service in _row_groups(spec, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
         if service is None and slug in slugs:
@@ -71,8 +73,8 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
                 if row.query is not None:
                     panels.append(_panel(row, metric, title, row_path, located))
                 continue
-            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service)
-            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of))
+            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service, shared)
+            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of, shared))
 
     targets_slug = _free_slug("collection", {slug for slug, _ in groups})
     targets = target_watches(spec, located, targets_slug)
@@ -130,7 +132,8 @@ def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Locat
 
 
 def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
-           group: str, slug: str, section_component: str | None, problem: Problem, service: Service | None = None) -> Alert:
+           group: str, slug: str, section_component: str | None, problem: Problem, service: Service | None = None,
+           shared: Shared | None = None) -> Alert:
     threshold = parse_threshold(row.threshold or "")
     priority = row.priority or "medium"
     name = row.alert or naming.alert_name(metric)
@@ -201,10 +204,11 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
                     "annotations may use {{ $value | humanize }}, humanizePercentage, humanizeDuration and {{ $labels.NAME }}")
         annotations[key] = text
     line = located.where(path)[0]
+    shared = Shared() if shared is None else shared
     return Alert(
         name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
-        query=query, record=record, for_=for_, labels=tuple(sorted(labels.items())),
-        annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
+        query=query, record=record, for_=for_, labels=shared.labels(labels),
+        annotations=shared.annotations(annotations), path=path, line=line, tool=tool, component=component,
         description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
         baseline_value=baseline_value, baseline_default=baseline_default,
         baseline_start=baseline_start if baseline_default else None, panel=row.panel, unit=row.unit, runbook_url=runbook_url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,3 +90,21 @@ def test_the_loaded_tree_and_the_spec_are_freed_by_reference_counting_alone(plan
 
 def _instances(kind: type) -> int:
     return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+def test_equal_label_sets_and_short_annotations_are_one_object_in_the_model() -> None:
+    # A 100,000-row plan's model lives to the end of the build (and in its forked worker):
+    # its rows' repeated labels and section and threshold annotations are shared, not copied.
+    plan = load_plan(ROOT / "plan.yaml")
+    seen: dict[object, object] = {}
+    uses: Counter[object] = Counter()
+    for alert in plan.alerts:
+        watch = alert.no_data
+        shared = [alert.labels, *(pair for pair in alert.annotations if pair[0] in ("section", "threshold"))]
+        if watch is not None:
+            shared += [watch.labels, *(pair for pair in watch.annotations if pair[0] == "section")]
+        for value in shared:
+            first = seen.setdefault(value, value)
+            assert first is value, f"an equal value, copied: {value}"
+            uses[value] += 1
+    assert max(uses.values()) > 1, "the test needs a plan that repeats label sets and sections"
