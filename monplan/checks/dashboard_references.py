@@ -5,20 +5,21 @@ from __future__ import annotations
 from monplan.checks import Check, Context
 from monplan.checks.reporter import Reporter
 from monplan.diagnostics import Diagnostic
+from monplan.spec.metrics import FocusArea
 from monplan.spec.plan import Plan as Spec
 
 
 def focus_titles(spec: Spec) -> list[str]:
     """Every focus area's title as dashboards name it: "Parent / Child"."""
     titles: list[str] = []
-
-    def walk(areas, prefix: str) -> None:  # type: ignore[no-untyped-def]
-        for area in areas:
-            titles.append(prefix + area.title)
-            walk(area.areas, f"{prefix}{area.title} / ")
-
-    walk(spec.focus_areas, "")
+    _titles_into(titles, spec.focus_areas, "")
     return titles
+
+
+def _titles_into(titles: list[str], areas: list[FocusArea], prefix: str) -> None:
+    for area in areas:
+        titles.append(prefix + area.title)
+        _titles_into(titles, area.areas, f"{prefix}{area.title} / ")
 
 
 def run(ctx: Context) -> list[Diagnostic]:

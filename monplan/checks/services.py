@@ -40,19 +40,20 @@ def check_services(spec: Spec, problem: Problem) -> None:
         (("sections", i, "metrics", j), row)
         for i, section in enumerate(spec.sections) if not section.per_service
         for j, row in enumerate(section.metrics)]
-
-    def walk(areas: list[FocusArea], path: Path) -> None:
-        for i, area in enumerate(areas):
-            rows.extend((path + (i, "items", j), item) for j, item in enumerate(area.items))
-            walk(area.areas, path + (i, "areas"))
-
-    walk(spec.focus_areas, ("focus_areas",))
+    _area_rows(rows, spec.focus_areas, ("focus_areas",))
     for path, row in rows:
         for field in ("query", "baseline_query"):
             text = getattr(row, field)
             if text and _VARIABLE.search(text):
                 problem(path + (field,), "variables such as ${service} work only in sections with per_service: true")
 
+
+
+def _area_rows(rows: list[tuple[Path, object]], areas: list[FocusArea], path: Path) -> None:
+    """The items of these focus areas and of those under them, added to `rows`."""
+    for i, area in enumerate(areas):
+        rows.extend((path + (i, "items", j), item) for j, item in enumerate(area.items))
+        _area_rows(rows, area.areas, path + (i, "areas"))
 
 
 CHECK = Check("services/references", "per-service sections have services; overrides name their rows; "

@@ -61,27 +61,27 @@ def selectors(query: str) -> list[tuple[str, str | None]]:
     import promql_parser
 
     found: list[tuple[str, str | None]] = []
-
-    def walk(node: Any) -> None:
-        if node is None:
-            return
-        if type(node).__name__ == "VectorSelector":
-            matchers = node.matchers.matchers if node.matchers is not None else []
-            name = node.name or next((m.value for m in matchers if m.name == "__name__"), None)
-            job = next((m.value for m in matchers if m.name == "job" and str(m.op) == "MatchOp.Equal"), None)
-            if name:
-                found.append((name, job))
-            return
-        for attr in ("expr", "lhs", "rhs", "param", "vector_selector"):
-            walk(getattr(node, attr, None))
-        for arg in getattr(node, "args", None) or []:
-            walk(arg)
-
     try:
-        walk(promql_parser.parse(query))
+        _selectors_into(found, promql_parser.parse(query))
     except (ValueError, TypeError):
         return []  # the plan checks report unparsable queries
     return found
+
+
+def _selectors_into(found: list[tuple[str, str | None]], node: Any) -> None:
+    if node is None:
+        return
+    if type(node).__name__ == "VectorSelector":
+        matchers = node.matchers.matchers if node.matchers is not None else []
+        name = node.name or next((m.value for m in matchers if m.name == "__name__"), None)
+        job = next((m.value for m in matchers if m.name == "job" and str(m.op) == "MatchOp.Equal"), None)
+        if name:
+            found.append((name, job))
+        return
+    for attr in ("expr", "lhs", "rhs", "param", "vector_selector"):
+        _selectors_into(found, getattr(node, attr, None))
+    for arg in getattr(node, "args", None) or []:
+        _selectors_into(found, arg)
 
 
 def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
@@ -104,21 +104,21 @@ def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
                 yield path + (j, "query"), substitute(query, values)[0], service.name
                 if row.baseline_query:
                     yield path + (j, "baseline_query"), substitute(row.baseline_query, values)[0], service.name
-
-    def areas(items: list[FocusArea], path: Path) -> Iterator[tuple[Path, str, str | None]]:
-        for i, area in enumerate(items):
-            for j, item in enumerate(area.items):
-                for key in ("query", "baseline_query"):
-                    if getattr(item, key):
-                        yield path + (i, "items", j, key), getattr(item, key), None
-            yield from areas(area.areas, path + (i, "areas"))
-
-    yield from areas(spec.focus_areas, ("focus_areas",))
+    yield from _area_queries(spec.focus_areas, ("focus_areas",))
     for i, board in enumerate(spec.dashboards):
         for j, view in enumerate(board.views):
             for k, panel in enumerate(view.panels):
                 yield ("dashboards", i, "views", j, "panels", k, "query"), panel.query, None
 
+
+
+def _area_queries(items: list[FocusArea], path: Path) -> Iterator[tuple[Path, str, str | None]]:
+    for i, area in enumerate(items):
+        for j, item in enumerate(area.items):
+            for key in ("query", "baseline_query"):
+                if getattr(item, key):
+                    yield path + (i, "items", j, key), getattr(item, key), None
+        yield from _area_queries(area.areas, path + (i, "areas"))
 
 def _problem(name: str, job: str | None, known: list[Source], jobs: set[str]) -> str | None:
     if ":" in name:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 
 from monplan.model.plan import Plan
 from monplan.output.spill import Files
@@ -29,14 +29,15 @@ SHARED: tuple[str, ...] = ("runbooks",)
 PARALLEL_FROM = 2000
 
 
-def generator(name: str) -> Callable[[Plan], dict[str, bytes]]:
-    generate: Callable[[Plan], dict[str, bytes]] = importlib.import_module(f"monplan.generators.{name}").generate
+def generator(name: str) -> Callable[[Plan], Mapping[str, bytes]]:
+    generate: Callable[[Plan], Mapping[str, bytes]] = importlib.import_module(f"monplan.generators.{name}").generate
     return generate
 
 
-# From this many alerts the files are collected in a spill.Files, which keeps them in a
-# temporary file past its first 64 MB: a 100,000-row plan's half a gigabyte of output would
-# otherwise stay in memory from its generation until the build ends.
+# From this many alerts the files are collected in a spill.Files that keeps them all in a
+# temporary file (spill_from=0): a 100,000-row plan's near gigabyte of output would otherwise
+# stay in memory from its generation until the build ends, and even the 64 MB a spill.Files
+# holds by default were the build process's largest holding while generating.
 SPILL_FROM = 20_000
 
 
@@ -51,13 +52,56 @@ def _merge(files: MutableMapping[str, bytes], produced: Mapping[str, bytes]) -> 
         files.update(produced)
 
 
+class _Collector(MutableMapping[str, bytes]):
+    """Where a generator run by `_run` puts its files: straight into the build's mapping (a
+    spill.Files writes each to its temporary file at once), not into a dict of its own that
+    would hold all of them (a hundred megabytes and more at 100,000 rows) until merged."""
+
+    def __init__(self, into: MutableMapping[str, bytes]) -> None:
+        self.into = into
+
+    def __setitem__(self, path: str, data: bytes) -> None:
+        if path in self.into:
+            raise RuntimeError(f"generators disagree about {[path]}")
+        self.into[path] = data
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.into[path]
+
+    def __delitem__(self, path: str) -> None:
+        raise TypeError("a generator's files are added, never taken back")
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a generator's collector holds the files of others too: it is not read")
+
+    def __len__(self) -> int:
+        raise TypeError("a generator's collector holds the files of others too: it is not read")
+
+
+_collecting: list[_Collector] = []  # the collector of the generator `_run` is running
+
+
+def collector() -> MutableMapping[str, bytes]:
+    """The mapping a generator with many files adds them to, and returns: the build's own
+    when `_run` runs it, else a new dict (a generator called on its own returns its files).
+    Only for a generator that never reads back, lists or counts what it added."""
+    return _collecting[-1] if _collecting else {}
+
+
 def _run(plan: Plan, names: Iterable[str], part: tuple[int, int] | None = None,
          into: MutableMapping[str, bytes] | None = None) -> MutableMapping[str, bytes]:
     """The files of these generators, added to `into` (a new dict by default) as each finishes."""
     files: MutableMapping[str, bytes] = {} if into is None else into
     for name in names:
         make = generator(name)
-        _merge(files, make(plan) if part is None else make(plan, part))  # type: ignore[call-arg]
+        collecting = _Collector(files)
+        _collecting.append(collecting)
+        try:
+            produced = make(plan) if part is None else make(plan, part)  # type: ignore[call-arg]
+        finally:
+            _collecting.pop()
+        if produced is not collecting:
+            _merge(files, produced)
     return files
 
 
@@ -101,7 +145,7 @@ def generate_all(plan: Plan) -> MutableMapping[str, bytes]:
     parallel = _parallel(plan)
     reusing = unitcache.of(plan) is not None  # files may be kept from the last build: a Files holds them
     large = len(plan.alerts) >= SPILL_FROM
-    files: MutableMapping[str, bytes] = Files() if large or reusing else {}
+    files: MutableMapping[str, bytes] = Files(spill_from=0 if large else None) if large or reusing else {}
     shared = Files(spill_from=0).opened() if parallel and large else None
     worker: forked.Worker | None = None
     if shared is not None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import MutableMapping
 from typing import Any
 
 from monplan.formats.render import header, to_json, to_yaml
+from monplan.generators import collector
 from monplan.model.boards import Board, boards, stable_uid
 from monplan.model.plan import Plan
 
@@ -99,7 +101,7 @@ def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
     return inputs
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
+def generate(plan: Plan) -> MutableMapping[str, bytes]:
     from monplan.generators.grafana.build import LinkIndex, dashboard  # grafanalib: only when building
 
     source = plan.source
@@ -111,7 +113,7 @@ def generate(plan: Plan) -> dict[str, bytes]:
     # generated JSON is checked against Grafana's own schemas by the tests instead.
     from monplan.output.unitcache import unit
 
-    files: dict[str, bytes] = {}
+    files = collector()
     # Every dashboard links the others: their names and links are part of each one's key, hashed
     # once (a thousand parts would otherwise pickle a thousand links each).
     links = hashlib.blake2b(pickle.dumps([(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import posixpath
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from monplan.formats.render import header, to_yaml
+from monplan.generators import collector
 from monplan.generators.rules import rule_file_path
 from monplan.lang import durations
 from monplan.lang.gotemplate import expand_value
@@ -395,9 +397,9 @@ def test_file_path(slug: str) -> str:
     return f"{TESTS_DIR}/{slug}.yml"
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
+def generate(plan: Plan) -> MutableMapping[str, bytes]:
     interval_ms = durations.parse_ms(plan.evaluation_interval)
-    files: dict[str, bytes] = {}
+    files = collector()
     for slug, title in plan.rule_files():
         alerts = plan.alerts_in(slug)
         files.update(unit(plan, "rule_tests",

@@ -8,10 +8,12 @@ lets the generated unit tests drive every alert through the series it reads.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from decimal import Decimal
 from typing import Any
 
 from monplan.formats.render import header, to_yaml
+from monplan.generators import collector
 from monplan.lang import naming
 from monplan.lang.first_event import recorded_query
 from monplan.lang.thresholds import format_decimal
@@ -164,8 +166,8 @@ def rule_file_path(slug: str) -> str:
     return f"{RULES_DIR}/{slug}.yml"
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+def generate(plan: Plan) -> MutableMapping[str, bytes]:
+    files = collector()
     source = plan.source
     for slug, title in plan.rule_files():
         def render(slug: str = slug, title: str = title) -> dict[str, bytes]:

@@ -10,8 +10,10 @@ procedure from the plan, who it reaches and who to escalate to, and the dashboar
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
+from monplan.generators import collector
 from monplan.lang.gotemplate import expand_value
 from monplan.lang.thresholds import format_decimal
 from monplan.model.escalation import delays_minutes, steps
@@ -101,7 +103,7 @@ def watch_context(plan: Plan, watch: Watch, copies: list[Watch]) -> dict[str, An
     }
 
 
-def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
+def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> MutableMapping[str, bytes]:
     """One runbook per alert name; the copies of a per-service row share it, listed per service.
     With part=(k, n), only every n-th runbook from the k-th: n processes share the work."""
     from monplan.formats.markdown import render
@@ -109,7 +111,7 @@ def generate(plan: Plan, part: tuple[int, int] = (0, 1)) -> dict[str, bytes]:
     by_name: dict[str, list[Alert]] = {}
     for alert in plan.alerts:
         by_name.setdefault(alert.name, []).append(alert)
-    files: dict[str, bytes] = {}
+    files = collector()
     index, count = part
     for alerts in list(by_name.values())[index::count]:
         services = alerts if alerts[0].service is not None else []

@@ -137,42 +137,43 @@ def _example(pattern: str) -> str | None:
     except (re.error, ValueError, TypeError, RecursionError):
         return None
 
-    def walk(items: Any) -> str | None:
-        out = []
-        for op, arg in items:
-            name = str(op)
-            if name == "LITERAL":
-                out.append(chr(arg))
-            elif name == "ANY":
-                out.append("0")  # 5.. -> 500
-            elif name == "IN":
-                first = _in_example(arg)
-                if first is None:
-                    return None
-                out.append(first)
-            elif name == "BRANCH":
-                got = walk(arg[1][0])
-                if got is None:
-                    return None
-                out.append(got)
-            elif name == "SUBPATTERN":
-                got = walk(arg[-1])
-                if got is None:
-                    return None
-                out.append(got)
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, _high, inner = arg
-                got = walk(inner)
-                if got is None:
-                    return None
-                out.append(got * max(low, 0))
-            elif name == "AT":
-                continue
-            else:
-                return None
-        return "".join(out)
+    return _example_of(parsed)
 
-    return walk(parsed)
+
+def _example_of(items: Any) -> str | None:
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "ANY":
+            out.append("0")  # 5.. -> 500
+        elif name == "IN":
+            first = _in_example(arg)
+            if first is None:
+                return None
+            out.append(first)
+        elif name == "BRANCH":
+            got = _example_of(arg[1][0])
+            if got is None:
+                return None
+            out.append(got)
+        elif name == "SUBPATTERN":
+            got = _example_of(arg[-1])
+            if got is None:
+                return None
+            out.append(got)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, inner = arg
+            got = _example_of(inner)
+            if got is None:
+                return None
+            out.append(got * max(low, 0))
+        elif name == "AT":
+            continue
+        else:
+            return None
+    return "".join(out)
 
 
 def _in_example(items: Any) -> str | None:

@@ -15,6 +15,7 @@ from monplan.model.plan import Alert, Panel, Plan, of_service
 from monplan.model.routing import resolve_routing
 from monplan.model.services import Problem, rows_for
 from monplan.model.settings import resolve_document, resolve_settings
+from monplan.model.shared import Shared
 from monplan.model.slo import SLI_KEYS, WINDOWS, Slo, burn_alerts, sli_templates
 from monplan.model.watches import TARGETS_TITLE, jobs_reader, target_watches, with_no_data
 from monplan.spec.loader import Located
@@ -60,6 +61,7 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     collection = resolve_collection(spec.collection)
     jobs_of = jobs_reader(collection)
     slugs: set[str] = set()  # of `groups`, kept beside it: a plan may have thousands of sections
+    shared = Shared()  # the rows' label and annotation pairs, one object per distinct value
     for title, _path, component, rows, service in _row_groups(spec, located, problem):
         slug = f"services/{service.name}" if service else naming.slug(title)
         if service is None and slug in slugs:
@@ -72,8 +74,8 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
                 if row.query is not None:
                     panels.append(_panel(row, metric, title, row_path, located))
                 continue
-            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service)
-            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of))
+            alert = _alert(spec, located, row, row_path, metric, tool, title, slug, component, problem, service, shared)
+            alerts.append(with_no_data(spec, alert, row.no_data, jobs_of, shared))
 
     targets_slug = _free_slug("collection", {slug for slug, _ in groups})
     targets = target_watches(spec, located, targets_slug)
@@ -116,18 +118,18 @@ def _row_groups(spec: Spec, located: Located, problem: Problem) -> Iterator[_Gro
                 rows = [(r.path, r.row, r.row.metric, r.row.tool)
                         for r in rows_for(section, path, service, problem, ("services", number), line)]
                 yield section.title, path, section.component, rows, service
+    yield from _area_groups(spec.focus_areas, ("focus_areas",), "", None)
 
-    def walk(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
-        for index, area in enumerate(areas):
-            here = path + (index,)
-            title = f"{prefix}{area.title}"
-            comp = area.component or component
-            rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
-            if rows:
-                yield title, here, comp, rows, None
-            yield from walk(area.areas, here + ("areas",), f"{title} / ", comp)
 
-    yield from walk(spec.focus_areas, ("focus_areas",), "", None)
+def _area_groups(areas: list[FocusArea], path: Path, prefix: str, component: str | None) -> Iterator[_Group]:
+    for index, area in enumerate(areas):
+        here = path + (index,)
+        title = f"{prefix}{area.title}"
+        comp = area.component or component
+        rows = [(here + ("items", i), item, item.item, None) for i, item in enumerate(area.items)]
+        if rows:
+            yield title, here, comp, rows, None
+        yield from _area_groups(area.areas, here + ("areas",), f"{title} / ", comp)
 
 
 def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Located) -> Panel:
@@ -136,7 +138,8 @@ def _panel(row: AlertFields, metric: str, group: str, path: Path, located: Locat
 
 
 def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: str, tool: str | None,
-           group: str, slug: str, section_component: str | None, problem: Problem, service: Service | None = None) -> Alert:
+           group: str, slug: str, section_component: str | None, problem: Problem, service: Service | None = None,
+           shared: Shared | None = None) -> Alert:
     threshold = parse_threshold(row.threshold or "")
     priority = row.priority or "medium"
     name = row.alert or naming.alert_name(metric)
@@ -209,10 +212,11 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
             _expanded_secret(text, expanded, path + ("annotations", key), service, problem)
         annotations[key] = text
     line = located.where(path)[0]
+    shared = Shared() if shared is None else shared
     return Alert(
         name=name, metric=metric, group=group, group_slug=slug, priority=priority, threshold=threshold,
-        query=query, record=record, for_=for_, labels=tuple(sorted(labels.items())),
-        annotations=tuple(sorted(annotations.items())), path=path, line=line, tool=tool, component=component,
+        query=query, record=record, for_=for_, labels=shared.labels(labels),
+        annotations=shared.annotations(annotations), path=path, line=line, tool=tool, component=component,
         description=row.description, baseline_record=baseline_record, baseline_expr=baseline_expr,
         baseline_value=baseline_value, baseline_default=baseline_default,
         baseline_start=baseline_start if baseline_default else None, panel=row.panel, unit=row.unit, runbook_url=runbook_url,

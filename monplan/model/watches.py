@@ -31,6 +31,7 @@ from monplan.diagnostics import Path
 from monplan.lang import durations, naming
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
+from monplan.model.shared import Shared
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan as Spec
 
@@ -78,7 +79,8 @@ def jobs_reader(collection: Collection | None) -> Callable[[str], tuple[str, ...
     return read
 
 
-def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callable[[str], tuple[str, ...]]) -> Alert:
+def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callable[[str], tuple[str, ...]],
+                 shared: Shared | None = None) -> Alert:
     """The alert with its NoData companion, unless the row or the defaults turn it off."""
     settings = spec.defaults.no_data
     # An "Any" row counts occurrences (errors, restarts): its series may rightly be absent until
@@ -112,9 +114,10 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
     if runbook_url:
         annotations["runbook_url"] = _go_literal(runbook_url)
+    shared = Shared() if shared is None else shared
     watch = Watch(
         name=name, kind=NO_DATA, expr=f"absent({series})", for_=wait, priority=settings.priority,
-        labels=tuple(sorted(labels.items())), annotations=tuple(sorted(annotations.items())), group=alert.group,
+        labels=shared.labels(labels), annotations=shared.annotations(annotations), group=alert.group,
         group_slug=alert.group_slug, subject=alert.metric, path=alert.path, line=alert.line, runbook_url=runbook_url,
         series=series, row=alert.name, jobs=jobs, service=alert.service,
     )

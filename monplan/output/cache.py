@@ -13,17 +13,20 @@ from __future__ import annotations
 import array
 import functools
 import hashlib
+import io
 import os
 import stat
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
 import monplan
 
 VERSION = 2  # 2: the compact record (Record)
+_PIECE = 8192  # paths encoded at a time when a record is written
 
 
 def _cache_dir() -> Path:
@@ -115,7 +118,7 @@ class Record:
 
     __slots__ = ("_index", "_numbers", "_shas", "fingerprint", "out", "paths")
 
-    def __init__(self, fingerprint: str, out: str, paths: list[str], numbers: list[int], shas: bytes) -> None:
+    def __init__(self, fingerprint: str, out: str, paths: list[str], numbers: Sequence[int], shas: bytes) -> None:
         self.fingerprint, self.out, self.paths = fingerprint, out, paths
         self._numbers, self._shas = numbers, shas
         self._index: dict[str, int] | None = None
@@ -144,10 +147,26 @@ class Record:
         return self._numbers[at], self._numbers[at + 1], self._numbers[at + 2], self.sha(position)
 
     def dumps(self) -> bytes:
-        paths = "\0".join(self.paths).encode("utf-8", "surrogateescape")
-        header = orjson.dumps({"version": VERSION, "fingerprint": self.fingerprint, "out": self.out,
-                               "count": len(self.paths), "paths_bytes": len(paths)})
-        return b"".join((header, b"\n", paths, array.array("q", self._numbers).tobytes(), self._shas))
+        stream = io.BytesIO()
+        self.write(stream)
+        return stream.getvalue()
+
+    def write(self, stream: BinaryIO) -> None:
+        """The record, as `dumps` has it, written in pieces: at 200,000 files the whole is some
+        forty megabytes that need not be held at once."""
+        paths = self.paths
+        size = sum(map(len, paths)) + max(len(paths) - 1, 0)
+        if not all(map(str.isascii, paths)):  # else the encoded size is the number of characters
+            size = sum(len(path.encode("utf-8", "surrogateescape")) for path in paths) + max(len(paths) - 1, 0)
+        stream.write(orjson.dumps({"version": VERSION, "fingerprint": self.fingerprint, "out": self.out,
+                                   "count": len(paths), "paths_bytes": size}))
+        stream.write(b"\n")
+        for start in range(0, len(paths), _PIECE):
+            stream.write((("\0" if start else "") + "\0".join(paths[start:start + _PIECE])).encode("utf-8", "surrogateescape"))
+        numbers = self._numbers
+        stream.write(numbers.tobytes() if isinstance(numbers, array.array) and numbers.typecode == "q"
+                     else array.array("q", numbers).tobytes())
+        stream.write(self._shas)
 
     @classmethod
     def loads(cls, data: bytes) -> Record | None:
@@ -165,7 +184,7 @@ class Record:
             shas = data[start + 24 * count:]
             if len(paths) != count or len(numbers) != 3 * count or len(shas) != 32 * count:
                 return None
-            return cls(str(header["fingerprint"]), str(header["out"]), paths, numbers.tolist(), shas)
+            return cls(str(header["fingerprint"]), str(header["out"]), paths, numbers, shas)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -187,13 +206,13 @@ def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> Recor
     root = os.fspath(out)
     keeps = files.kept if isinstance(files, Files) else None
     paths = [*files, MANIFEST]
-    numbers: list[int] = []
+    numbers = array.array("q")  # 600,000 of them at 100,000 rows: not as Python ints
     shas = bytearray()
     for rel in paths:  # one file's bytes at a time: they may be in a temporary file (spill.Files)
         stat = _stat(f"{root}/{rel}")
         if stat is None:
             return None
-        numbers += stat
+        numbers.extend(stat)
         kept = keeps(rel) if keeps is not None else None
         if kept is not None and stat == [kept.size, kept.mtime, kept.inode]:
             shas += bytes.fromhex(kept.sha)  # the very file the last build recorded: its hash is known
@@ -205,7 +224,8 @@ def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> Recor
     try:
         where.parent.mkdir(parents=True, exist_ok=True)
         tmp = where.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(record.dumps())
+        with open(tmp, "wb") as stream:
+            record.write(stream)
         os.replace(tmp, where)
     except OSError:
         return None  # a cache that cannot be written only costs speed

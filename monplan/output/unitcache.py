@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import pickle
 import stat
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -158,19 +159,39 @@ class UnitCache:
     def save(self, record: cache.Record) -> None:
         """Store this build's units beside the record just written."""
         target = store_path(self.record_path)
-        descriptions = {}
-        for name, (path, detail, value) in self.now.items():
-            entry = record.get(path)
-            if entry is not None:
-                descriptions[name] = [entry[3], detail, value]
-        fingerprint = record.fingerprint
+
+        def descriptions() -> Iterator[tuple[str, list[Any]]]:
+            for name, (path, detail, value) in self.now.items():
+                entry = record.get(path)
+                if entry is not None:
+                    yield name, [entry[3], detail, value]
+
+        # {"version": ..., "record": ..., "units": {...}, "descriptions": {...}}, written a few
+        # thousand entries at a time: at 100,000 rows the whole is a hundred megabytes.
         try:
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(orjson.dumps({"version": VERSION, "record": fingerprint, "units": self.units,
-                                          "descriptions": descriptions}))
+            with open(tmp, "wb") as stream:
+                stream.write(orjson.dumps({"version": VERSION, "record": record.fingerprint})[:-1])
+                stream.write(b',"units":')
+                _write_object(stream, iter(self.units.items()))
+                stream.write(b',"descriptions":')
+                _write_object(stream, descriptions())
+                stream.write(b"}")
             os.replace(tmp, target)
         except OSError:
             pass
+
+
+def _write_object(stream: BinaryIO, items: Iterator[tuple[str, Any]], piece: int = 4096) -> None:
+    """A JSON object of these (key, value) pairs (keys unique), as orjson writes it, in pieces."""
+    stream.write(b"{")
+    first = True
+    while chunk := dict(itertools.islice(items, piece)):
+        if not first:
+            stream.write(b",")
+        stream.write(orjson.dumps(chunk)[1:-1])
+        first = False
+    stream.write(b"}")
 
 
 def of(plan: Plan) -> UnitCache | None:

@@ -65,20 +65,22 @@ def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
 def _walk_strings(data: Any, path: Path = ()) -> list[tuple[Path, str]]:
     """Every text value with its path, in plan order (built once per plan: two checks read it)."""
     found: list[tuple[Path, str]] = []
-
-    def walk(value: Any, here: Path) -> None:
-        kind = type(value)
-        if kind is str:
-            found.append((here, value))
-        elif kind is dict:
-            for key, item in value.items():
-                walk(item, here + (key,))
-        elif kind is list:
-            for index, item in enumerate(value):
-                walk(item, here + (index,))
-
-    walk(data, path)
+    _strings_into(found, data, path)
     return found
+
+
+def _strings_into(found: list[tuple[Path, str]], value: Any, here: Path) -> None:
+    # A module-level function, not a closure calling itself: such a closure is a reference
+    # cycle that, with the cycle collector off during a build, would keep `found` alive.
+    kind = type(value)
+    if kind is str:
+        found.append((here, value))
+    elif kind is dict:
+        for key, item in value.items():
+            _strings_into(found, item, here + (key,))
+    elif kind is list:
+        for index, item in enumerate(value):
+            _strings_into(found, item, here + (index,))
 
 
 def strings(located: Located) -> list[tuple[Path, str]]:

@@ -209,37 +209,40 @@ def scan(data: Any, free_form: Callable[[Path], bool]) -> list[Finding]:
     """Every secret in the plan's data: values (text, numbers written as text, !!binary), and
     keys; keys of the mappings for which `free_form(path)` is true are also judged by name."""
     found: list[Finding] = []
-
-    def report(path: Path, key: bool, what: str) -> None:
-        found.append((path, key, f"this looks like {what}; secrets never go in the plan: store it in a file "
-                                 f"and give the file's path in {alternative(path)}"))
-
-    def walk(value: Any, here: Path) -> None:
-        kind = type(value)
-        if kind is str:
-            what = what_secret(value)
-            if what:
-                report(here, False, what)
-        elif kind is bytes:  # !!binary: scanned as the text it decodes to
-            what = what_secret(value.decode("utf-8", "replace")) or what_secret(value.decode("latin-1"))
-            if what:
-                report(here, False, what)
-        elif kind is dict:
-            named = free_form(here)
-            for key, item in value.items():
-                child = here + (key,)
-                text = key if isinstance(key, str) else str(key)
-                what = what_secret(text)
-                if what:
-                    report(child, True, what)
-                elif named and secret_key(text) and item not in (None, "", [], {}):
-                    found.append((child, True, f'"{text}" names a secret, and its value would be copied into '
-                                  "every alert, notification and generated file; secrets never go in the plan: "
-                                  f"store it in a file and give the file's path in {alternative(child)}"))
-                walk(item, child)
-        elif kind is list:
-            for index, item in enumerate(value):
-                walk(item, here + (index,))
-
-    walk(data, ())
+    _scan_into(found, data, (), free_form)
     return found
+
+
+def _report(found: list[Finding], path: Path, key: bool, what: str) -> None:
+    found.append((path, key, f"this looks like {what}; secrets never go in the plan: store it in a file "
+                             f"and give the file's path in {alternative(path)}"))
+
+
+def _scan_into(found: list[Finding], value: Any, here: Path, free_form: Callable[[Path], bool]) -> None:
+    # Module-level, not a closure calling itself (a reference cycle the build's disabled
+    # cycle collector would leave behind, with all it holds).
+    kind = type(value)
+    if kind is str:
+        what = what_secret(value)
+        if what:
+            _report(found, here, False, what)
+    elif kind is bytes:  # !!binary: scanned as the text it decodes to
+        what = what_secret(value.decode("utf-8", "replace")) or what_secret(value.decode("latin-1"))
+        if what:
+            _report(found, here, False, what)
+    elif kind is dict:
+        named = free_form(here)
+        for key, item in value.items():
+            child = here + (key,)
+            text = key if isinstance(key, str) else str(key)
+            what = what_secret(text)
+            if what:
+                _report(found, child, True, what)
+            elif named and secret_key(text) and item not in (None, "", [], {}):
+                found.append((child, True, f'"{text}" names a secret, and its value would be copied into '
+                              "every alert, notification and generated file; secrets never go in the plan: "
+                              f"store it in a file and give the file's path in {alternative(child)}"))
+            _scan_into(found, item, child, free_form)
+    elif kind is list:
+        for index, item in enumerate(value):
+            _scan_into(found, item, here + (index,), free_form)
