@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import typer
@@ -30,6 +31,13 @@ def _read(document: Path) -> str:
     except OSError as problem:
         err.print(f"{output.shown(document)}: error: cannot read: {problem.strerror}")
     raise typer.Exit(1)
+
+
+def _same_file(document: Path, out: Path) -> bool:
+    try:
+        return os.path.samefile(document, out)
+    except OSError:  # either is missing or unreadable: not one file
+        return False
 
 
 def _deployed(value: str | None) -> str:
@@ -68,6 +76,11 @@ def import_document(
         output.console(stderr=True).print(
             f"{output.shown(out)}: error: already exists; pass --force to overwrite it, or --out another file")
         raise typer.Exit(1)
+    if str(out) != "-" and _same_file(document, out):  # also through a link or a hard link
+        output.console(stderr=True).print(
+            f"{output.shown(out)}: error: this is the document being imported ({output.shown(document)}), which "
+            "import never overwrites; expected --out another file")
+        raise typer.Exit(1)
     text = _read(document)
     if source == "sloth":
         from monplan.docimport.sloth import import_sloth
@@ -85,8 +98,13 @@ def import_document(
         return
     err = output.console(stderr=True)
     try:
-        with out.open("w" if force else "x", encoding="utf-8") as handle:
-            handle.write(result.text)
+        if force:  # whole or not at all: a temporary file renamed over it
+            from monplan.output.outfile import write
+
+            write(out, result.text)
+        else:
+            with out.open("x", encoding="utf-8") as handle:
+                handle.write(result.text)
     except FileExistsError:
         err.print(f"{output.shown(out)}: error: already exists; pass --force to overwrite it, or --out another file")
         raise typer.Exit(1) from None

@@ -181,6 +181,21 @@ def test_out_never_overwrites_without_force(tmp_path: Path) -> None:
     assert forced.returncode == 0 and "API availability" in out.read_text()
 
 
+@pytest.mark.parametrize("how", ["itself", "symlink", "hard link"])
+def test_force_never_overwrites_the_document_being_imported(tmp_path: Path, how: str) -> None:
+    document = tmp_path / "PLAN.md"
+    document.write_bytes((DOCUMENTS / "minimal.md").read_bytes())
+    out = document if how == "itself" else tmp_path / "plan.yaml"
+    if how == "symlink":
+        out.symlink_to(document.name)
+    elif how == "hard link":
+        out.hardlink_to(document)
+    before = document.read_bytes()
+    refused = run_monplan("import", str(document), "--out", str(out), "--force", "--deployed", DEPLOYED)
+    assert refused.returncode == 1 and "the document being imported" in refused.stderr, refused.stderr
+    assert document.read_bytes() == before
+
+
 def test_documents_it_cannot_use_write_nothing(tmp_path: Path) -> None:
     out = tmp_path / "plan.yaml"
     missing = run_monplan("import", str(tmp_path / "nope.md"), "--out", str(out))
