@@ -130,7 +130,15 @@ def worst_line(series: tuple[Series, ...] | list[Series], upper_is_bad: bool) ->
 
 
 def mean(values: list[float]) -> float | None:
-    return math.fsum(values) / len(values) if values else None
+    if not values:
+        return None
+    try:
+        return math.fsum(values) / len(values)
+    except OverflowError:  # values near the float limit (1e308): their sum overflows, their mean need not
+        try:
+            return math.fsum(value / len(values) for value in values)
+        except OverflowError:
+            return math.copysign(math.inf, math.fsum(math.copysign(1.0, value) for value in values))
 
 
 def percentile(values: list[float], q: float) -> float | None:
