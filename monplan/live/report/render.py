@@ -33,10 +33,25 @@ def environment(templates: Path = TEMPLATES, form: str = "html") -> jinja2.Envir
         env.filters["cell"] = lambda value: md.Safe(md.text(value))  # text escapes | and folds lines
     else:
         env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                 keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+                                 keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                                 finalize=_without_controls)
         env.filters["cell"] = lambda value: value
     env.globals["fmt"] = fmt
     return env
+
+
+# C0 and C1 control characters but tab and line feed: a label value holding a terminal escape
+# (OSC retitles a terminal, OSC 52 writes its clipboard) must not reach one that shows the report.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+
+
+def _without_controls(value: Any) -> Any:
+    """Every value the HTML template prints, without control characters (autoescape then escapes it)."""
+    import markupsafe
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return value.translate(_CONTROLS)
+    return value
 
 
 def plots(report: Report) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The report's mean never fails on what Prometheus may answer (values near the float limit)."""
+"""What Prometheus answers never breaks or escapes the report: values near the float limit, control characters."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ def test_the_sum_may_overflow_and_the_mean_still_be_found() -> None:
     assert mean([1e308, 1e308]) == 1e308
     assert mean([-1e308, -1e308, -1e308]) == -1e308
     assert mean([]) is None and math.isclose(mean([1.0, 2.0]) or 0, 1.5)
+
+
+def test_html_report_values_lose_terminal_escapes_and_stay_escaped() -> None:
+    from monplan.live.report.render import environment
+
+    env = environment(form="html")
+    shown = env.from_string("{{ value }}").render(value="red\x1b]0;pwned\x07 \x9b31m<b>\tok\n")
+    assert shown == "red]0;pwned 31m&lt;b&gt;\tok\n"
