@@ -154,6 +154,29 @@ def test_a_file_edited_by_hand_is_rendered_again_not_kept(tmp_path: Path) -> Non
     assert build(plan, out, check=True).changes.clean
 
 
+def test_a_crafted_store_of_units_means_a_full_render_not_a_crash(tmp_path: Path) -> None:
+    """A store listing one file under two units (damaged, or written by someone else) makes the
+    generators disagree: the build renders everything instead, like any other doubt."""
+    import json
+
+    from monplan.output import cache
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    assert build(plan, out).ok
+    store = unitcache.store_path(cache._record_path(out))
+    data = json.loads(store.read_bytes())
+    units = data["units"]
+    first, second = [key for key, paths in units.items() if paths and paths[0].startswith("prometheus/rules/")][:2]
+    units[first] = units[first] + units[second]  # the first rule file's unit also claims the second's file
+    store.write_text(json.dumps(data))
+    plan.write_text(CHANGES["threshold"](plan.read_text()))
+    rebuilt = build(plan, out)
+    assert rebuilt.ok, rebuilt.problems[:3]
+    _same_as_clean_build(plan, out, tmp_path)
+
+
 def test_a_rebuild_of_edits_in_a_row_is_a_clean_build_each_time(tmp_path: Path) -> None:
     """Edits one after the other, each rebuilt from the last (the store of units carried on)."""
     plan = tmp_path / "plan.yaml"

@@ -168,6 +168,12 @@ def _compile(plan_path: Path, out: Path, check: bool, targets: Sequence[str], pr
         result.plan = dataclasses.replace(result.plan, unit_cache=None)
         units = None
         result.files = render(result.plan)
+    except RuntimeError:  # e.g. a damaged or crafted store of units listing a file twice
+        if units is None:
+            raise  # without the store: a bug of monplan's, reported as such
+        result.plan = dataclasses.replace(result.plan, unit_cache=None)  # any doubt: everything rendered anew
+        units = None
+        result.files = render(result.plan)
     from monplan.checks.file_names import file_name_problems
 
     result.problems = file_name_problems(result.files, plan_path)
