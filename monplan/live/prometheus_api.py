@@ -86,9 +86,20 @@ class Prometheus:
     """Queries one Prometheus server; `timeout` is per request, in seconds."""
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise PrometheusError(f'"{url}" is not a Prometheus URL; expected http://host:port or https://host:port')
+        try:
+            parsed = urllib.parse.urlsplit(url)
+            parsed.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise PrometheusError(f'"{_shown(url)}" is not a Prometheus URL; expected http://host:port or '
+                                  "https://host:port") from None
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise PrometheusError(f'"{_shown(url)}" is not a Prometheus URL; expected http://host:port or https://host:port')
+        if "@" in parsed.netloc or parsed.query or parsed.fragment:
+            # Credentials would be printed in every error and sent wherever a redirect leads; the
+            # server's path is all monplan joins its API paths to.
+            raise PrometheusError(f'"{_shown(url)}": expected http(s)://host:port[/path] without user information, '
+                                  "query or fragment (monplan sends no credentials to Prometheus; a URL's "
+                                  "credentials would show in shell history, process lists and error messages)")
         if not (math.isfinite(timeout) and timeout > 0):
             raise PrometheusError(f"--timeout {timeout:g} is no time to wait; expected seconds such as 30")
         self.url = url.rstrip("/")
@@ -151,6 +162,16 @@ class Prometheus:
             raise Unreachable(f"cannot reach Prometheus at {self.url}: {reason}") from None
         except (ConnectionError, OSError) as err:
             raise Unreachable(f"cannot reach Prometheus at {self.url}: {err}") from None
+
+
+def _shown(url: str) -> str:
+    """The URL as messages may show it: without user information, query and fragment."""
+    scheme, _, rest = url.partition("://")
+    if not _:
+        return url.split("?", 1)[0].split("#", 1)[0][:200]
+    host, slash, path = rest.partition("/")
+    host = host.rsplit("@", 1)[-1]
+    return f"{scheme}://{host}{slash}{path}".split("?", 1)[0].split("#", 1)[0][:200]
 
 
 def _read(response: Any, deadline: float) -> bytes:

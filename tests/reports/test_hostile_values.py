@@ -28,3 +28,18 @@ def test_html_report_values_lose_terminal_escapes_and_stay_escaped() -> None:
     env = environment(form="html")
     shown = env.from_string("{{ value }}").render(value="red\x1b]0;pwned\x07 \x9b31m<b>\tok\n")
     assert shown == "red]0;pwned 31m&lt;b&gt;\tok\n"
+
+
+def test_a_prometheus_url_with_credentials_is_refused_without_repeating_them() -> None:
+    import pytest
+
+    from monplan.live.prometheus_api import Prometheus, PrometheusError
+
+    for url in ("http://admin:s3cret@127.0.0.1:9090", "http://s3cret@127.0.0.1:9090/prom",
+                "https://127.0.0.1:9090/?token=s3cret", "http://127.0.0.1:9090/#access_token=s3cret",
+                "ftp://admin:s3cret@host", "http://admin:s3cret@127.0.0.1:port"):
+        with pytest.raises(PrometheusError) as refused:
+            Prometheus(url)
+        shown = str(refused.value)
+        assert "s3cret" not in shown and ("127.0.0.1" in shown or "host" in shown), shown
+    assert Prometheus("http://127.0.0.1:9090/prometheus/").url == "http://127.0.0.1:9090/prometheus"
