@@ -94,15 +94,17 @@ class Prometheus:
                                   "https://host:port") from None
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise PrometheusError(f'"{_shown(url)}" is not a Prometheus URL; expected http://host:port or https://host:port')
-        if "@" in parsed.netloc or parsed.query or parsed.fragment:
-            # Credentials would be printed in every error and sent wherever a redirect leads; the
-            # server's path is all monplan joins its API paths to.
-            raise PrometheusError(f'"{_shown(url)}": expected http(s)://host:port[/path] without user information, '
-                                  "query or fragment (monplan sends no credentials to Prometheus; a URL's "
-                                  "credentials would show in shell history, process lists and error messages)")
-        if not (math.isfinite(timeout) and timeout > 0):
-            raise PrometheusError(f"--timeout {timeout:g} is no time to wait; expected seconds such as 30")
-        self.url = url.rstrip("/")
+        from monplan.spec.secrets import what_secret
+
+        if "@" in parsed.netloc or what_secret(url):
+            # Credentials would be printed in errors and sent wherever a redirect leads.
+            raise PrometheusError(f'"{_shown(url)}": expected a URL without user information or credentials '
+                                  "(monplan sends none to Prometheus; a URL's would show in shell history, process "
+                                  "lists and error messages)")
+        # The API paths go after the server's own path; its query (a proxy's routing, say) is kept
+        # apart and sent with every request; a fragment is never sent.
+        self.url = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path.rstrip("/"), "", ""))
+        self.url_query = parsed.query
         self.timeout = timeout
 
     def query(self, expr: str, at: float) -> list[Series]:
@@ -136,10 +138,11 @@ class Prometheus:
         # POST keeps long PromQL out of the URL; the query endpoints accept form-encoded bodies.
         encoded = urllib.parse.urlencode(params)
         if method == "GET":
-            request = urllib.request.Request(f"{self.url}{path}?{encoded}", method="GET",
-                                             headers={"Accept": "application/json"})
+            request = urllib.request.Request(f"{self.url}{path}?{'&'.join(filter(None, (self.url_query, encoded)))}",
+                                             method="GET", headers={"Accept": "application/json"})
         else:
-            request = urllib.request.Request(self.url + path, data=encoded.encode(), method="POST", headers={
+            target = f"{self.url}{path}?{self.url_query}" if self.url_query else self.url + path
+            request = urllib.request.Request(target, data=encoded.encode(), method="POST", headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         deadline = time.monotonic() + self.timeout
         try:
