@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monplan.checks.name_clashes import CHECK_ID as CLASH_ID, fold
 from monplan.diagnostics import Diagnostic, Path as PlanPath, format_path
 from monplan.lang import naming
+
+if TYPE_CHECKING:
+    from monplan.spec.loader import Located
 
 CHECK_ID = "output/file-names"  # runs on the generated files, after the plan's checks
 NAME_MAX = 255
@@ -96,21 +99,13 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
                    "normalisation: macOS and Windows take them for one, so one would overwrite the other; "
                    "expected names that differ in more than that: rename one of the values they come from")
         sources = _named_by(one.rsplit("/", 1)[-1], other.rsplit("/", 1)[-1], values)
-        if not sources:
-            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CLASH_ID))
-        for source in sources:
-            line, column = located.where(source)
-            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CLASH_ID))
+        problems += _at(sources, message, CLASH_ID, plan_path, located)
     for name in devices:
         message = (f'the generated file name "{name}" is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, '
                    "LPT1-9, whatever the case and extension): a Windows checkout of the output cannot hold it; "
                    "expected another name: rename the value it comes from (a row can set its own alert:)")
         sources = _named_by(name, name, values)
-        if not sources:
-            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CHECK_ID))
-        for source in sources:
-            line, column = located.where(source)
-            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CHECK_ID))
+        problems += _at(sources, message, CHECK_ID, plan_path, located)
     for name in names:
         stem = name.rsplit(".", 1)[0]
         size = len(name.encode("utf-8"))
@@ -118,12 +113,19 @@ def file_name_problems(files: Mapping[str, bytes], plan_path: Path) -> list[Diag
                    f"{NAME_MAX} and monplan keeps names to {MAX_NAME_BYTES} (room for its temporary files): "
                    "shorten this value, or set a shorter alert:, uid: or name")
         sources = _sources_of(stem, values)
-        if not sources:
-            problems.append(Diagnostic(str(plan_path), 0, 0, message, check=CHECK_ID))
-        for source in sources:
-            line, column = located.where(source)
-            problems.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=CHECK_ID))
+        problems += _at(sources, message, CHECK_ID, plan_path, located)
     return sorted(problems, key=lambda d: (d.line == 0, d.line, d.column))  # in plan order; unplaced ones last
+
+
+def _at(sources: list[PlanPath], message: str, check: str, plan_path: Path, located: Located) -> list[Diagnostic]:
+    """The problem at each plan value it comes from; at the file alone when none is known."""
+    if not sources:
+        return [Diagnostic(str(plan_path), 0, 0, message, check=check)]
+    found = []
+    for source in sources:
+        line, column = located.where(source)
+        found.append(Diagnostic(str(plan_path), line, column, message, format_path(source), check=check))
+    return found
 
 
 def _strings(data: Any, path: PlanPath = ()) -> list[tuple[PlanPath, str]]:

@@ -26,6 +26,7 @@ bare series, whose differing labels would match nothing and must stay visibly em
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -34,13 +35,9 @@ _ARITHMETIC = frozenset({"+", "-", "*", "/"})
 _OPENING, _CLOSING = "([{", ")]}"
 
 
+@lru_cache(maxsize=4096)  # a plan repeats its few query shapes over many services' rows
 def guard_event_ratios(query: str) -> str:
     """The query with each event ratio reading 0 while only its denominator has data."""
-    return _guarded(query)
-
-
-@lru_cache(maxsize=4096)  # a plan repeats its few query shapes over many services' rows
-def _guarded(query: str) -> str:
     import promql_parser
 
     try:
@@ -132,9 +129,9 @@ def _split(text: str, node: Any) -> tuple[str, str, str] | None:
     return None
 
 
-def _top_level(text: str, op: str) -> list[int]:
-    """Where `op` stands outside brackets, strings and comments."""
-    found: list[int] = []
+def _outside_strings(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth before it) of each character outside strings and
+    comments; brackets change the depth after themselves."""
     depth, index, quote = 0, 0, ""
     while index < len(text):
         char = text[index]
@@ -149,14 +146,15 @@ def _top_level(text: str, op: str) -> list[int]:
             end = text.find("\n", index)
             index = len(text) if end < 0 else end
             continue
-        elif char in _OPENING:
-            depth += 1
-        elif char in _CLOSING:
-            depth -= 1
-        elif depth == 0 and char == op:
-            found.append(index)
+        else:
+            yield index, char, depth
+            depth += (char in _OPENING) - (char in _CLOSING)
         index += 1
-    return found
+
+
+def _top_level(text: str, op: str) -> list[int]:
+    """Where `op` stands outside brackets, strings and comments."""
+    return [index for index, char, depth in _outside_strings(text) if depth == 0 and char == op]
 
 
 def _strip_parens(text: str) -> str | None:
@@ -169,21 +167,10 @@ def _strip_parens(text: str) -> str | None:
 
 
 def _balanced(text: str) -> bool:
-    depth, quote, index = 0, "", 0
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\" and quote != "`":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote = char
-        elif char in _OPENING:
-            depth += 1
-        elif char in _CLOSING:
-            depth -= 1
-            if depth < 0:
-                return False
-        index += 1
-    return depth == 0
+    """Every bracket closed, none closed before it opened."""
+    after = 0
+    for _, char, depth in _outside_strings(text):
+        after = depth + (char in _OPENING) - (char in _CLOSING)
+        if after < 0:
+            return False
+    return after == 0
