@@ -19,16 +19,21 @@ if TYPE_CHECKING:
     from monplan.model.plan import Plan
     from monplan.spec.loader import Located
     from monplan.spec.plan import Plan as Spec
+    from monplan.timing import Lap
 from monplan.output.writer import Changes
 
 
-def load_plan(plan_path: Path) -> Plan:
-    """Read and compile a plan; raises PlanError with every problem found."""
+def load_plan(plan_path: Path, lap: Lap | None = None) -> Plan:
+    """Read and compile a plan; raises PlanError with every problem found. `lap` is told
+    each step's end (validate --timings)."""
     from monplan.spec.check import check_plan
     from monplan.spec.loader import load_file
 
-    located = load_file(plan_path)
-    return compile_plan(check_plan(located), located)
+    with _no_cycle_collection():  # also for validate, report, tune...: see there
+        located = load_file(plan_path)
+        if lap is not None:
+            lap("load: read and parse the YAML")
+        return compile_plan(check_plan(located, lap), located, lap)
 
 
 def load_spec(plan_path: Path) -> Spec:
@@ -43,19 +48,21 @@ def load_spec(plan_path: Path) -> Spec:
     return spec
 
 
-def compile_plan(spec: Spec, located: Located) -> Plan:
+def compile_plan(spec: Spec, located: Located, lap: Lap | None = None) -> Plan:
     """The model of a checked spec, after every check (monplan/checks) in one pass: raises
     PlanError with all errors; keeps the warnings the plan did not silence."""
     from monplan.checks import Context, run_checks, silence
     from monplan.model.resolve import resolve
 
     plan, problems = resolve(spec, located)
-    found = problems + run_checks(Context(spec, located, plan), valid_so_far=not problems)
+    if lap is not None:
+        lap("resolve: the model of the plan")
+    found = problems + run_checks(Context(spec, located, plan), valid_so_far=not problems, lap=lap)
     found = silence(found, spec.defaults.disable_checks, located.disables)
     errors = [d for d in found if d.severity == "error"]
     if errors:
         raise PlanError(sorted(set(errors), key=lambda d: (d.line, d.column, d.message)))
-    validate_only = run_checks(Context(spec, located, plan), valid_so_far=True, stage="validate")
+    validate_only = run_checks(Context(spec, located, plan), valid_so_far=True, stage="validate", lap=lap)
     return dataclasses.replace(plan, warnings=tuple(found),
                                validate_only=tuple(silence(validate_only, spec.defaults.disable_checks,
                                                            located.disables)))

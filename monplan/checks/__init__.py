@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from monplan.model.plan import Plan
     from monplan.spec.loader import Located
     from monplan.spec.plan import Plan as Spec
+    from monplan.timing import Lap
 
 Severity = Literal["error", "warning"]
 
@@ -86,9 +87,10 @@ def known_ids() -> dict[str, tuple[str, Severity]]:
     return dict(sorted(out.items()))
 
 
-def run_checks(ctx: Context, *, valid_so_far: bool, stage: Literal["build", "validate"] = "build") -> list[Diagnostic]:
+def run_checks(ctx: Context, *, valid_so_far: bool, stage: Literal["build", "validate"] = "build",
+               lap: Lap | None = None) -> list[Diagnostic]:
     """Every check's findings of that stage; those needing a valid plan run only when nothing
-    failed yet (an earlier error may leave their values undefined)."""
+    failed yet (an earlier error may leave their values undefined). `lap` is told each check's end."""
     found: list[Diagnostic] = []
     for check in checks():
         if check.only_in_validate != (stage == "validate"):
@@ -96,6 +98,8 @@ def run_checks(ctx: Context, *, valid_so_far: bool, stage: Literal["build", "val
         if check.needs_valid_plan and not (valid_so_far and not any(d.severity == "error" for d in found)):
             continue
         found.extend(check.run(ctx))
+        if lap is not None:
+            lap(f"check {check.id}")
     return found
 
 

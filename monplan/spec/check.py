@@ -7,7 +7,7 @@ import functools
 import re
 import types
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -17,14 +17,21 @@ from monplan.spec.loader import Located
 from monplan.spec.plan import Plan
 from monplan.spec.types import QUERY_TODO_MESSAGE
 
+if TYPE_CHECKING:
+    from monplan.timing import Lap
+
 _SECRET_FIELD = re.compile(r"(key|token|password|secret|api_url|webhook_url|credentials|dsn)$", re.IGNORECASE)
 
 
-def check_plan(located: Located) -> Plan:
-    """Validate located data; returns the plan, or raises PlanError with every problem."""
+def check_plan(located: Located, lap: Lap | None = None) -> Plan:
+    """Validate located data; returns the plan, or raises PlanError with every problem. `lap`
+    is told each step's end."""
     from monplan.spec.slo_check import slo_problems
 
-    problems = secret_problems(located) + slo_problems(located)
+    problems = secret_problems(located)
+    if lap is not None:
+        lap("check spec/secrets")
+    problems += slo_problems(located)
     if not isinstance(located.data, dict):
         raise PlanError([_at(located, (), "the plan must be a mapping with version, system and sections")])
     plan: Plan | None = None
@@ -35,6 +42,8 @@ def check_plan(located: Located) -> Plan:
 
         problems.extend(_from_validation(located, err))
         problems.extend(cross_reference_problems(located))  # every problem in one run
+    if lap is not None:
+        lap("check spec/schema")
     if problems or plan is None:
         # A field refused for its name ("api_url would hold a secret") need not be flagged again for its value.
         named = {d.field for d in problems if "would hold a secret" in d.message}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 import re
 import unicodedata
@@ -102,9 +103,11 @@ def folded(text: str) -> str:
     return text.lower() if text.isascii() else text.casefold().replace("\u0131", "i")
 
 
+_ANCHOR_SEARCH = re.compile("|".join(re.escape(anchor) for anchor in _SHAPE_ANCHORS)).search
+
+
 def _may_have_shape(text: str) -> bool:
-    lower = folded(text)
-    return any(anchor in lower for anchor in _SHAPE_ANCHORS)
+    return _ANCHOR_SEARCH(folded(text)) is not None
 
 
 # An AWS secret access key: 40 characters of base64 without padding, random (checked below).
@@ -158,8 +161,10 @@ def _decoded_base64(run: str) -> str | None:
     return inner if inner.isprintable() else None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def what_secret(text: str) -> str | None:
-    """What kind of secret the text holds, or None."""
+    """What kind of secret the text holds, or None. Remembered: a plan repeats most of its
+    texts (priorities, tools, units, label values) row after row."""
     for view in _views(text):
         found = _what_secret_in(view)
         if found:

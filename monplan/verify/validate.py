@@ -79,12 +79,17 @@ def validate(plan_path: Path, out: Path, *, run_tools: bool = True, targets: Seq
         report.timings.append((what, now - started))
         started = now
 
+    from monplan.timing import Lap
+
+    lap = Lap()
     try:
-        plan = with_targets(load_plan(plan_path), targets)
+        plan = with_targets(load_plan(plan_path, lap), targets)
     except PlanError as err:
         report.diagnostics = err.diagnostics
+        report.timings = lap.steps
         return report
-    timed("plan checks (load, check, resolve)")
+    report.timings = lap.steps  # load, each plan check, resolve
+    started = time.perf_counter()
     report.alerts = len(plan.alerts)
     report.diagnostics = list(plan.warnings) + list(plan.validate_only)
     if live is not None:
