@@ -4,8 +4,10 @@ rebuild reuses from the last build (the output tree, the build record), it must 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -215,3 +217,33 @@ def test_a_rebuild_split_over_two_processes_is_a_clean_build(spilled: bool, tmp_
         reuse = unitcache.of(rebuilt.plan)
         assert reuse is not None and reuse.reused > 100  # the worker's runbooks and dashboards too
         _same_as_clean_build(plan, out, tmp_path / str(number))
+
+
+def test_the_cache_folder_keeps_no_temporary_file_of_a_failed_or_killed_write(tmp_path: Path) -> None:
+    """A full disk (the write fails half-way) leaves no `.tmp` behind, and one a killed build
+    left (its process gone) is removed by the next build's record; the build itself is fine."""
+    import errno
+
+    from monplan.output import cache
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan())
+    out = tmp_path / "out"
+    record = cache._record_path(out)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    orphan = record.with_suffix(".4194304999.tmp")  # above any pid_max: that process cannot run
+    orphan.write_bytes(b"half a record")
+    alive = record.with_suffix(f".{os.getppid()}.tmp")  # a running process's: not touched
+    alive.write_bytes(b"being written")
+
+    def fills_the_disk(stream: BinaryIO) -> None:
+        stream.write(b"x" * 4096)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    assert not cache.replace_cache_file(record, fills_the_disk)
+    assert not record.exists() and orphan.exists()
+    assert sorted(p.name for p in record.parent.glob(f"{record.stem}.*.tmp")) == sorted([orphan.name, alive.name])
+    assert build(plan, out).ok
+    assert record.exists() and unitcache.store_path(record).exists()
+    assert not orphan.exists() and alive.exists()
+    assert build(plan, out).cached  # the record written is the one the next build trusts

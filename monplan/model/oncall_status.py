@@ -45,7 +45,25 @@ def parse_moment(settings: Settings, text: str | None, now: dt.datetime | None =
         check_year(moment)
     except ValueError as err:
         raise TimeError(str(err)) from None
+    if moment.tzinfo is None:
+        _exists_once(moment, tz, text.strip())
     return local(moment, tz)
+
+
+def _exists_once(wall: dt.datetime, tz: dt.tzinfo, text: str) -> None:
+    """A wall time the on-call zone skips (clocks going forward) or shows twice (going back)
+    names no moment, or two: the user is asked for an offset instead of being given a guess."""
+    early, late = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    offsets = sorted({early.utcoffset(), late.utcoffset()}, key=lambda o: o or dt.timedelta())
+    if len(offsets) == 1:
+        return
+    shown = [wall.replace(tzinfo=dt.timezone(o)).isoformat(timespec="minutes") for o in offsets if o is not None]
+    back_and_forth = early.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+    if back_and_forth != wall:
+        raise TimeError(f'"{text}" does not exist in {tz}: the clocks go forward then and skip it; '
+                        "give a time outside the skipped hour, or one with an offset")
+    raise TimeError(f'"{text}" happens twice in {tz}: the clocks go back then; give an offset, '
+                    f'"{shown[-1]}" (the first) or "{shown[0]}" (the second)')
 
 
 def in_business_hours(plan: Plan, moment: dt.datetime) -> bool | None:

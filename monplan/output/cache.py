@@ -11,13 +11,14 @@ Any doubt (no record, another fingerprint, a file changed) means a full render i
 from __future__ import annotations
 
 import array
+import contextlib
 import functools
 import hashlib
 import io
 import os
 import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -220,16 +221,53 @@ def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> Recor
         data = manifest_bytes(list(files)) if rel == MANIFEST else files[rel]
         shas += hashlib.sha256(data).digest()
     record = Record(print_, str(out.resolve()), paths, numbers, bytes(shas))
-    where = _record_path(out)
-    try:
-        where.parent.mkdir(parents=True, exist_ok=True)
-        tmp = where.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as stream:
-            record.write(stream)
-        os.replace(tmp, where)
-    except OSError:
+    if not replace_cache_file(_record_path(out), record.write):
         return None  # a cache that cannot be written only costs speed
     return record
+
+
+def replace_cache_file(where: Path, write: Callable[[BinaryIO], object]) -> bool:
+    """Write a file of the cache folder whole (`write` fills a temporary file renamed over it);
+    False when it could not be. The temporary file never stays behind: a full disk would
+    otherwise gain one per build, and one a killed build left is removed by the next write."""
+    tmp = where.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as stream:
+            write(stream)
+        os.replace(tmp, where)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    _remove_orphans(where)
+    return True
+
+
+def _remove_orphans(where: Path) -> None:
+    """`<where>.<pid>.tmp` files of processes that no longer run (killed mid-write)."""
+    try:
+        names = os.listdir(where.parent)
+    except OSError:
+        return
+    prefix = where.with_suffix("").name + "."
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):-len(".tmp")]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(where.parent / name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # beyond any pid: no such process either
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
 
 
 def forget(out: Path) -> None:

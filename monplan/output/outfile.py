@@ -40,14 +40,11 @@ def _wrote(target: Path, data: bytes) -> bool:
 
 
 def _remember(target: Path, data: bytes) -> None:
-    record = _record(target)
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        tmp = record.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"path": os.fsdecode(target), "sha256": hashlib.sha256(data).hexdigest()}))
-        os.replace(tmp, record)
-    except OSError:
-        pass  # then the next run asks the user to remove the file first
+    from monplan.output.cache import replace_cache_file
+
+    text = json.dumps({"path": os.fsdecode(target), "sha256": hashlib.sha256(data).hexdigest()})
+    replace_cache_file(_record(target), lambda stream: stream.write(text.encode()))  # else: the next run
+    # asks the user to remove the file first
 
 
 def refusal(target: Path, plan: Path, option: str, recognise: Recognise | None = None) -> str | None:

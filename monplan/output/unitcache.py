@@ -168,18 +168,15 @@ class UnitCache:
 
         # {"version": ..., "record": ..., "units": {...}, "descriptions": {...}}, written a few
         # thousand entries at a time: at 100,000 rows the whole is a hundred megabytes.
-        try:
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as stream:
-                stream.write(orjson.dumps({"version": VERSION, "record": record.fingerprint})[:-1])
-                stream.write(b',"units":')
-                _write_object(stream, iter(self.units.items()))
-                stream.write(b',"descriptions":')
-                _write_object(stream, descriptions())
-                stream.write(b"}")
-            os.replace(tmp, target)
-        except OSError:
-            pass
+        def write(stream: BinaryIO) -> None:
+            stream.write(orjson.dumps({"version": VERSION, "record": record.fingerprint})[:-1])
+            stream.write(b',"units":')
+            _write_object(stream, iter(self.units.items()))
+            stream.write(b',"descriptions":')
+            _write_object(stream, descriptions())
+            stream.write(b"}")
+
+        cache.replace_cache_file(target, write)  # not written: the next build renders everything
 
 
 def _write_object(stream: BinaryIO, items: Iterator[tuple[str, Any]], piece: int = 4096) -> None:

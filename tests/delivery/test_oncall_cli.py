@@ -141,3 +141,16 @@ def test_a_weekly_rotation_longer_than_a_week_is_refused_at_its_line(tmp_path: P
     code, said = _validate(tmp_path, REPO_PLAN.replace("{day: Day 7, primary: Lucas Martin, secondary: Sofia Rossi}",
                                                       "{day: Day 7, primary: Lucas Martin, secondary: Sofia Rossi, days: 2}"))
     assert code == 1 and len(said) == 1 and "longer than a week" in said[0] and "repeat: none" in said[0]
+
+
+def test_a_wall_time_the_clocks_skip_or_repeat_is_refused_with_what_to_give_instead() -> None:
+    """plan.yaml's on-call zone is Europe/Berlin: 02:30 on 2027-03-28 never happens (02:00 ->
+    03:00) and 02:30 on 2027-10-31 happens twice; either would otherwise be read as a guess."""
+    skipped = run_monplan("oncall", "--at", "2027-03-28 02:30")
+    assert skipped.returncode == 2 and "Traceback" not in skipped.stderr
+    assert '"2027-03-28 02:30" does not exist in Europe/Berlin' in skipped.stderr
+    twice = run_monplan("oncall", "--at", "2027-10-31 02:30")
+    assert twice.returncode == 2 and "happens twice in Europe/Berlin" in twice.stderr
+    assert "2027-10-31T02:30+02:00" in twice.stderr and "2027-10-31T02:30+01:00" in twice.stderr
+    for fine in ("2027-03-28 03:30", "2027-10-31 03:30", "2027-10-31T02:30+01:00"):
+        assert run_monplan("oncall", "--at", fine).returncode == 0, fine
