@@ -51,6 +51,7 @@ class _Context:
         self.source = source
         self.notes: list[Diagnostic] = []
         self.used_names: dict[str, str] = {}
+        self.next_number: dict[str, int] = {}  # per alert name with its section: the next number to try
         self.rows = self.suggested = self.todo = 0
 
     def note(self, line: int, message: str, severity: str = "warning") -> None:
@@ -232,11 +233,15 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
     if name not in ctx.used_names:
         ctx.used_names[name] = metric
         return None
-    longer = naming.alert_name(f"{section} {metric}") or name
-    number = 2
+    base = naming.alert_name(f"{section} {metric}") or name
+    longer = base
+    # The next number to try for this base: every one below it is taken already (names are
+    # only ever added), so rows sharing a name cost one step each, not a count from 2 each.
+    number = ctx.next_number.get(base, 2)
     while longer in ctx.used_names:
-        longer = f"{naming.alert_name(f'{section} {metric}')}{number}"
+        longer = f"{base}{number}"
         number += 1
+    ctx.next_number[base] = number
     ctx.used_names[longer] = metric
     ctx.note(line, f'"{metric}" is already a row of another table; its alert is named {longer}', "warning")
     return longer

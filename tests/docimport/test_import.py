@@ -236,3 +236,32 @@ def test_threshold_cells_it_cannot_read() -> None:
 ])
 def test_priority_cells(cell: str, priority: str) -> None:
     assert read_priority(cell)[0] == priority
+
+
+def _table(rows: str, header: str = "| Metric | Tool | Threshold | Priority |\n|---|---|---|---|\n") -> str:
+    return "# Plan\n\n### Servers\n\n" + header + rows
+
+
+def test_rows_sharing_a_metric_name_are_named_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each repeated name used to count from 2 through every name taken (4000 rows: 16 s)."""
+    from monplan.docimport import build
+    from monplan.lang import naming
+
+    calls = 0
+    real = naming.alert_name
+
+    def counted(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return real(text)
+
+    monkeypatch.setattr(naming, "alert_name", counted)
+    rows = 400
+    taken = "| Servers CPU3 | Server Monitor | >1 | High |\n"  # takes a name the numbering reaches
+    result = build.import_markdown(_table(taken + "| CPU | Server Monitor | >70% | High |\n" * rows), "doc.md", DEPLOYED)
+    assert calls <= 3 * rows  # was about rows * rows / 2
+    names = re.findall(r"^        alert: (\S+)$", result.text, re.MULTILINE)
+    # The same names as before: the metric's own (no alert: line), the section's, then numbered, skipping the taken one.
+    assert names[:3] == ["ServersCPU", "ServersCPU2", "ServersCPU4"]
+    assert names[-1] == f"ServersCPU{rows}" and len(names) == rows - 1 and len(set(names)) == len(names)
+
