@@ -348,7 +348,16 @@ def _sections(root: Section, ctx: _Context, generated: bool) -> tuple[list[Any],
         used.add(id(table))
         roles = _roles(table.header, generated)
         metrics = []
-        for cells, line in zip(table.rows, table.row_lines, strict=True):
+        for cells, line, beyond in zip(table.rows, table.row_lines, table.beyond, strict=True):
+            kept = [decoration_free(cell.text) for cell in beyond]
+            if any(kept):
+                # A Markdown renderer drops them (the header sets the columns); the row keeps them.
+                names = ", ".join(f"column_{len(cells) + number}" for number, text in enumerate(kept, start=1) if text)
+                shown = ", ".join(f'"{text}"' for text in kept if text)
+                ctx.note(line, f"the row has {len(cells) + len(beyond)} cells but the header {len(cells)} columns; "
+                         f"the cells beyond them ({shown}) are kept as "
+                         f"annotations {names}: give their column a heading, or remove them")
+                cells = cells + beyond
             if not any(decoration_free(c.text) for c in cells):
                 continue
             metrics.append(_row(cells, table.header, roles, title, line, ctx))

@@ -265,3 +265,18 @@ def test_rows_sharing_a_metric_name_are_named_in_linear_time(monkeypatch: pytest
     assert names[:3] == ["ServersCPU", "ServersCPU2", "ServersCPU4"]
     assert names[-1] == f"ServersCPU{rows}" and len(names) == rows - 1 and len(set(names)) == len(names)
 
+
+def test_cells_beyond_the_header_are_reported_at_their_line_and_kept(tmp_path: Path) -> None:
+    """A Markdown renderer drops them (GFM: the header sets the columns); the import used to, silently."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High | check **nightly** | owner: ops \\| sre |\n"
+                               "| Memory | Server Monitor | >80% | High |\n"
+                               "> | Disk | Server Monitor | >80% | High | quoted |\n"))
+    out, stderr = imported(tmp_path, document)
+    assert f"{document}:7: warning: the row has 6 cells but the header 4 columns; the cells beyond them " \
+           '("check nightly", "owner: ops | sre") are kept as annotations column_5, column_6' in stderr
+    assert stderr.count("cells but the header") == 1  # not the row that fits, nor the quoted table (another table)
+    spec = load_spec(out)
+    assert spec.sections[0].metrics[0].annotations == {"column_5": "check nightly", "column_6": "owner: ops | sre"}
+    assert spec.sections[0].metrics[1].annotations is None or spec.sections[0].metrics[1].annotations == {}
+
