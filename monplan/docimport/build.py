@@ -19,7 +19,7 @@ from monplan.docimport.catalogue import suggest
 from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
-from monplan.lang import naming
+from monplan.lang import durations, naming
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -303,14 +303,18 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     else:
         row["priority"] = priority
     if threshold.for_:
-        row["for"] = threshold.for_
+        _wait(row, threshold.for_, f'the threshold "{threshold.original}"', metric, line, ctx)
     for role, key in (("description", "description"), ("component", "component")):
         if role in values and decoration_free(values[role].text):
             row[key] = decoration_free(values[role].text)
-    if "for" in values:
-        wait = words.duration_of(values["for"].text)
-        if wait:
-            row["for"] = wait
+    written = decoration_free(values["for"].text) if "for" in values else ""
+    if written and written not in ("-", "–"):
+        wait = words.duration_of(written)
+        if wait is None:
+            ctx.note(line, f'cannot read the For cell "{written}" of "{metric}" as a duration (such as "10 minutes"); '
+                     "left out: the row waits the plan's default")
+        else:
+            _wait(row, wait, f'the For cell "{written}"', metric, line, ctx)
     named = decoration_free(values["alert"].text) if "alert" in values else ""
     if named and naming.ALERT_NAME.match(named) and named != naming.alert_name(metric):
         row["alert"] = named
@@ -339,6 +343,17 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
             ctx.todo += 1
             row["query"] = Commented(TODO, "monplan import cannot guess this one: write the PromQL (build refuses TODO)")
     return row
+
+
+def _wait(row: dict[str, Any], wait: str, cell: str, metric: str, line: int, ctx: _Context) -> None:
+    """The row's `for:`, if Prometheus takes it; else reported at the row's line and left out,
+    so that the plan still builds."""
+    try:
+        durations.parse_ms(wait)
+    except durations.DurationError as error:
+        ctx.note(line, f"{cell} of \"{metric}\" gives no usable wait: {error}; left out: the row waits the plan's default")
+        return
+    row["for"] = wait
 
 
 def _sections(root: Section, ctx: _Context, generated: bool) -> tuple[list[Any], set[int]]:

@@ -280,3 +280,25 @@ def test_cells_beyond_the_header_are_reported_at_their_line_and_kept(tmp_path: P
     assert spec.sections[0].metrics[0].annotations == {"column_5": "check nightly", "column_6": "owner: ops | sre"}
     assert spec.sections[0].metrics[1].annotations is None or spec.sections[0].metrics[1].annotations == {}
 
+
+def test_a_wait_prometheus_refuses_is_reported_at_its_line_and_the_plan_builds(tmp_path: Path) -> None:
+    """A For cell or a threshold's "for N hours" beyond Go's time.Duration (about 292 years) was
+    written as is, and build refused the imported plan; "0.5 minutes" was read as 5m."""
+    document = tmp_path / "doc.md"
+    header = "| Metric | Threshold | Priority | For | Query |\n|---|---|---|---|---|\n"
+    document.write_text(_table(
+        "| CPU | >70% | High | 99999999 weeks | max(cpu_ratio) |\n"
+        "| Memory | > 80% for 999999999999 hours | High | | max(memory_ratio) |\n"
+        "| Disk | >80% | High | ten minutes | max(disk_ratio) |\n"
+        "| Load | >80% | High | 0.5 minutes | max(load_ratio) |\n"
+        "| Swap | > 80% for 1.5 hours | High | | max(swap_ratio) |\n"
+        "| Queue | >80% | High | 1,000 minutes | max(queue_ratio) |\n", header))
+    out, stderr = imported(tmp_path, document)
+    assert f'{document}:7: warning: the For cell "99999999 weeks" of "CPU" gives no usable wait: duration ' \
+           '"99999999w" is longer than Prometheus and Alertmanager accept' in stderr
+    assert f'{document}:8: warning: the threshold "> 80% for 999999999999 hours" of "Memory" gives no usable wait' in stderr
+    assert f'{document}:9: warning: cannot read the For cell "ten minutes" of "Disk" as a duration' in stderr
+    spec = load_spec(out)
+    assert [row.for_ for row in spec.sections[0].metrics] == [None, None, None, "30s", "1h30m", "1000m"]
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 0, built.stderr
