@@ -17,12 +17,13 @@ import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from monplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from monplan.model.plan import Plan
+    from monplan.diagnostics import Path
+    from monplan.model.plan import Alert, Plan
     from monplan.spec.loader import Located
     from monplan.spec.plan import Plan as Spec
     from monplan.timing import Lap
@@ -55,7 +56,7 @@ class Check:
 # Modules holding one CHECK each, in reporting order.
 _MODULES = (
     "services", "unique_names", "name_clashes", "dashboard_references", "dashboards", "routing", "people", "rotation",
-    "escalation", "report_sections", "placeholders", "units", "first_day", "sources", "rotation_coverage",
+    "escalation", "report_sections", "placeholders", "units", "first_day", "any_for", "sources", "rotation_coverage",
 )
 
 # Ids reported outside this package (field rules, resolving rows, the output, live checks),
@@ -70,6 +71,24 @@ OTHER_IDS: dict[str, tuple[str, Severity]] = {
     "rows/fields": ("a row's labels, annotations and baseline fit what monplan derives from it", "error"),
     "output/file-names": ("every generated file name fits what file systems take", "error"),
 }
+
+
+def field_path(spec: Spec, alert: Alert, field: str) -> Path:
+    """Where a row's field is in the plan: the row's own, or its service's override of it."""
+    if alert.service is not None:
+        from monplan.model.services import override_for
+
+        for index, service in enumerate(spec.services):
+            if service.name != alert.service:
+                continue
+            node: Any = spec
+            for part in alert.path:
+                node = node[part] if isinstance(part, int) else getattr(node, part)
+            override = override_for(service, node)
+            if override is not None and getattr(override, "for_" if field == "for" else field) is not None:
+                key = node.metric if node.metric in service.overrides else node.alert
+                return ("services", index, "overrides", key, field)
+    return alert.path + (field,)
 
 
 def checks() -> tuple[Check, ...]:

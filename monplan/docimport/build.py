@@ -19,7 +19,7 @@ from monplan.docimport.catalogue import suggest
 from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
-from monplan.lang import naming
+from monplan.lang import durations, naming
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -51,6 +51,7 @@ class _Context:
         self.source = source
         self.notes: list[Diagnostic] = []
         self.used_names: dict[str, str] = {}
+        self.next_number: dict[str, int] = {}  # per alert name with its section: the next number to try
         self.rows = self.suggested = self.todo = 0
 
     def note(self, line: int, message: str, severity: str = "warning") -> None:
@@ -232,11 +233,15 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
     if name not in ctx.used_names:
         ctx.used_names[name] = metric
         return None
-    longer = naming.alert_name(f"{section} {metric}") or name
-    number = 2
+    base = naming.alert_name(f"{section} {metric}") or name
+    longer = base
+    # The next number to try for this base: every one below it is taken already (names are
+    # only ever added), so rows sharing a name cost one step each, not a count from 2 each.
+    number = ctx.next_number.get(base, 2)
     while longer in ctx.used_names:
-        longer = f"{naming.alert_name(f'{section} {metric}')}{number}"
+        longer = f"{base}{number}"
         number += 1
+    ctx.next_number[base] = number
     ctx.used_names[longer] = metric
     ctx.note(line, f'"{metric}" is already a row of another table; its alert is named {longer}', "warning")
     return longer
@@ -298,14 +303,18 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     else:
         row["priority"] = priority
     if threshold.for_:
-        row["for"] = threshold.for_
+        _wait(row, threshold.for_, f'the threshold "{threshold.original}"', metric, line, ctx)
     for role, key in (("description", "description"), ("component", "component")):
         if role in values and decoration_free(values[role].text):
             row[key] = decoration_free(values[role].text)
-    if "for" in values:
-        wait = words.duration_of(values["for"].text)
-        if wait:
-            row["for"] = wait
+    written = decoration_free(values["for"].text) if "for" in values else ""
+    if written and written not in ("-", "–"):
+        wait = words.duration_of(written)
+        if wait is None:
+            ctx.note(line, f'cannot read the For cell "{written}" of "{metric}" as a duration (such as "10 minutes"); '
+                     "left out: the row waits the plan's default")
+        else:
+            _wait(row, wait, f'the For cell "{written}"', metric, line, ctx)
     named = decoration_free(values["alert"].text) if "alert" in values else ""
     if named and naming.ALERT_NAME.match(named) and named != naming.alert_name(metric):
         row["alert"] = named
@@ -336,6 +345,17 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
     return row
 
 
+def _wait(row: dict[str, Any], wait: str, cell: str, metric: str, line: int, ctx: _Context) -> None:
+    """The row's `for:`, if Prometheus takes it; else reported at the row's line and left out,
+    so that the plan still builds."""
+    try:
+        durations.parse_ms(wait)
+    except durations.DurationError as error:
+        ctx.note(line, f"{cell} of \"{metric}\" gives no usable wait: {error}; left out: the row waits the plan's default")
+        return
+    row["for"] = wait
+
+
 def _sections(root: Section, ctx: _Context, generated: bool) -> tuple[list[Any], set[int]]:
     sections: list[Any] = []
     used: set[int] = set()
@@ -343,7 +363,16 @@ def _sections(root: Section, ctx: _Context, generated: bool) -> tuple[list[Any],
         used.add(id(table))
         roles = _roles(table.header, generated)
         metrics = []
-        for cells, line in zip(table.rows, table.row_lines, strict=True):
+        for cells, line, beyond in zip(table.rows, table.row_lines, table.beyond, strict=True):
+            kept = [decoration_free(cell.text) for cell in beyond]
+            if any(kept):
+                # A Markdown renderer drops them (the header sets the columns); the row keeps them.
+                names = ", ".join(f"column_{len(cells) + number}" for number, text in enumerate(kept, start=1) if text)
+                shown = ", ".join(f'"{text}"' for text in kept if text)
+                ctx.note(line, f"the row has {len(cells) + len(beyond)} cells but the header {len(cells)} columns; "
+                         f"the cells beyond them ({shown}) are kept as "
+                         f"annotations {names}: give their column a heading, or remove them")
+                cells = cells + beyond
             if not any(decoration_free(c.text) for c in cells):
                 continue
             metrics.append(_row(cells, table.header, roles, title, line, ctx))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from monplan.docimport.outline import decoration_free
+from monplan.docimport.words import duration_text
 from monplan.lang.thresholds import ThresholdError, parse_threshold
 
 _WORD_OPS = (
@@ -31,7 +32,7 @@ _UNITS = (
 _NUMBER_UNIT = re.compile(
     r"^(?P<op><=|>=|<|>)\s*(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>" + "|".join(p for p, _ in _UNITS) + r")?(?![A-Za-z])(?P<rest>.*)$",
     re.I)
-_FOR = re.compile(r"\s*\(?\b(?:for|over|during)\s+(?:at least\s+)?(\d+)\s*(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b\)?",
+_FOR = re.compile(r"\s*\(?\b(?:for|over|during)\s+(?:at least\s+)?(\d+(?:\.\d+)?)\s*(minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)\b\)?",
                   re.I)
 _EVENT = re.compile(r"^(?:on\s+)?(?:any\s+)?(failures?|errors?|occurrences?|violations?|events?|incidents?|breach(?:es)?)$", re.I)
 _NONZERO = re.compile(r"^(?:>\s*0|non-?zero|any|>=\s*1|at least one|one or more|\d*\s*or more)$", re.I)
@@ -55,10 +56,6 @@ def _unit(word: str) -> str:
     return word
 
 
-def _short_duration(number: str, word: str) -> str:
-    return f"{number}{_unit(word)}"
-
-
 def plain_cell(text: str) -> str:
     """A cell's words with emoji and doubled spaces gone."""
     return decoration_free(text)
@@ -78,8 +75,9 @@ def read_threshold(cell: str) -> ThresholdCell:
     for_ = None
     match = _FOR.search(text)
     if match and not re.match(r"^\s*(?:for|over|during)", text):
-        for_ = _short_duration(match[1], match[2])
-        text = (text[:match.start()] + text[match.end():]).strip()
+        for_ = duration_text(match[1], match[2])
+        if for_ is not None:
+            text = (text[:match.start()] + text[match.end():]).strip()
     for pattern, op in _WORD_OPS:
         text = pattern.sub(f"{op} ", text, count=1)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 1,000 -> 1000

@@ -63,6 +63,9 @@ class Table:
     rows: list[list[Inline]]
     row_lines: list[int]
     line: int
+    # Per row: its cells beyond the header's columns, which a Markdown renderer drops (GFM:
+    # the header sets the number of columns); kept here so that the importer reports them.
+    beyond: list[list[Inline]] = field(default_factory=list)
 
 
 Block = Paragraph | ListBlock | Table
@@ -217,7 +220,24 @@ def _list(tokens: list[Any], start: int) -> tuple[ListBlock, int]:
     return block, index
 
 
-def _table(tokens: list[Any], start: int) -> tuple[Table, int]:
+_QUOTE = re.compile(r"^\s*(?:>\s?)*")
+
+
+def _beyond(source: str, columns: int, md: Any) -> list[Inline]:
+    """The cells of a table row's source line past the first `columns`, split as markdown-it
+    splits them (unescaped pipes; an outer pipe at either end is no cell)."""
+    from markdown_it.common.utils import mdTrim
+    from markdown_it.rules_block.table import escapedSplit
+
+    cells = escapedSplit(mdTrim(_QUOTE.sub("", source)))
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return [_inline(md.parseInline(mdTrim(cell))[0]) for cell in cells[columns:]]
+
+
+def _table(tokens: list[Any], start: int, lines: list[str], md: Any) -> tuple[Table, int]:
     opener = tokens[start]
     table = Table([], [], [], opener.map[0] + 1 if opener.map else 0)
     index = start + 1
@@ -234,6 +254,8 @@ def _table(tokens: list[Any], start: int) -> tuple[Table, int]:
             if not in_head:
                 table.rows.append(row)
                 table.row_lines.append(token.map[0] + 1 if token.map else table.line)
+                source = lines[token.map[0]] if token.map and token.map[0] < len(lines) else ""
+                table.beyond.append(_beyond(source, len(table.header), md))
         elif token.type == "inline" and row is not None:
             row.append(_inline(token))
         elif token.type == "tr_close" and in_head and row is not None:
@@ -246,7 +268,10 @@ def parse(text: str) -> Section:
     """The document's outline; headings nest by level, whatever levels the document uses."""
     from markdown_it import MarkdownIt  # deferred: only `monplan import` reads Markdown
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(text)
+    # The source lines as markdown-it numbers them (it reads \r\n and \r as line ends).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     root = Section(0, "", 1)
     stack = [root]
     index = 0
@@ -273,7 +298,7 @@ def parse(text: str) -> Section:
             here.blocks.append(block)
             continue
         if kind == "table_open":
-            table, index = _table(tokens, index)
+            table, index = _table(tokens, index, lines, md)
             here.blocks.append(table)
             continue
         index += 1

@@ -146,14 +146,40 @@ def shift_days(day: str) -> int:
     return 1
 
 
+_DURATION_WORD = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)*)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|"
+                            r"d|days?|w|weeks?)\b", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+
+
+def duration_text(number: str, word: str) -> str | None:
+    """A number and a unit word as a Prometheus duration: ("15", "minutes") -> "15m", ("1.5",
+    "hours") -> "1h30m", ("0.5", "min") -> "30s"; None when it is no whole number of
+    milliseconds."""
+    from decimal import Decimal
+
+    unit = word.lower()
+    short = "ms" if unit.startswith("ms") or unit.startswith("milli") else unit[0]
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):  # 1,000
+        number = number.replace(",", "")
+    try:
+        amount = Decimal(number.replace(",", "."))
+    except ArithmeticError:  # 1.2.3
+        return None
+    if amount == amount.to_integral_value():
+        return f"{int(amount)}{short}"
+    ms = amount * _UNIT_MS[short]
+    if ms != ms.to_integral_value():
+        return None
+    from monplan.lang.durations import format_ms
+
+    return format_ms(int(ms))
+
+
 def duration_of(text: str) -> str | None:
-    """"15 minutes" -> "15m", "1 hour" -> "1h", "15m" -> "15m", "at once" -> "0m"."""
+    """"15 minutes" -> "15m", "1 hour" -> "1h", "15m" -> "15m", "1.5 hours" -> "1h30m", "at once" -> "0m"."""
     if re.search(r"at once|immediately|right away", text, re.IGNORECASE):
         return "0m"
-    match = re.search(r"(\d+)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b",
-                      text, re.IGNORECASE)
+    match = _DURATION_WORD.search(text)
     if not match:
         return None
-    unit = match[2].lower()
-    short = "ms" if unit.startswith("ms") or unit.startswith("milli") else unit[0]
-    return f"{match[1]}{short}"
+    return duration_text(match[1], match[2])

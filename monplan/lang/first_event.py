@@ -57,3 +57,50 @@ def recorded_query(alert: Alert) -> str:
     if alert.kind is Kind.ANY:
         return catch_new_series(alert.query)
     return guard_event_ratios(alert.query)
+
+
+# Functions whose value, after one increment of their series, goes back to 0 once the sample
+# before it has left the range: a single event is seen for the range less one scrape interval.
+# (irate and idelta see it for one scrape interval only; they are left out, as are subqueries.)
+_COUNTING = frozenset({"increase", "rate", "delta", "changes", "resets"})
+
+
+def longest_window_ms(query: str) -> int | None:
+    """The longest range of a counting function (increase, rate, ...) in the query, in
+    milliseconds; None when it has none, or a subquery whose reach this does not work out."""
+    import promql_parser
+
+    try:
+        tree = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return None
+    ranges: list[int] = []
+    subquery = False
+
+    def visit(node: object) -> None:
+        nonlocal subquery
+        kind = type(node).__name__
+        if kind == "SubqueryExpr":
+            subquery = True
+        elif kind == "Call" and node.func.name in _COUNTING:  # type: ignore[attr-defined]
+            for arg in node.args:  # type: ignore[attr-defined]
+                if type(arg).__name__ == "MatrixSelector":
+                    ranges.append(round(arg.range.total_seconds() * 1000))
+
+    promql_parser.walk(tree, visit)
+    return None if subquery or not ranges else max(ranges)
+
+
+def single_event_wait_ms(window_ms: int, scrape_ms: int, evaluation_ms: int) -> tuple[int, int]:
+    """(surely, at best): the longest `for:` with which one event of a window_ms range always
+    fires, and past which it never does.
+
+    After one increment the range holds the sample before it for window - scrape; the rules
+    see that at every evaluation in an interval of that length, however the evaluations fall:
+    at least floor(length / evaluation) of them, at most one more. An alert fires when its
+    condition has held from its first evaluation for `for:`."""
+    length = window_ms - scrape_ms
+    if length <= 0:
+        return -1, -1
+    evaluations = length // evaluation_ms
+    return (evaluations - 1) * evaluation_ms, evaluations * evaluation_ms

@@ -4,9 +4,11 @@ A row's threshold says a unit ("<99.9%" is a fraction, ">500ms" a duration) but 
 checks that the query returns that unit: `<99.9` on a 0-1 ratio never stops firing, a bare
 `>500` on a latency in seconds waits for eight minutes. This module infers the unit of a
 query statically, from Prometheus' naming conventions (`_seconds`, `_bytes`, `_ratio`,
-`_total`, `_count`/`_sum`/`_bucket`, `probe_success`, `up`), the functions applied (`rate`,
-`increase`, `histogram_quantile`, `avg_over_time`, ...) and the arithmetic (`a / b` of one
-unit is a ratio, `100 *` makes a percentage, `1000 *` milliseconds).
+`_total`, `_count`/`_sum`/`_bucket`, `probe_success`, `up`, and the other units names use:
+`_milliseconds`/`_ms`, `_microseconds`/`_us`, `_nanoseconds`/`_ns`, `_minutes`, `_hours`,
+`_days`, `_pct`), the functions applied (`rate`, `increase`, `histogram_quantile`,
+`avg_over_time`, ...) and the arithmetic (`a / b` of one unit is a ratio, `100 *` makes a
+percentage, `1000 *` milliseconds, `x_milliseconds / 1000` or `* 0.001` seconds again).
 
 Units are dimensions: exponents of time, bytes and events (counted things), and a scale
 (100 for percent, 1000 for milliseconds). rate() divides by time, so
@@ -18,6 +20,7 @@ nothing is reported: only certain mismatches are errors.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +41,11 @@ class Unit(str, Enum):
     PERCENT = "percent"  # a fraction times 100
     SECONDS = "seconds"
     MILLISECONDS = "milliseconds"
+    MICROSECONDS = "microseconds"
+    NANOSECONDS = "nanoseconds"
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
     BYTES = "bytes"
     COUNT = "count"  # a number of events or things
     RATE = "rate"  # events per second
@@ -75,12 +83,21 @@ class Dim:
                 return Unit.UNKNOWN  # a sum of CPU shares, a count divided by a gauge of unknown unit...
             return {Fraction(1): Unit.RATIO, Fraction(100): Unit.PERCENT}.get(self.scale, Unit.UNKNOWN)
         if shape in ((1, 0, 0), (1, 0, -1)):  # seconds, or seconds per event (an average)
-            return {Fraction(1): Unit.SECONDS, Fraction(1000): Unit.MILLISECONDS}.get(self.scale, Unit.UNKNOWN)
+            return _TIME_SCALES.get(self.scale, Unit.UNKNOWN)
         if self.scale != 1:
             return Unit.UNKNOWN
         return {(0, 1, 0): Unit.BYTES, (0, 1, -1): Unit.BYTES, (0, 0, 1): Unit.COUNT,
                 (-1, 0, 1): Unit.RATE}.get(shape, Unit.UNKNOWN)
 
+
+# A duration in each time unit: its scale is how many of it make a second.
+_TIME_SCALES: dict[Fraction, Unit] = {
+    Fraction(1): Unit.SECONDS, Fraction(1000): Unit.MILLISECONDS, Fraction(10**6): Unit.MICROSECONDS,
+    Fraction(10**9): Unit.NANOSECONDS, Fraction(1, 60): Unit.MINUTES, Fraction(1, 3600): Unit.HOURS,
+    Fraction(1, 86400): Unit.DAYS,
+}
+TIME_UNITS = frozenset(_TIME_SCALES.values())
+_SCALE_OF = {unit: scale for scale, unit in _TIME_SCALES.items()}
 
 UNKNOWN = Dim(known=False, nonnegative=False)
 _RATIO = Dim(fraction=True, bounded=True)
@@ -89,10 +106,23 @@ _SECONDS = Dim(time=1)
 _BYTES = Dim(bytes=1)
 _EVENTS = Dim(events=1)
 
-# Metric name endings and what a series so named measures (Prometheus' naming conventions).
+_PERCENT = Dim(scale=Fraction(100), fraction=True, bounded=True)
+
+
+def _time(unit: Unit) -> Dim:
+    return Dim(time=1, scale=_SCALE_OF[unit])
+
+
+# Metric name endings and what a series so named measures: Prometheus' base units, and the
+# other units exporters name (`_ms`, `_us` and `_ns` are the abbreviations Go, Java and
+# StatsD-style exporters use; `_pct` a percentage like `_percent`).
 _BASE_UNITS: tuple[tuple[str, Dim], ...] = (
-    ("_seconds", _SECONDS), ("_milliseconds", Dim(time=1, scale=Fraction(1000))), ("_bytes", _BYTES),
-    ("_ratio", _RATIO), ("_percent", Dim(scale=Fraction(100), fraction=True, bounded=True)),
+    ("_seconds", _SECONDS), ("_bytes", _BYTES), ("_ratio", _RATIO), ("_percent", _PERCENT), ("_pct", _PERCENT),
+    ("_percentage", _PERCENT),
+    *((suffix, _time(Unit.MILLISECONDS)) for suffix in ("_milliseconds", "_millis", "_ms")),
+    *((suffix, _time(Unit.MICROSECONDS)) for suffix in ("_microseconds", "_micros", "_us")),
+    *((suffix, _time(Unit.NANOSECONDS)) for suffix in ("_nanoseconds", "_nanos", "_ns")),
+    ("_minutes", _time(Unit.MINUTES)), ("_hours", _time(Unit.HOURS)), ("_days", _time(Unit.DAYS)),
 )
 _BOOLEAN_METRICS = frozenset({"up", "probe_success"})
 # Recording-rule names (level:metric:operations) whose last part names the unit, as monplan's own do.
@@ -213,7 +243,7 @@ def _call(name: str, args: list[Dim]) -> Dim:
     if name == "sum_over_time":
         if arg.boolean:
             return _EVENTS  # how many evaluations the condition held
-        return replace(arg, bounded=False, boolean=False) if arg.unit in (Unit.SECONDS, Unit.BYTES, Unit.COUNT) else UNKNOWN
+        return replace(arg, bounded=False, boolean=False) if arg.unit in TIME_UNITS | {Unit.BYTES, Unit.COUNT} else UNKNOWN
     if name in _COUNTING:
         return _EVENTS
     if name == "vector":
@@ -295,12 +325,23 @@ def _additive(op: str, lhs: Dim, rhs: Dim) -> Dim:
                    nonnegative=op == "+" and lhs.nonnegative and rhs.nonnegative, observed=None)
 
 
+def _exact(number: float) -> Fraction | None:
+    """A number literal as the decimal it was written as: 0.001 is exactly 1/1000 and 1e-9 a
+    billionth (a float's binary value is neither); None for infinities and NaN."""
+    if not math.isfinite(number):
+        return None
+    return Fraction(repr(number))
+
+
 def _product(lhs: Dim, rhs: Dim) -> Dim:
     if lhs.literal is not None or rhs.literal is not None:
         number, other = (lhs.literal, rhs) if lhs.literal is not None else (rhs.literal, lhs)
         if number is None or not other.known or number == 0:
             return UNKNOWN
-        scaled = Fraction(number).limit_denominator(10**6) * other.scale
+        factor = _exact(number)
+        if factor is None:
+            return UNKNOWN
+        scaled = factor * other.scale
         return replace(other, scale=scaled, counter=False, boolean=other.boolean and number == 1,
                        nonnegative=other.nonnegative and number > 0, observed=None)
     if not lhs.known or not rhs.known:
@@ -314,7 +355,10 @@ def _quotient(lhs: Dim, rhs: Dim, node: Any) -> Dim:
     if rhs.literal is not None:
         if not lhs.known or not rhs.literal:
             return UNKNOWN
-        scaled = lhs.scale / Fraction(rhs.literal).limit_denominator(10**6)
+        divisor = _exact(rhs.literal)
+        if divisor is None:
+            return UNKNOWN
+        scaled = lhs.scale / divisor
         return replace(lhs, scale=scaled, counter=False, boolean=False, bounded=lhs.bounded and rhs.literal >= 1,
                        nonnegative=lhs.nonnegative and rhs.literal > 0, observed=None)
     if lhs.literal is not None or not lhs.known or not rhs.known:
@@ -354,9 +398,10 @@ GRAFANA_UNITS: dict[str, Unit] = {
     "dtdurations": Unit.SECONDS, "dtdurationms": Unit.MILLISECONDS, "clocks": Unit.SECONDS,
     "clockms": Unit.MILLISECONDS, "bytes": Unit.BYTES, "decbytes": Unit.BYTES, "cps": Unit.RATE, "ops": Unit.RATE,
     "reqps": Unit.RATE, "rps": Unit.RATE, "wps": Unit.RATE, "iops": Unit.RATE, "eps": Unit.RATE, "mps": Unit.RATE,
-    "recps": Unit.RATE, "rowsps": Unit.RATE,
+    "recps": Unit.RATE, "rowsps": Unit.RATE, "µs": Unit.MICROSECONDS, "ns": Unit.NANOSECONDS, "m": Unit.MINUTES,
+    "h": Unit.HOURS, "d": Unit.DAYS,
 }
-_OTHER_GRAFANA_UNITS = frozenset(["none", "short", "sishort", "humidity", "dB", "candela", "hex0x", "hex", "sci", "locale", "pixel", "bool", "bool_yes_no", "bool_on_off", "ns", "µs", "m", "h", "d", "dthms", "dtdhms", "timeticks", "hertz", "bits", "kbytes", "mbytes", "gbytes", "tbytes", "pbytes", "decbits", "deckbytes", "decmbytes", "decgbytes", "dectbytes", "decpbytes", "pps", "binBps", "Bps", "binbps", "bps", "KiBs", "Kibits", "KBs", "Kbits", "MiBs", "Mibits", "MBs", "Mbits", "GiBs", "Gibits", "GBs", "Gbits", "TiBs", "Tibits", "TBs", "Tbits", "PiBs", "Pibits", "PBs", "Pbits", "cpm", "opm", "reqpm", "rpm", "wpm", "iopm", "epm", "mpm", "recpm", "rowspm", "dateTimeAsIso", "dateTimeAsIsoNoDateIfToday", "dateTimeAsUS", "dateTimeAsUSNoDateIfToday", "dateTimeAsLocal", "dateTimeAsLocalNoDateIfToday", "dateTimeAsSystem", "dateTimeFromNow", "flops", "mflops", "gflops", "tflops", "pflops", "eflops", "zflops", "yflops", "ppm", "conppb", "conngm3", "conngNm3", "conμgm3", "conμgNm3", "conmgm3", "conmgNm3", "congm3", "congNm3", "conmgdL", "conmmolL", "watt", "kwatt", "megwatt", "gwatt", "mwatt", "Wm2", "voltamp", "kvoltamp", "voltampreact", "kvoltampreact", "watth", "watthperkg", "kwatth", "kwattm", "mwatth", "amph", "joule", "ev", "amp", "kamp", "mamp", "volt", "kvolt", "mvolt", "dBm", "mohm", "ohm", "kohm", "Mohm", "farad", "µfarad", "nfarad", "pfarad", "ffarad", "henry", "mhenry", "µhenry", "lumens", "celsius", "fahrenheit", "kelvin", "accMS2", "accFS2", "accG", "degree", "radian", "grad", "arcmin", "arcsec", "areaM2", "areaF2", "areaMI2", "acres", "hectares", "flowgpm", "flowcms", "flowcfs", "flowcfm", "litreh", "flowlpm", "flowmlpm", "lux", "forceNm", "forcekNm", "forceN", "forcekN", "Hs", "KHs", "MHs", "GHs", "THs", "PHs", "EHs", "massmg", "massg", "masslb", "masskg", "masst", "lengthmm", "lengthin", "lengthft", "lengthm", "lengthkm", "lengthmi", "pressurembar", "pressurebar", "pressurekbar", "pressurepa", "pressurehpa", "pressurekpa", "pressurehg", "pressurepsi", "rotrpm", "rothz", "rotrads", "rotdegs", "velocityms", "velocitykmh", "velocitymph", "velocityknot", "mlitre", "litre", "m3", "Nm3", "dm3", "gallons"])
+_OTHER_GRAFANA_UNITS = frozenset(["none", "short", "sishort", "humidity", "dB", "candela", "hex0x", "hex", "sci", "locale", "pixel", "bool", "bool_yes_no", "bool_on_off", "dthms", "dtdhms", "timeticks", "hertz", "bits", "kbytes", "mbytes", "gbytes", "tbytes", "pbytes", "decbits", "deckbytes", "decmbytes", "decgbytes", "dectbytes", "decpbytes", "pps", "binBps", "Bps", "binbps", "bps", "KiBs", "Kibits", "KBs", "Kbits", "MiBs", "Mibits", "MBs", "Mbits", "GiBs", "Gibits", "GBs", "Gbits", "TiBs", "Tibits", "TBs", "Tbits", "PiBs", "Pibits", "PBs", "Pbits", "cpm", "opm", "reqpm", "rpm", "wpm", "iopm", "epm", "mpm", "recpm", "rowspm", "dateTimeAsIso", "dateTimeAsIsoNoDateIfToday", "dateTimeAsUS", "dateTimeAsUSNoDateIfToday", "dateTimeAsLocal", "dateTimeAsLocalNoDateIfToday", "dateTimeAsSystem", "dateTimeFromNow", "flops", "mflops", "gflops", "tflops", "pflops", "eflops", "zflops", "yflops", "ppm", "conppb", "conngm3", "conngNm3", "conμgm3", "conμgNm3", "conmgm3", "conmgNm3", "congm3", "congNm3", "conmgdL", "conmmolL", "watt", "kwatt", "megwatt", "gwatt", "mwatt", "Wm2", "voltamp", "kvoltamp", "voltampreact", "kvoltampreact", "watth", "watthperkg", "kwatth", "kwattm", "mwatth", "amph", "joule", "ev", "amp", "kamp", "mamp", "volt", "kvolt", "mvolt", "dBm", "mohm", "ohm", "kohm", "Mohm", "farad", "µfarad", "nfarad", "pfarad", "ffarad", "henry", "mhenry", "µhenry", "lumens", "celsius", "fahrenheit", "kelvin", "accMS2", "accFS2", "accG", "degree", "radian", "grad", "arcmin", "arcsec", "areaM2", "areaF2", "areaMI2", "acres", "hectares", "flowgpm", "flowcms", "flowcfs", "flowcfm", "litreh", "flowlpm", "flowmlpm", "lux", "forceNm", "forcekNm", "forceN", "forcekN", "Hs", "KHs", "MHs", "GHs", "THs", "PHs", "EHs", "massmg", "massg", "masslb", "masskg", "masst", "lengthmm", "lengthin", "lengthft", "lengthm", "lengthkm", "lengthmi", "pressurembar", "pressurebar", "pressurekbar", "pressurepa", "pressurehpa", "pressurekpa", "pressurehg", "pressurepsi", "rotrpm", "rothz", "rotrads", "rotdegs", "velocityms", "velocitykmh", "velocitymph", "velocityknot", "mlitre", "litre", "m3", "Nm3", "dm3", "gallons"])
 # Custom Grafana units: a prefix then any text (suffix:req, currency:€, si:B, count:calls, time:HH:mm).
 _CUSTOM_PREFIXES = ("prefix:", "suffix:", "si:", "count:", "currency:", "time:", "currency")
 # Words people write for a unit, and the Grafana id each stands for in the plan.
@@ -393,8 +438,23 @@ class Finding:
 def _measures(unit: Unit) -> str:
     return {
         Unit.RATIO: "a 0-1 ratio", Unit.PERCENT: "a percentage (0-100)", Unit.SECONDS: "seconds",
-        Unit.MILLISECONDS: "milliseconds", Unit.BYTES: "bytes", Unit.COUNT: "a count", Unit.RATE: "a rate per second",
+        Unit.MILLISECONDS: "milliseconds", Unit.MICROSECONDS: "microseconds", Unit.NANOSECONDS: "nanoseconds",
+        Unit.MINUTES: "minutes", Unit.HOURS: "hours", Unit.DAYS: "days", Unit.BYTES: "bytes", Unit.COUNT: "a count",
+        Unit.RATE: "a rate per second",
     }.get(unit, "an unknown unit")
+
+
+def _to_seconds(unit: Unit) -> str:
+    """The arithmetic that makes a query in `unit` return seconds."""
+    scale = _SCALE_OF[unit]
+    if scale > 1:
+        return f"divide it by {_number(scale)}"
+    return f"multiply it by {_number(1 / scale)}"
+
+
+def _number(value: Fraction) -> str:
+    whole = int(value)
+    return f"1e{len(str(whole)) - 1}" if whole >= 10**6 and str(whole).strip("0") == "1" else str(whole)
 
 
 def check_threshold(threshold: Threshold, dim: Dim, unit: Unit, *, declared: bool = False) -> list[Finding]:
@@ -417,8 +477,8 @@ def _mismatch(threshold: Threshold, unit: Unit, source: str) -> str | None:
         if kind is Kind.SECONDS:
             return f'{source} {_measures(unit)}, but "{text}" is a duration; write a percentage such as "{threshold.op}5%"'
     if unit is Unit.PERCENT and kind is Kind.RATIO:
-        return (f'{source} {_measures(unit)} (100 * a ratio), but "{text}" is compared as the fraction '
-                f'{format_decimal(value)}; write "{threshold.rewritten(value * 100, "")}", or drop the 100 * from the query')
+        return (f'{source} {_measures(unit)}, but "{text}" is compared as the fraction {format_decimal(value)}; '
+                f'write "{threshold.rewritten(value * 100, "")}", or make the query return a 0-1 ratio (divide it by 100)')
     if unit is Unit.SECONDS:
         if kind is Kind.NUMBER:
             same = threshold.rewritten(value, "s") if value >= 1 else threshold.rewritten(value * 1000, "ms")
@@ -426,9 +486,20 @@ def _mismatch(threshold: Threshold, unit: Unit, source: str) -> str | None:
                     f'write the unit: "{threshold.rewritten(value, "ms")}" for milliseconds, or "{same}" for what it says now')
         if kind is Kind.RATIO:
             return f'{source} {_measures(unit)}, but "{text}" is a percentage; write a duration such as "{threshold.op}500ms"'
-    if unit is Unit.MILLISECONDS and kind is Kind.SECONDS:
-        return (f'{source} {_measures(unit)} (1000 * seconds), but "{text}" is compared in seconds '
-                f'({format_decimal(value)}); write "{threshold.rewritten(value * 1000, "")}", or drop the 1000 * from the query')
+    if unit in TIME_UNITS and unit is not Unit.SECONDS:
+        # A duration threshold is in seconds; a bare number is in the query's own unit (">500" on milliseconds).
+        if kind is Kind.SECONDS:
+            scale = _SCALE_OF[unit]
+            converted = value * scale.numerator / scale.denominator
+            exponent = converted.as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -6:  # 100s in minutes: 1.666667
+                converted = converted.quantize(Decimal("0.000001"))
+            return (f'{source} {_measures(unit)}, but "{text}" is compared in seconds ({format_decimal(value)}); '
+                    f'write "{threshold.rewritten(converted.normalize(), "")}", or make the query return seconds '
+                    f"({_to_seconds(unit)})")
+        if kind is Kind.RATIO:
+            return f'{source} {_measures(unit)}, but "{text}" is a percentage; write a number of {_measures(unit)}'
+
     if unit in (Unit.COUNT, Unit.RATE, Unit.BYTES) and kind in (Kind.RATIO, Kind.SECONDS):
         what = "a percentage" if kind is Kind.RATIO else "a duration"
         hint = (" (divide by the total for a ratio, e.g. errors / requests)" if kind is Kind.RATIO and unit is not Unit.BYTES

@@ -236,3 +236,69 @@ def test_threshold_cells_it_cannot_read() -> None:
 ])
 def test_priority_cells(cell: str, priority: str) -> None:
     assert read_priority(cell)[0] == priority
+
+
+def _table(rows: str, header: str = "| Metric | Tool | Threshold | Priority |\n|---|---|---|---|\n") -> str:
+    return "# Plan\n\n### Servers\n\n" + header + rows
+
+
+def test_rows_sharing_a_metric_name_are_named_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each repeated name used to count from 2 through every name taken (4000 rows: 16 s)."""
+    from monplan.docimport import build
+    from monplan.lang import naming
+
+    calls = 0
+    real = naming.alert_name
+
+    def counted(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return real(text)
+
+    monkeypatch.setattr(naming, "alert_name", counted)
+    rows = 400
+    taken = "| Servers CPU3 | Server Monitor | >1 | High |\n"  # takes a name the numbering reaches
+    result = build.import_markdown(_table(taken + "| CPU | Server Monitor | >70% | High |\n" * rows), "doc.md", DEPLOYED)
+    assert calls <= 3 * rows  # was about rows * rows / 2
+    names = re.findall(r"^        alert: (\S+)$", result.text, re.MULTILINE)
+    # The same names as before: the metric's own (no alert: line), the section's, then numbered, skipping the taken one.
+    assert names[:3] == ["ServersCPU", "ServersCPU2", "ServersCPU4"]
+    assert names[-1] == f"ServersCPU{rows}" and len(names) == rows - 1 and len(set(names)) == len(names)
+
+
+def test_cells_beyond_the_header_are_reported_at_their_line_and_kept(tmp_path: Path) -> None:
+    """A Markdown renderer drops them (GFM: the header sets the columns); the import used to, silently."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High | check **nightly** | owner: ops \\| sre |\n"
+                               "| Memory | Server Monitor | >80% | High |\n"
+                               "> | Disk | Server Monitor | >80% | High | quoted |\n"))
+    out, stderr = imported(tmp_path, document)
+    assert f"{document}:7: warning: the row has 6 cells but the header 4 columns; the cells beyond them " \
+           '("check nightly", "owner: ops | sre") are kept as annotations column_5, column_6' in stderr
+    assert stderr.count("cells but the header") == 1  # not the row that fits, nor the quoted table (another table)
+    spec = load_spec(out)
+    assert spec.sections[0].metrics[0].annotations == {"column_5": "check nightly", "column_6": "owner: ops | sre"}
+    assert spec.sections[0].metrics[1].annotations is None or spec.sections[0].metrics[1].annotations == {}
+
+
+def test_a_wait_prometheus_refuses_is_reported_at_its_line_and_the_plan_builds(tmp_path: Path) -> None:
+    """A For cell or a threshold's "for N hours" beyond Go's time.Duration (about 292 years) was
+    written as is, and build refused the imported plan; "0.5 minutes" was read as 5m."""
+    document = tmp_path / "doc.md"
+    header = "| Metric | Threshold | Priority | For | Query |\n|---|---|---|---|---|\n"
+    document.write_text(_table(
+        "| CPU | >70% | High | 99999999 weeks | max(cpu_ratio) |\n"
+        "| Memory | > 80% for 999999999999 hours | High | | max(memory_ratio) |\n"
+        "| Disk | >80% | High | ten minutes | max(disk_ratio) |\n"
+        "| Load | >80% | High | 0.5 minutes | max(load_ratio) |\n"
+        "| Swap | > 80% for 1.5 hours | High | | max(swap_ratio) |\n"
+        "| Queue | >80% | High | 1,000 minutes | max(queue_ratio) |\n", header))
+    out, stderr = imported(tmp_path, document)
+    assert f'{document}:7: warning: the For cell "99999999 weeks" of "CPU" gives no usable wait: duration ' \
+           '"99999999w" is longer than Prometheus and Alertmanager accept' in stderr
+    assert f'{document}:8: warning: the threshold "> 80% for 999999999999 hours" of "Memory" gives no usable wait' in stderr
+    assert f'{document}:9: warning: cannot read the For cell "ten minutes" of "Disk" as a duration' in stderr
+    spec = load_spec(out)
+    assert [row.for_ for row in spec.sections[0].metrics] == [None, None, None, "30s", "1h30m", "1000m"]
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 0, built.stderr

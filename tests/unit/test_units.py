@@ -72,6 +72,32 @@ SHAPES = [
     ("probe_duration_seconds > bool 1", Unit.RATIO),
     ("(avg(up))", Unit.RATIO),
     ("-probe_duration_seconds", Unit.SECONDS),
+    # other units names use, and scalings back to seconds
+    ("max(job_duration_microseconds)", Unit.MICROSECONDS),
+    ("max(job_duration_us)", Unit.MICROSECONDS),
+    ("max(gc_pause_nanoseconds)", Unit.NANOSECONDS),
+    ("max(gc_pause_ns)", Unit.NANOSECONDS),
+    ("histogram_quantile(0.95, sum by (le) (rate(cache_latency_ms_bucket[5m])))", Unit.MILLISECONDS),
+    ("max(jvm_gc_pause_millis)", Unit.MILLISECONDS),
+    ("rate(x_microseconds_sum[5m]) / rate(x_microseconds_count[5m])", Unit.MICROSECONDS),
+    ("max(disk_used_pct)", Unit.PERCENT),
+    ("max(backlog_age_minutes)", Unit.MINUTES),
+    ("max(cert_expiry_days)", Unit.DAYS),
+    ("(time() - last_backup_timestamp_seconds) / 3600", Unit.HOURS),
+    ("max(x_milliseconds) / 1000", Unit.SECONDS),
+    ("max(x_milliseconds) * 0.001", Unit.SECONDS),
+    ("max(x_milliseconds) / 1e3", Unit.SECONDS),
+    ("0.001 * max(x_ms)", Unit.SECONDS),
+    ("max(x_microseconds) / 1e6", Unit.SECONDS),
+    ("max(x_nanoseconds) * 1e-9", Unit.SECONDS),
+    ("max(x_ns) / 1e9", Unit.SECONDS),
+    ("max(backlog_age_minutes) * 60", Unit.SECONDS),
+    ("max(x_seconds) * 1e6", Unit.MICROSECONDS),
+    ("max(x_seconds) * 1e9", Unit.NANOSECONDS),
+    ("max(x_seconds) / 60", Unit.MINUTES),
+    ("max(x_milliseconds) / 1000 / 7", Unit.UNKNOWN),
+    ("max(x_seconds) * 1e400", Unit.UNKNOWN),  # an infinite literal scales to nothing known
+    ("max(status_sms)", Unit.UNKNOWN),  # "_ms" needs its underscore
 ]
 
 
@@ -128,6 +154,25 @@ COUNT = "sum(increase(errors_total[5m]))"
     (">5%", "max(queue_depth)", []),
     ("<0", "max(queue_depth)", []),  # it could be negative
     ("<0", "deriv(probe_duration_seconds[5m])", []),
+    # durations are compared in seconds: a threshold on another time unit must be a bare number
+    (">2s", "max(job_duration_microseconds)", ["units/mismatch"]),
+    (">2000000", "max(job_duration_microseconds)", []),
+    (">2s", "max(job_duration_microseconds) / 1e6", []),
+    (">500ms", "histogram_quantile(0.95, sum by (le) (rate(cache_latency_ms_bucket[5m])))", ["units/mismatch"]),
+    (">500", "histogram_quantile(0.95, sum by (le) (rate(cache_latency_ms_bucket[5m])))", []),
+    (">2s", "max(x_milliseconds) / 1000", []),
+    (">2s", "max(x_milliseconds) * 0.001", []),
+    (">2s", "max(x_milliseconds) / 1e3", []),
+    (">2", "max(x_milliseconds) / 1000", ["units/mismatch"]),  # now seconds: a bare number is refused
+    (">1s", "max(gc_pause_ns)", ["units/mismatch"]),
+    (">1s", "max(gc_pause_ns) * 1e-9", []),
+    (">5%", "max(gc_pause_ns)", ["units/mismatch"]),
+    (">10m", "max(backlog_age_minutes)", ["units/mismatch"]),
+    (">10", "max(backlog_age_minutes)", []),
+    (">2h", "(time() - last_backup_timestamp_seconds) / 3600", ["units/mismatch"]),
+    ("<14", "min(cert_expiry_days)", []),
+    (">80%", "max(disk_used_pct)", ["units/mismatch"]),
+    (">80", "max(disk_used_pct)", []),
 ])
 def test_thresholds_are_checked_against_the_query_unit(threshold: str, query: str, checks: list[str]) -> None:
     assert _checks(threshold, query) == checks
@@ -140,6 +185,10 @@ def test_messages_suggest_the_threshold_in_the_query_unit() -> None:
     assert '">500ms avg"' in finding.message and '">500s avg"' in finding.message
     [finding] = check_threshold(parse_threshold(">5%"), infer(PERCENT), Unit.PERCENT)
     assert '">5"' in finding.message
+    [finding] = check_threshold(parse_threshold(">2s p99"), infer("max(job_duration_microseconds)"), Unit.MICROSECONDS)
+    assert '">2000000 p99"' in finding.message and "divide it by 1e6" in finding.message
+    [finding] = check_threshold(parse_threshold(">90s"), infer("max(backlog_age_minutes)"), Unit.MINUTES)
+    assert '">1.5"' in finding.message and "multiply it by 60" in finding.message
 
 
 @pytest.mark.parametrize(("given", "stored"), [("percentunit", "percentunit"), ("s", "s"), ("ratio", "percentunit"),
