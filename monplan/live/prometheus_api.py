@@ -91,6 +91,27 @@ def _series(item: dict[str, Any], points: list[list[Any]]) -> Series:
     return Series(labels, tuple(parsed))
 
 
+_TOLERANCE = 0.0005  # timestamps travel with millisecond precision
+
+
+def _within(series: Series, start: float, end: float, step: float | None) -> Series:
+    """The series' points at times in [start, end] (on the grid start + k * step, when given),
+    in time order, one per time."""
+    kept: dict[float, tuple[float, float]] = {}
+    for point in series.points:
+        at = point[0]
+        if not start - _TOLERANCE <= at <= end + _TOLERANCE:
+            continue
+        if step is not None:
+            steps = (at - start) / step
+            if abs(steps - round(steps)) * step > _TOLERANCE:
+                continue
+        kept.setdefault(round(at, 3), point)
+    if len(kept) == len(series.points) and all(a[0] < b[0] for a, b in zip(series.points, series.points[1:], strict=False)):
+        return series
+    return Series(series.labels, tuple(kept[at] for at in sorted(kept)))
+
+
 def parse_result(data: Any) -> list[Series]:
     """Series of any result type: vector, matrix or scalar; an answer of another shape is a PrometheusError."""
     try:
@@ -137,15 +158,20 @@ class Prometheus:
         self.limit = answer_limit()
 
     def query(self, expr: str, at: float) -> list[Series]:
-        """An instant query evaluated at unix time `at`."""
-        return parse_result(self._call("/api/v1/query", {"query": expr, "time": _stamp(at)}))
+        """An instant query evaluated at unix time `at`: no point after `at` (a range selector's
+        samples come before it; a server's later ones are not of this query)."""
+        found = parse_result(self._call("/api/v1/query", {"query": expr, "time": _stamp(at)}))
+        return [_within(series, -math.inf, at, None) for series in found]
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
-        """A range query: `expr` evaluated at start, start+step, ..., up to end."""
+        """A range query: `expr` evaluated at start, start+step, ..., up to end. Only those
+        evaluations come back: a point outside [start, end] or off the step grid is not one (a
+        server or proxy answering more would have it counted in the period), and each time once."""
         if (end - start) / step + 1 > MAX_POINTS:
             raise QueryError(f"{(end - start) / step + 1:.0f} points per series exceed Prometheus' limit of {MAX_POINTS}; use a larger step")
         params = {"query": expr, "start": _stamp(start), "end": _stamp(end), "step": _stamp(step)}
-        return parse_result(self._call("/api/v1/query_range", params))
+        found = parse_result(self._call("/api/v1/query_range", params))
+        return [_within(series, start, end, step) for series in found]
 
     def label_names(self, selector: str, start: float, end: float) -> list[str]:
         """The label names of the series `selector` matches between start and end."""

@@ -187,6 +187,53 @@ def test_an_answer_of_absurd_shape_is_refused_in_words(servers) -> None:
         assert expected in str(refused.value) and f"{fake.url}/api/v1/query_range" in str(refused.value)
 
 
+# 2. Only the points of the period asked for count.
+
+def _outside_too(handler: BaseHTTPRequestHandler, path: str, form: dict[str, list[str]]) -> None:
+    """Every evaluation of the range at 0.5, plus points that are none: a day before the start,
+    a day after the end, off the step grid, and a second value at an evaluation's time, all 1e9."""
+    if not path.endswith("query_range"):
+        empty(handler, path, form)
+        return
+    start, end, step = (float(form[key][0]) for key in ("start", "end", "step"))
+    points: list[list[Any]] = []
+    t = start
+    while t <= end:
+        points.append([t, "0.5"])
+        t += step
+    stray = [[start - 86_400 + i * step, "1e9"] for i in range(60)] + [[end + (i + 1) * step, "1e9"] for i in range(60)]
+    stray += [[start + step / 2, "1e9"], [start + 7.5, "1e9"], [start + step, "1e9"]]
+    send(handler, success({"resultType": "matrix", "result": [{"metric": {}, "values": stray[:60] + points + stray[60:]}]}))
+
+
+def test_points_outside_the_period_or_off_its_evaluations_are_not_counted(servers) -> None:
+    fake = servers()
+    fake.respond = _outside_too
+    result = run_monplan(*REPORT, "--prometheus", fake.url)
+    assert result.returncode == 0, no_traceback(result)[-3000:]
+    rows = [row for item in json.loads(result.stdout)["items"] for row in item.get("rows", []) if "points" in row]
+    assert rows
+    for row in rows:
+        assert (row["points"], row["coverage"], row["max"]) == (row["expected"], 1.0, 0.5), row
+
+    result = run_monplan(*TUNE, "--prometheus", fake.url)
+    no_traceback(result)
+    alerts = [alert for alert in json.loads(result.stdout)["alerts"] if alert["points"]]
+    assert alerts
+    for alert in alerts:
+        assert alert["points"] == alert["expected"] and alert["percentiles"]["max"] == 0.5, alert
+
+
+def test_an_instant_query_keeps_no_point_after_its_time(servers) -> None:
+    from monplan.live.prometheus_api import Prometheus
+
+    fake = servers()
+    fake.respond = lambda handler, path, form: send(handler, success({"resultType": "matrix", "result": [
+        {"metric": {"alertname": "A"}, "values": [[99, "1"], [100, "1"], [101, "1"], [5000, "1"]]}]}))
+    [series] = Prometheus(fake.url).query("ALERTS[1h]", 100)
+    assert series.points == ((99.0, 1.0), (100.0, 1.0))
+
+
 # 3. Redirects are followed only within the same scheme, host and port.
 
 def _redirect_to(location: str, code: int = 302) -> Respond:
