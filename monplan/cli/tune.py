@@ -85,7 +85,7 @@ def _table(result: Tuning) -> None:
         colour = colours.get(f.status, "green")
         advice = [f"{s.kind}: {s.value}" + (f" (would fire {s.would_fire})" if s.would_fire is not None else "")
                   for s in f.suggestions]
-        advice += f.notes if f.status == "slo" else []
+        advice += f.notes if f.status in ("slo", "never close") else []
         if f.measured_baseline is not None and not any(s.kind == "baseline" for s in f.suggestions):
             advice.append(f"measured baseline {fmt.significant(f.measured_baseline)} (not suggested)")
         fired = f"{f.firings} ({fmt.duration(f.firing_seconds)})" if f.points and f.status != "no baseline" else "-"

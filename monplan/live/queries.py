@@ -405,7 +405,7 @@ def run_live(plan: Plan, plan_path: Any, url: str | None, *, since: str = "7d", 
     try:
         client = BoundedPrometheus(target, min(30.0, deadline), deadline)
     except PrometheusError as err:
-        return [Diagnostic("--prometheus", 0, 0, str(err), check="live/options")]
+        return [Diagnostic(getattr(err, "where", "--prometheus"), 0, 0, str(err), check="live/options")]
     window = make_window(seconds, end, step_for(plan.evaluation_interval, seconds), tz)
     located = load_file(plan_path)
     return live_check(plan, located, client, at=end, since=since, window=window).diagnostics

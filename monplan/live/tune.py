@@ -10,7 +10,9 @@ For each alert, over a lookback window, from the series its rule records:
     p99 / p99.9 / max (p1 / p0.1 / min where low is bad) that would, rounded to two
     significant digits on the loose side; and where it was never close (its worst value used
     less than half the room to its threshold): a tighter threshold with 25% headroom over
-    that worst value;
+    that worst value, on the normal side of 100% for shares and baselines and one that would
+    not have fired; none (a note says why) where the values never moved towards the
+    threshold, as any tighter one would then fire on the first failure;
   - for "of baseline" rows whose baseline is [BASELINE], the measured baseline: the median.
 "Any" rows fire on every occurrence by design and are never loosened or tightened.
 """
@@ -103,6 +105,8 @@ def _closeness(threshold: Threshold, worst: float) -> float | None:
     """How much of the room between normal and the threshold the worst value used (1 = reached)."""
     limit = float(threshold.value)
     if threshold.upper_is_bad:
+        if threshold.kind is Kind.RELATIVE and limit > 1:
+            return max(0.0, worst - 1) / (limit - 1)  # room is what may still be gained above the baseline
         return worst / limit if limit > 0 else None
     if threshold.kind in (Kind.RATIO, Kind.RELATIVE) and limit < 1:
         return max(0.0, 1 - worst) / (1 - limit)  # room is what may still be lost below 100%
@@ -171,19 +175,61 @@ def _quiet(row: RowData, finding: Finding, fired: int, budget: float, wait: floa
 
 
 def _tighten(row: RowData, finding: Finding, worst: float, closeness: float) -> None:
+    """A tighter threshold for an alert that was never close: the worst value is to use at most
+    80% of the new room (25% headroom). A window whose values never moved towards the threshold
+    (a perfect week of an availability row, a value never below its baseline) is no basis: any
+    threshold it would give sits on the observed data and pages on the first failure."""
     threshold = row.alert.threshold
-    if threshold.upper_is_bad:
+    limit = float(threshold.value)
+    relative_upper = threshold.upper_is_bad and threshold.kind is Kind.RELATIVE and limit > 1
+    lost_share = not threshold.upper_is_bad and threshold.kind in (Kind.RATIO, Kind.RELATIVE)
+    if closeness <= _NO_MOVEMENT:
+        if threshold.kind is Kind.RELATIVE:
+            first = "the first dip below the baseline" if lost_share else "the first rise above the baseline"
+        else:
+            first = "the first failure" if lost_share else "the first rise"
+        finding.notes.append(f"no basis to tighten: its worst was {_worst_text(threshold, worst)}; a tighter "
+                             f"threshold would fire on {first}")
+        return
+    if relative_upper:
+        target = 1 + (worst - 1) / 0.8
+    elif threshold.upper_is_bad:
         target = worst / 0.8
-    elif threshold.kind in (Kind.RATIO, Kind.RELATIVE):
+    elif lost_share:
         target = 1 - (1 - worst) / 0.8
     else:
         target = worst * 0.8
     new = _candidate(threshold, target)
     if new is None or _looser(threshold, new) or new.value == threshold.value or new.value <= 0:
         return
+    used = _closeness(new, worst)
+    # On the other side of 100% a share (or a baseline comparison) fires in the normal state.
+    wrong_side = (lost_share and new.value >= 1) or (relative_upper and new.value <= 1)
+    if wrong_side or used is None or used > 0.8 + 1e-9:
+        finding.notes.append(f"never close, but no tighter threshold in the plan's precision keeps 25% headroom "
+                             f"over its worst ({_worst_text(threshold, worst)})")
+        return
     count, _ = simulate(conditions(_with_threshold(row, new)), durations.parse_seconds(row.alert.for_), row.window.step)
+    if count:
+        finding.notes.append(f"never close, but {new.text} would have fired {count} times; not suggested")
+        return
     finding.suggestions.append(Suggestion("threshold", new.text, f"never close: its worst was {closeness:.0%} of "
                                           f"the way to the threshold; {new.text} keeps 25% headroom", count))
+
+
+_NO_MOVEMENT = 1e-6  # a share of the room this small is float noise, not a value moving towards the threshold
+
+
+def _worst_text(threshold: Threshold, worst: float) -> str:
+    from monplan.live.report import fmt
+
+    if threshold.kind is Kind.RELATIVE:
+        return f"{fmt.percent(worst, 1)} of its baseline"
+    if threshold.kind is Kind.RATIO:
+        return fmt.percent(worst, 4)
+    if threshold.kind is Kind.SECONDS:
+        return fmt.seconds(worst)
+    return fmt.significant(worst, 4)
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,14 @@ def run_tune(plan_path: Path, prometheus: str | None, since: str, at: str | None
     window = make_window(seconds, end, step_for(plan.evaluation_interval, seconds), tz)
     result = Tuning(start=iso(window.start, tz) or "", end=iso(window.end, tz) or "", since=since)
     try:
-        result.findings = tune(plan, Fetcher(Prometheus(url, timeout)), window, noisy_per_day)
+        client = Prometheus(url, timeout)
     except PrometheusError as err:
-        result.problems = [Diagnostic(url, 0, 0, str(err))]
+        result.problems = [Diagnostic(getattr(err, "where", "--prometheus"), 0, 0, str(err))]
+        return result
+    try:
+        result.findings = tune(plan, Fetcher(client), window, noisy_per_day)
+    except PrometheusError as err:
+        result.problems = [Diagnostic(client.url, 0, 0, str(err))]
         return result
     if write_plan is not None:
         from monplan.live.tune_plan import write_plan as write

@@ -39,7 +39,7 @@ def make_report(plan_path: Path, prometheus: str | None, period: str, at: str | 
     try:
         client = Prometheus(url, timeout)
     except PrometheusError as err:
-        return Outcome(problems=[Diagnostic("--prometheus", 0, 0, str(err))])
+        return Outcome(problems=[Diagnostic(getattr(err, "where", "--prometheus"), 0, 0, str(err))])
     seconds = PERIODS[period]
     window = make_window(seconds, end, step_for(plan.evaluation_interval, seconds), tz)
     report, diagnostics = build_report(plan, client, period, window)
