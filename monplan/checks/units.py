@@ -15,15 +15,25 @@ def run(ctx: Context) -> list[Diagnostic]:
 
     The copies of a per-service row share its threshold line (or their override's), so one
     message per place, not one per service."""
+    from monplan.output.memo import Clean
+
     plan, located = ctx.plan, ctx.located
     found: dict[tuple[Any, ...], Diagnostic] = {}
+    memo = Clean("units")  # rows found clean by the last build are not analysed again
     for alert in plan.alerts:
-        for finding in check_alert(alert):
+        key = memo.key(alert.query, repr(alert.threshold), "\x01" if alert.unit is None else alert.unit)
+        if memo.known(key):
+            continue
+        findings = check_alert(alert)
+        if not findings:
+            memo.clean(key)
+        for finding in findings:
             path = field_path(ctx.spec, alert, "threshold")
             line, column = located.where(path)
             diagnostic = Diagnostic(located.file, line, column, finding.message, format_path(path),
                                     finding.severity, check=finding.check)
             found.setdefault((path, finding.message), diagnostic)
+    memo.save()
     return list(found.values())
 
 

@@ -70,4 +70,11 @@ def format_ms(ms: int) -> str:
 
 
 def canonical(text: str) -> str:
+    if isinstance(text, str) and len(text) <= _MAX_TEXT:
+        return _canonical(text)  # the same few durations on every row
+    return format_ms(parse_ms(text))
+
+
+@lru_cache(maxsize=1024)
+def _canonical(text: str) -> str:
     return format_ms(parse_ms(text))

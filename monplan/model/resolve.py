@@ -42,6 +42,8 @@ _LINK_KEY = re.compile(r"(url|uri|link|href)$", re.IGNORECASE)
 def go_literal(text: str) -> str:
     """Text that Go's text/template (Prometheus, Alertmanager) prints as written: every run of
     braces with a '{{' or '}}' in it becomes an action printing it, as {{ "{{" }}."""
+    if "{{" not in text and "}}" not in text:  # most texts: nothing the pattern could match
+        return text
     return _GO_TEMPLATE_DELIMS.sub(lambda m: '{{ "' + m.group() + '" }}', text)
 
 
