@@ -18,8 +18,14 @@ settings.register_profile("monplan", deadline=None,
 settings.load_profile("monplan")
 
 ROOT = Path(__file__).resolve().parent.parent
-# Each test session (each xdist worker) keeps its own build cache, never the user's.
-os.environ.setdefault("MONPLAN_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="monplan-cache-"))
+# Each test session (each xdist worker) keeps its own build cache, never the user's, and
+# removes it when it ends.
+if "MONPLAN_CACHE_DIR" not in os.environ:
+    import atexit
+    import tempfile
+
+    os.environ["MONPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="monplan-cache-")
+    atexit.register(shutil.rmtree, os.environ["MONPLAN_CACHE_DIR"], ignore_errors=True)
 CASES = ROOT / "tests" / "cases"
 
 # Debian package of each tool, for the skip (or, in CI, failure) message.
