@@ -22,9 +22,9 @@ from monplan.spec.safe import Link, Url
 from monplan.spec.services import Service
 from monplan.spec.targets import Targets
 from monplan.spec.types import (
+    AlertLabels,
     Duration,
     GrafanaUnit,
-    Labels,
     PositiveDuration,
     Priority,
     PromQL,
@@ -62,7 +62,7 @@ class Defaults(Spec):
     evaluation_interval: PositiveDuration = Field("1m", description="Rule evaluation interval.")
     record_prefix: str = Field("monplan", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
                                description="Level part of recorded series names (level:metric:operations).")
-    labels: Labels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
+    labels: AlertLabels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
     rules_per_group: int = Field(20, ge=2, le=200, description="Most rules in one rule group.")
     no_data: NoDataDefaults = Field(default_factory=NoDataDefaults, description=(
         "Alerts for missing data: a NoData alert per row, a target-down alert per collection job."))
