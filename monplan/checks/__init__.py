@@ -56,7 +56,8 @@ class Check:
 # Modules holding one CHECK each, in reporting order.
 _MODULES = (
     "services", "unique_names", "name_clashes", "dashboard_references", "dashboards", "routing", "people", "rotation",
-    "escalation", "report_sections", "placeholders", "units", "first_day", "any_for", "sources", "rotation_coverage",
+    "escalation", "report_sections", "placeholders", "units", "first_day", "any_for", "slo_burn", "sources",
+    "rotation_coverage",
 )
 
 # Ids reported outside this package (field rules, resolving rows, the output, live checks),

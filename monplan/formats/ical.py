@@ -105,8 +105,13 @@ def oncall_entries(settings: Settings, role: str) -> list[Entry]:
             for w in windows or []]
 
 
-def _uid(system: str, entry: Entry) -> str:
-    digest = hashlib.sha256("\n".join((system, entry.kind, entry.summary, entry.start.isoformat())).encode())
+def _uid(system: str, entry: Entry, *, whole: bool = False) -> str:
+    """A hash of the event's kind, summary and start; `whole`: of everything it holds as well."""
+    parts = [system, entry.kind, entry.summary, entry.start.isoformat()]
+    if whole:
+        parts.append(repr((entry.end.isoformat(), entry.description, sorted((entry.rrule or {}).items()),
+                           entry.attendees, entry.categories, entry.busy)))
+    digest = hashlib.sha256("\n".join(parts).encode())
     return f"{digest.hexdigest()[:32]}@monplan"
 
 
@@ -132,9 +137,22 @@ def calendar(settings: Settings, name: str, entries: list[Entry]) -> bytes:
     # system's (a line break in it would end the content line), so it is TEXT explicitly.
     cal.add("x-wr-calname", vText(name))
     when = stamp(settings)
+    taken: dict[str, Entry] = {}
     for entry in sorted(entries, key=lambda e: (e.start, e.kind, e.summary)):
+        uid = _uid(settings.system, entry)
+        if uid in taken:
+            # A UID names one event (RFC 5545): a second with the same one replaces the first in
+            # calendar clients. The same check written twice (a repeated `at` time, an activity
+            # copied into two periods' words) is one event; different events that share a
+            # summary and start are told apart by all they hold.
+            if taken[uid] == entry:
+                continue
+            uid = _uid(settings.system, entry, whole=True)
+            if uid in taken:
+                continue
+        taken[uid] = entry
         event = Event()
-        event.add("uid", _uid(settings.system, entry))
+        event.add("uid", uid)
         event.add("dtstamp", when)
         event.add("dtstart", entry.start)
         event.add("dtend", entry.end)

@@ -53,9 +53,14 @@ def resolve(spec: Spec, located: Located) -> tuple[Plan, list[Diagnostic]]:
     run over it in the same pass: a plan's problems are reported in one run."""
     problems: list[Diagnostic] = []
 
+    reported: set[Diagnostic] = set()
+
     def problem(path: Path, message: str, *, key: bool = False, check: str = "rows/fields") -> None:
         line, column = located.where(path, key=key)
-        problems.append(Diagnostic(located.file, line, column, message, format_path(path), check=check))
+        found = Diagnostic(located.file, line, column, message, format_path(path), check=check)
+        if found not in reported:  # a per-service row's copies find its problems once per service
+            reported.add(found)
+            problems.append(found)
 
     alerts: list[Alert] = []
     panels: list[Panel] = []
@@ -187,9 +192,10 @@ def _alert(spec: Spec, located: Located, row: AlertFields, path: Path, metric: s
     labels = {key: go_literal(value) for key, value in spec.defaults.labels.items()}
     labels.setdefault("service", naming.snake(spec.system))
     labels["component"] = go_literal(component)
-    for key, value in row.labels.items():
-        if key in ("severity", "alertname"):
-            problem(path + ("labels", key), f'"{key}" is set by monplan from the row (priority, alert); remove it', key=True)
+    for key, value in row.labels.items():  # severity, alertname, ...: refused with the field (spec/types.py)
+        if key == "service" and service is not None:
+            problem(path + ("labels", key), '"service" is set by monplan to each service\'s name on the rows of a '
+                    "per_service section (the rules read it); remove it", key=True)
         labels[key] = go_literal(value)
     if service is not None:
         labels["service"] = service.name

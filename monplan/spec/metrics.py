@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from monplan.spec.types import (
+    AlertLabels,
     AlertName,
     Duration,
     GrafanaUnit,
-    Labels,
     Priority,
     PromQL,
     SeriesName,
@@ -43,7 +43,7 @@ class AlertFields(Spec):
         None, description="For an 'of baseline' row with the default baseline ([BASELINE] or none): the baseline "
         "until there is a value one day earlier, so the row alerts from the first hour after deployment.")
     component: Text | None = Field(None, description="Component label; alerts of one component inhibit each other.")
-    labels: Labels = Field(default_factory=dict, description="Extra labels on the alert.")
+    labels: AlertLabels = Field(default_factory=dict, description="Extra labels on the alert.")
     annotations: dict[str, str] = Field(default_factory=dict, description="Extra annotations on the alert.")
     description: str | None = Field(None, description="What the metric means, shown in runbooks and dashboards.")
     panel: PanelKind | None = Field(None, description="Dashboard panel type; default by threshold kind.")

@@ -22,9 +22,9 @@ from monplan.spec.safe import Link, Url
 from monplan.spec.services import Service
 from monplan.spec.targets import Targets
 from monplan.spec.types import (
+    AlertLabels,
     Duration,
     GrafanaUnit,
-    Labels,
     PositiveDuration,
     Priority,
     PromQL,
@@ -36,6 +36,11 @@ from monplan.spec.types import (
 )
 
 _DURING = re.compile(r"^(?P<unit>hours?|days?)\s+(?P<first>\d+)\s*(?:-\s*(?P<last>\d+)?)?$", re.IGNORECASE)
+# How far monitoring_schedule reaches: its first year. A bounded range becomes an event per
+# check in schedule.ics ("days 2-300000" was 300,000 events, 2 GB and a minute to build; a
+# range past year 9999 a traceback), and an open one ("days 8-") a single recurring event.
+DURING_MAX_DAYS = 366
+DURING_MAX_HOURS = 24 * DURING_MAX_DAYS
 
 
 class NoDataDefaults(Spec):
@@ -57,7 +62,7 @@ class Defaults(Spec):
     evaluation_interval: PositiveDuration = Field("1m", description="Rule evaluation interval.")
     record_prefix: str = Field("monplan", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
                                description="Level part of recorded series names (level:metric:operations).")
-    labels: Labels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
+    labels: AlertLabels = Field(default_factory=dict, description="Labels on every alert, e.g. service and team.")
     rules_per_group: int = Field(20, ge=2, le=200, description="Most rules in one rule group.")
     no_data: NoDataDefaults = Field(default_factory=NoDataDefaults, description=(
         "Alerts for missing data: a NoData alert per row, a target-down alert per collection job."))
@@ -109,9 +114,15 @@ class Activity(Spec):
         match = _DURING.match(value.strip())
         if not match:
             raise ValueError(f'cannot read "{value}"; expected "hours 1-4", "days 2-7", "day 1" or "days 8-"')
-        first, last = int(match["first"]), match["last"]
-        if first < 1 or (last is not None and int(last) < first):
+        unit, most = ("hour", DURING_MAX_HOURS) if match["unit"].lower().startswith("hour") else ("day", DURING_MAX_DAYS)
+        # Digits beyond the limit are not read as a number at all (Python refuses 4,300 of them).
+        first, last = (int(text) if len(text) <= 9 else most + 1 for text in (match["first"], match["last"] or "0"))
+        if first < 1 or (match["last"] is not None and last < first):
             raise ValueError(f'"{value}" is an empty range; hours and days count from 1')
+        if max(first, last) > most:
+            raise ValueError(f'"{value}" goes past {unit} {most}; the schedule plans the first year after the deployment '
+                             f'(hours 1 to {DURING_MAX_HOURS}, days 1 to {DURING_MAX_DAYS}), each of its checks a calendar '
+                             'event: an activity that goes on is an open range such as "days 8-", which repeats for ever')
         return value
 
 

@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from monplan.spec.types import Duration, Labels, Priority, Spec, Text, ThresholdText
+from monplan.spec.types import Duration, Priority, ServiceLabels, Spec, Text, ThresholdText
 
 SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,7 +70,7 @@ class Override(Spec):
 class Service(Spec):
     name: ServiceName = Field(description="The service label value and the name of its files.")
     title: Text | None = Field(None, description="How dashboards and runbooks name it; default: name.")
-    labels: Labels = Field(default_factory=dict, description="Extra labels on this service's alerts.")
+    labels: ServiceLabels = Field(default_factory=dict, description="Extra labels on this service's alerts.")
     vars: Annotated[dict[str, str], AfterValidator(_check_variables)] = Field(
         default_factory=dict, description="Values for ${name} in the queries of per-service sections.")
     overrides: dict[str, Override] = Field(

@@ -152,6 +152,35 @@ AlertName = Annotated[str, AfterValidator(_check_alert_name)]
 SeriesName = Annotated[str, AfterValidator(_check_metric_name)]
 LabelName = Annotated[str, AfterValidator(_check_label_name)]
 Labels = dict[LabelName, str]
+
+# Labels monplan puts on alerts itself. A plan's value for one was kept in the rule file and
+# then lost (severity, alertname) or changed what Alertmanager's inhibition matches (alert_kind,
+# scrape_jobs); the same rule holds wherever a plan gives alert labels.
+SET_BY_MONPLAN = {
+    "severity": "from the row's priority",
+    "alertname": "from the row's alert name (Prometheus sets it on every alert)",
+    "alert_kind": "on missing-data alerts, for Alertmanager's inhibition",
+    "scrape_jobs": "on missing-data alerts, for Alertmanager's inhibition",
+}
+
+
+def _check_alert_label_name(key: str) -> str:
+    _check_label_name(key)
+    if key in SET_BY_MONPLAN:
+        raise ValueError(f'"{key}" is set by monplan {SET_BY_MONPLAN[key]}; remove it')
+    return key
+
+
+def _check_service_label_name(key: str) -> str:
+    _check_alert_label_name(key)
+    if key == "service":
+        raise ValueError('"service" is set by monplan to the service\'s name on its alerts and series (the rules read '
+                         'it); remove it, or rename the service')
+    return key
+
+
+AlertLabels = dict[Annotated[str, AfterValidator(_check_alert_label_name)], str]
+ServiceLabels = dict[Annotated[str, AfterValidator(_check_service_label_name)], str]
 TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
