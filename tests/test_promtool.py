@@ -99,6 +99,14 @@ def _watch_other_series(rule: dict) -> None:
     rule["expr"] = re.sub(r" == 0$", " < 0", rule["expr"])
 
 
+def _copy_as(out: Path, path: Path, into: Path, data: bytes) -> None:
+    """`data` at the path `path` has in `out`, under `into`: test files name their rule files
+    by relative paths (prometheus/tests/day-two/x.yml reads ../../rules/x.yml)."""
+    target = into / path.relative_to(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
 MUTATIONS: dict[str, Callable[[dict], None]] = {
     "watched series or value": _watch_other_series,
     "strict vs inclusive comparison": _flip_strictness,
@@ -126,11 +134,11 @@ def test_generated_tests_fail_for_every_alert_whose_rule_is_mutated(plan: Path, 
                     MUTATIONS[mutation](rule)
                     if repr(rule) != before:  # a mutation that does not apply to a rule leaves it alone
                         names.add(rule["alert"])
-        (mutated / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
+        _copy_as(out, rule_file, tmp_path, yaml.safe_dump(document, sort_keys=False).encode())
     for test_file in out.glob("prometheus/tests/**/*.yml"):
-        (mutated / "tests" / test_file.name).write_bytes(test_file.read_bytes())
+        _copy_as(out, test_file, tmp_path, test_file.read_bytes())
     assert names, f"the {mutation} mutation applies to no alert"
-    tests = sorted(str(p.relative_to(tmp_path)) for p in mutated.glob("tests/*.yml"))
+    tests = sorted(str(p.relative_to(tmp_path)) for p in mutated.glob("tests/**/*.yml"))
     result = promtool_run(promtool, tmp_path, "test", "rules", *tests)
     assert result.returncode != 0
     caught = set(re.findall(r"alertname: (\w+)", result.stdout + result.stderr))
@@ -155,10 +163,10 @@ def _baseline_rules_mutated(out: Path, tmp_path: Path, promtool: str, mutate: Ca
                     mutated.add(rule["record"])
             names |= {rule["alert"] for rule in group["rules"]
                       if "alert" in rule and any(record in rule["expr"] for record in mutated)}
-        (tmp_path / "prometheus" / "rules" / rule_file.name).write_text(yaml.safe_dump(document, sort_keys=False))
+        _copy_as(out, rule_file, tmp_path, yaml.safe_dump(document, sort_keys=False).encode())
     for test_file in out.glob("prometheus/tests/**/*.yml"):
-        (tmp_path / "prometheus" / "tests" / test_file.name).write_bytes(test_file.read_bytes())
-    tests = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "prometheus" / "tests").glob("*.yml"))
+        _copy_as(out, test_file, tmp_path, test_file.read_bytes())
+    tests = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "prometheus" / "tests").glob("**/*.yml"))
     result = promtool_run(promtool, tmp_path, "test", "rules", *tests)
     return names, result.stdout + result.stderr
 
