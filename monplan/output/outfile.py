@@ -11,6 +11,7 @@ the file it points to is the one replaced, after the same checks.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -74,9 +75,23 @@ def refusal(target: Path, plan: Path, option: str, recognise: Recognise | None =
             "overwrites such a file; remove it first to replace it)")
 
 
+class NotAFile(OSError):
+    """The target exists and is not a regular file: a device (/dev/null), a pipe, a socket, a
+    folder. Renaming over it would replace it, as root even the system's /dev/null."""
+
+
 def write(target: Path, text: str) -> None:
-    """Write `target` whole: a temporary file beside it, renamed over it. Raises OSError."""
+    """Write `target` whole: a temporary file beside it, renamed over it. Raises OSError
+    (NotAFile when `target` exists and is not a regular file: it is never replaced)."""
     real = target.resolve()
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "folder" if stat.S_ISDIR(info.st_mode) else "device, pipe or socket"
+        raise NotAFile(errno.EEXIST, f"this is a {kind}, not a file; monplan writes only regular files and never "
+                                     "replaces anything else (for standard output give -)", str(real))
     data = text.encode("utf-8")
     real.parent.mkdir(parents=True, exist_ok=True)
     tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"

@@ -6,6 +6,7 @@ plan.yaml expresses; the other documents are written the way other teams write p
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -194,6 +195,43 @@ def test_force_never_overwrites_the_document_being_imported(tmp_path: Path, how:
     refused = run_monplan("import", str(document), "--out", str(out), "--force", "--deployed", DEPLOYED)
     assert refused.returncode == 1 and "the document being imported" in refused.stderr, refused.stderr
     assert document.read_bytes() == before
+
+
+@pytest.mark.parametrize("what", ["a named pipe", "a link to a named pipe", "a socket", "a folder"])
+def test_force_never_replaces_what_is_not_a_file(tmp_path: Path, what: str) -> None:
+    """`--out /dev/null --force` once renamed a regular file over the system's /dev/null (as
+    root). A device cannot be made here without root, so the same class: a named pipe, a link
+    to one, a socket and a folder stay exactly what they were, and nothing else is written."""
+    import socket
+    import stat
+
+    target = tmp_path / "out"
+    held = None
+    if what == "a folder":
+        target.mkdir()
+    elif what == "a socket":
+        held = socket.socket(socket.AF_UNIX)
+        held.bind(str(target))
+    else:
+        pipe = tmp_path / "pipe"
+        os.mkfifo(pipe)
+        if what == "a link to a named pipe":
+            target.symlink_to(pipe.name)
+        else:
+            pipe.rename(target)
+    real = target.resolve()
+    before = os.stat(real)
+    try:
+        refused = run_monplan("import", str(DOCUMENTS / "minimal.md"), "--out", str(target), "--force",
+                              "--deployed", DEPLOYED)
+    finally:
+        if held is not None:
+            held.close()
+    assert refused.returncode == 1 and "not a file" in refused.stderr and "Traceback" not in refused.stderr
+    after = os.stat(real)
+    assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode) and after.st_ino == before.st_ino
+    assert target.is_symlink() == (what == "a link to a named pipe")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"out", *(["pipe"] if "link" in what else [])})
 
 
 def test_documents_it_cannot_use_write_nothing(tmp_path: Path) -> None:
