@@ -14,6 +14,7 @@ from conftest import ROOT
 
 MEASURE = """
 import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # a regression fails here, not the machine
 from pathlib import Path
 from monplan.app.pipeline import load_plan
 from monplan.diagnostics import PlanError
@@ -37,7 +38,24 @@ def _alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _per_service(services: int, rows: int, query: str = "sum(up{job='${job}'})", value: str = "api") -> str:
+    """A per-service section of `rows` rows, applied to `services` services: a few kilobytes."""
+    listed = ",".join(f"{{name: s{i}, vars: {{job: {value}}}}}" for i in range(services))
+    metrics = "".join(f'      - {{metric: M{i}, threshold: ">5", priority: High, query: "{query}"}}\n' for i in range(rows))
+    return (HEAD + f"services: [{listed}]\nsections:\n  - title: Health\n    per_service: true\n"
+            f"    metrics:\n{metrics}")
+
+
 HOSTILE = {
+    # 388 x 388 copies: once minutes of work and gigabytes of memory from a plan of 30 KB
+    "per-service rows times services": (lambda: _per_service(388, 388), "a plan expands to at most 150,000 rows"),
+    # ${job} 5,000 times in a query, job 90,000 characters long: 450 million characters, killed at 23 GB before
+    "a var put into a query many times": (lambda: _per_service(1, 1, "sum(" + "+".join(["${job}"] * 5000) + ")",
+                                                               "x" * 90_000), "also once variables are substituted"),
+    # each copy within 100,000 characters, 19 MB of queries in all
+    "many services' vars adding up": (lambda: _per_service(200, 1, "sum(" + "+".join(["${job}"] * 190) + ")",
+                                                           "x" * 500), "characters of queries in the per-service"),
+
     "alias bomb": (_alias_bomb, "more than the limit of 1,200,000"),
     "a flat flood of values": (lambda: HEAD + "x: [" + ",".join(["1"] * 1_500_000) + "]\n", "more than the limit of 1,200,000"),
     # libyaml itself stops at 1,000 levels of flow nesting in newer builds; either refusal is fine
@@ -74,3 +92,24 @@ def test_a_flood_of_problems_is_cut_short_with_a_count(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) <= 203
     assert "more problems not shown" in result.stderr
+
+
+def test_skipped_rows_do_not_count_towards_the_expansion_limit(tmp_path: Path) -> None:
+    """388 rows x 388 services is past 150,000 rows; each service skipping 40 of them is not,
+    but skips naming no row skip nothing."""
+    from monplan.diagnostics import PlanError
+    from monplan.spec.check import check_plan
+    from monplan.spec.loader import load_file
+
+    def problems(skipped: str) -> list[str]:
+        overrides = ", ".join(f"{skipped}{i}: {{skip: true}}" for i in range(40))
+        plan = tmp_path / "plan.yaml"
+        plan.write_text(_per_service(388, 388).replace("vars: {job: api}}", f"vars: {{job: api}}, overrides: {{{overrides}}}}}"))
+        try:
+            check_plan(load_file(plan))  # the checks of the spec, the expansion's among them
+        except PlanError as err:
+            return [d.message for d in err.diagnostics]
+        return []
+
+    assert problems("M") == []  # 388 x 348 = 135,024 rows
+    assert any("make 150,544 rows" in message for message in problems("Nope"))

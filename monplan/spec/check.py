@@ -42,6 +42,10 @@ def check_plan(located: Located, lap: Lap | None = None) -> Plan:
 
         problems.extend(_from_validation(located, err))
         problems.extend(cross_reference_problems(located))  # every problem in one run
+    else:
+        from monplan.spec.expansion import expansion_problems
+
+        problems.extend(expansion_problems(plan, located))  # before anything is expanded
     if lap is not None:
         lap("check spec/schema")
     if problems or plan is None:
