@@ -18,6 +18,7 @@ from typing import Any
 
 from monplan.formats.render import header, to_json, to_yaml
 from monplan.generators import collector
+from monplan.lang import naming
 from monplan.model.boards import Board, boards, stable_uid
 from monplan.model.plan import Plan
 
@@ -118,7 +119,7 @@ def generate(plan: Plan) -> MutableMapping[str, bytes]:
     # once (a thousand parts would otherwise pickle a thousand links each).
     links = hashlib.blake2b(pickle.dumps([(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service)
                                           for b in every], protocol=5), digest_size=20).digest()
-    index = LinkIndex(every)
+    index = LinkIndex(every, naming.slug(plan.settings.system))
     for board in every:
         def render(board: Board = board) -> dict[str, bytes]:
             with attr.validators.disabled():

@@ -8,6 +8,7 @@ plan gives the same uids and links on every build.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from monplan.lang import naming
@@ -76,14 +77,38 @@ def _uid_words(title: str) -> str:
     return " ".join(words)
 
 
-def _groups_of(plan: Plan, sections: list[str], focus_areas: list[str]) -> tuple[str, ...]:
-    """Titles of the rule groups a dashboard shows; a focus area brings its sub-areas along."""
-    wanted: list[str] = []
-    listed = set(sections) & {s.title for s in plan.document.sections}  # sets: a plan may have thousands of sections
-    for _slug, title in plan.groups:
-        if title in listed or any(title == area or title.startswith(f"{area} / ") for area in focus_areas):
-            wanted.append(title)
-    return tuple(wanted)
+class _GroupIndex:
+    """Where each rule group title, and each focus-area title it is under, is in plan order: a
+    dashboard then finds its groups by the names it lists, never by going through every group
+    of the plan (thousands of dashboards times thousands of sections)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.titles = [title for _slug, title in plan.groups]
+        self.sections = {s.title for s in plan.document.sections}
+        self.by_title: dict[str, list[int]] = {}
+        self.by_area: dict[str, list[int]] = {}  # an area's title -> its groups and those of its sub-areas
+        for position, title in enumerate(self.titles):
+            self.by_title.setdefault(title, []).append(position)
+            for prefix in area_prefixes(title):
+                self.by_area.setdefault(prefix, []).append(position)
+
+    def groups_of(self, sections: list[str], focus_areas: list[str]) -> tuple[str, ...]:
+        """Titles of the rule groups a dashboard shows, in plan order; a focus area brings its sub-areas along."""
+        found: set[int] = set()
+        for title in set(sections) & self.sections:
+            found.update(self.by_title.get(title, ()))
+        for area in set(focus_areas):
+            found.update(self.by_area.get(area, ()))
+        return tuple(self.titles[position] for position in sorted(found))
+
+
+def area_prefixes(title: str) -> Iterator[str]:
+    """A focus area's title and those of the areas it is under: "A / B / C", "A / B", "A"."""
+    yield title
+    start = title.rfind(" / ")
+    while start > 0:
+        yield title[:start]
+        start = title.rfind(" / ", 0, start + 2)  # any earlier one, also one overlapping this ("A / / B")
 
 
 def _default_specs(plan: Plan) -> list[Dashboard]:
@@ -193,6 +218,7 @@ def resolve_boards(plan: Plan) -> list[Board]:
     base = (settings.endpoints.grafana_url or "").rstrip("/")
     out: list[Board] = []
     used: set[str] = set()
+    index = _GroupIndex(plan)
     for dashboard in specs:
         uid = dashboard.uid or stable_uid(settings.system, _uid_words(dashboard.title))
         if uid in used:  # two titles that differ only in punctuation
@@ -201,7 +227,7 @@ def resolve_boards(plan: Plan) -> list[Board]:
         link = dashboard.link or f"{base}/d/{uid}"
         out.append(Board(
             title=dashboard.title, uid=uid, link=link, description=dashboard.description,
-            groups=_groups_of(plan, dashboard.sections, dashboard.focus_areas),
+            groups=index.groups_of(dashboard.sections, dashboard.focus_areas),
             views=tuple(dashboard.views), variables=tuple(dashboard.variables),
         ))
     per_service = tuple(section.title for section in document.sections if section.per_service)

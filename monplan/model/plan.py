@@ -252,6 +252,11 @@ class Plan:
         """Every NoData alert (rows in plan order), then the target alerts of the collection jobs."""
         return tuple(a.no_data for a in self.alerts if a.no_data is not None) + self.target_watches
 
+    @cached_property
+    def target_watches_by_job(self) -> dict[str | None, list[Watch]]:
+        """The target alerts (TargetDown, TargetMissing) of each collection job."""
+        return grouped(self.target_watches, lambda w: w.job)
+
     def watch(self, name: str) -> Watch | None:
         return self._watch_by_name.get(name)
 

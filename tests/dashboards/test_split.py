@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from monplan.generators.grafana.build import MAX_LINKED
 from monplan.model.boards import MAX_PANELS
 from tests.dashboards.conftest import DASHBOARDS, build_files, panels_of
 from tests.dashboards.test_schema import definition, problems, schema
@@ -103,7 +104,8 @@ def test_parts_have_unique_uids_and_panel_ids_and_link_to_each_other(parts):
         assert len(set(ids)) == len(ids), name
         tag = next(tag for tag in dashboard["tags"] if tag.startswith("monplan-parts-"))
         menus = [link for link in dashboard["links"] if link["type"] == "dashboards"]
-        assert menus == [{**menus[0], "tags": [tag], "asDropdown": True}], name  # Grafana lists every part by the tag
+        # Grafana lists every part by the tag and the system's: tags are global to a Grafana
+        assert menus == [{**menus[0], "tags": [tag, "big-shop"], "asDropdown": True}], name
     assert all(tag in d["tags"] for d in parts.values() for tag in parts["operations-dashboard.json"]["tags"])
     third = {link["title"]: link["url"] for link in parts["operations-dashboard-3.json"]["links"] if link["type"] == "link"}
     assert third == {"Operations Dashboard (1 of 5)": "/d/big-shop-operations",
@@ -165,3 +167,36 @@ def test_an_slo_row_counts_the_three_panels_it_draws(tmp_path: Path) -> None:
     for board in boards.values():
         titles = Counter(p["title"].split(":")[0] for p in _row_panels(board))
         assert set(titles.values()) == {3}  # each row's value, budget and burn-rate panels together
+
+
+@pytest.mark.parametrize("count", [MAX_LINKED + 1, 40])
+def test_many_dashboards_link_each_other_through_one_menu(tmp_path: Path, count: int) -> None:
+    """A link to every other dashboard from each grew with the square of the dashboards (20,000
+    from a 3 MB plan never finished building). Up to MAX_LINKED others are linked one by one;
+    beyond, one menu lists exactly the plan's dashboards by a tag, with the same links however
+    many there are, and every dashboard still validates against Grafana's schema."""
+    sections = "".join(f"  - title: S{i}\n    metrics:\n      - {{metric: M{i}, threshold: \">1%\", priority: High, "
+                       f"query: 'sum(rate(e_total{{s=\"{i}\"}}[5m])) / sum(rate(r_total{{s=\"{i}\"}}[5m]))'}}\n"
+                       for i in range(count))
+    listed = "".join(f"  - {{title: Board {i}, sections: [S{i}]}}\n" for i in range(count))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"version: 1\nsystem: Many\nsections:\n{sections}dashboards:\n{listed}")
+    files = build_files(plan)
+    boards = {path: json.loads(data) for path, data in files.items() if path.startswith(DASHBOARDS) and path.endswith(".json")}
+    assert len(boards) == count
+    if count <= MAX_LINKED + 1:  # each has count - 1 others to link
+        for dashboard in boards.values():
+            titles = {link["title"] for link in dashboard["links"] if link["type"] == "link"}
+            assert titles == {d["title"] for d in boards.values()} - {dashboard["title"]}
+        return
+    menu_tags = set()
+    for name, dashboard in boards.items():
+        assert [link["type"] for link in dashboard["links"]] == ["dashboards"], name
+        menu = dashboard["links"][0]
+        assert menu["asDropdown"] is True and menu["title"] == f"Dashboards ({count})"
+        menu_tags.add(tuple(menu["tags"]))
+        found = problems(Draft7Validator(schema("dashboard")), {**dashboard, "panels": []}, name)
+        assert not found, found
+    (tags,) = menu_tags
+    assert "many" in tags  # the system's tag: another plan's dashboards in the same Grafana stay out
+    assert all(set(tags) <= set(d["tags"]) for d in boards.values())  # the menu lists every one of them

@@ -76,6 +76,11 @@ def _annotations(plan: Plan, names: list[str], service: str | None) -> list[dict
 
 
 SERVICE_TAG = "monplan-service"
+# Up to this many other dashboards of the plan are linked one by one; beyond, one menu lists
+# them by a tag they carry: a link to every other dashboard from each made the output grow
+# with the square of the dashboards (20,000 of them, from a plan of 3 MB, never finished).
+MAX_LINKED = 10
+PLAN_TAG = "monplan-dashboards"
 
 
 def _parts_tag(board: Board) -> str:
@@ -88,29 +93,41 @@ class LinkIndex:
     100,000-row plan has a thousand dashboard parts, and looking through all of them again for
     each one made the links grow with the square of the plan."""
 
-    def __init__(self, boards: list[Board]) -> None:
+    def __init__(self, boards: list[Board], system_tag: str) -> None:
+        # Grafana's tags are one namespace for all its dashboards: a menu asks for its own tag
+        # and the system's (dashboards carrying both), or another plan's would show in it.
+        self.system_tag = system_tag
         self.plan_boards = [other for other in boards if other.service is None and other.part <= 1]
         self.parts: dict[tuple[str, str | None, int], Board] = {
             (other.stem, other.service, other.part): other for other in boards}
         self.has_services = any(other.service for other in boards)
+        self.as_menu = len(self.plan_boards) > MAX_LINKED + 1  # the others of each: more than MAX_LINKED
+
+    def in_menu(self, board: Board) -> bool:
+        """Whether the plan's dashboards menu lists `board` (then it carries PLAN_TAG)."""
+        return self.as_menu and board.service is None and board.part <= 1
 
 
 def _links(board: Board, index: LinkIndex) -> list[g.DashboardLink]:
     """Links to the plan's own dashboards (the first part of a split one), and one menu of the
     service dashboards (however many); a part also links its neighbours and all its parts."""
-    links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
-                             includeVars=True, tooltip=other.description or other.title)
-             for other in index.plan_boards if other.uid != board.uid]
+    if index.as_menu:
+        links = [g.DashboardLink(type="dashboards", title=f"Dashboards ({len(index.plan_boards)})", tags=[PLAN_TAG, index.system_tag],
+                                 asDropdown=True, keepTime=True, includeVars=True)]
+    else:
+        links = [g.DashboardLink(type="link", title=other.title, uri=other.link, icon="dashboard", keepTime=True,
+                                 includeVars=True, tooltip=other.description or other.title)
+                 for other in index.plan_boards if other.uid != board.uid]
     if board.part:
         for number, word in ((board.part - 1, "Previous part"), (board.part + 1, "Next part")):
             other = index.parts.get((board.stem, board.service, number))
             if other is not None and (number != 1 or board.service):  # part 1 of a plan dashboard is linked above
                 links.append(g.DashboardLink(type="link", title=f"{word}: {other.title}", uri=other.link,
                                              icon="dashboard", keepTime=True, includeVars=True, tooltip=other.title))
-        links.append(g.DashboardLink(type="dashboards", title=f"All {board.parts} parts", tags=[_parts_tag(board)],
+        links.append(g.DashboardLink(type="dashboards", title=f"All {board.parts} parts", tags=[_parts_tag(board), index.system_tag],
                                      asDropdown=True, keepTime=True, includeVars=True))
     if index.has_services:
-        links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG], asDropdown=True,
+        links.append(g.DashboardLink(type="dashboards", title="Services", tags=[SERVICE_TAG, index.system_tag], asDropdown=True,
                                      keepTime=True, includeVars=True))
     return links
 
@@ -144,15 +161,26 @@ def _rows(plan: Plan, board: Board, ctx: Context) -> list[tuple[str, list[tuple[
 
 
 def _firing_names(plan: Plan, board: Board) -> list[str]:
-    """The alerts the firing panels list: the plan's (or the service's); on a part of a split
-    dashboard only those of its own panels, so that no part repeats the whole plan's names."""
+    """The alerts the firing panels list: those of the rows the dashboard (or this part of it)
+    shows, then their NoData alerts, then the target alerts of the scrape jobs (all of them on
+    the plan's dashboards, those its rows read on a service's).
+    Each dashboard lists its own: the whole plan's on every one made the output grow with
+    dashboards x alerts (20,000 one-row dashboards never finished building)."""
     if board.slices:
         shown = [item for kind, number, first, end in board.slices if kind == "group"
                  for item in row_items(plan, board, board.groups[number])[first:end] if isinstance(item, Alert)]
-        names = list(dict.fromkeys(name for a in shown for name in a.alert_names))
-        return names + list(dict.fromkeys(a.no_data.name for a in shown if a.no_data is not None))
-    names = list(dict.fromkeys(n for a in plan.alerts if board.service in (None, a.service) for n in a.alert_names))
-    return names + list(dict.fromkeys(w.name for w in plan.watches if board.service in (None, w.service)))
+    else:
+        shown = [item for group in board.groups for item in row_items(plan, board, group) if isinstance(item, Alert)]
+    names = dict.fromkeys(name for a in shown for name in a.alert_names)
+    missing = [a.no_data for a in shown if a.no_data is not None]
+    names.update(dict.fromkeys(w.name for w in missing))
+    if board.service is None:  # the plan's dashboards: every scrape job's target alerts (a job no row reads too)
+        names.update(dict.fromkeys(w.name for w in plan.target_watches))
+    else:  # a service's: those of the jobs its rows read
+        targets = plan.target_watches_by_job
+        names.update(dict.fromkeys(w.name for job in dict.fromkeys(j for w in missing for j in w.jobs)
+                                   for w in targets.get(job, ())))
+    return list(names)
 
 
 def _place(rows: list[tuple[str, list[tuple[str, Any]]]], top: list[tuple[str, Any]]) -> list[Any]:
@@ -181,16 +209,17 @@ def dashboard(plan: Plan, board: Board, boards: list[Board] | LinkIndex, datasou
     # value at all, and its NoData alert (or its job's TargetDown) says why.
     names = _firing_names(plan, board)
     top = firing_panels(names, ctx, board.service) if names else []
+    index = boards if isinstance(boards, LinkIndex) else LinkIndex(boards, naming.slug(plan.settings.system))
     built = g.Dashboard(
         title=board.title, uid=board.uid, description=board.description or "",
         tags=["monplan", naming.slug(plan.settings.system)] + ([SERVICE_TAG] if board.service else [])
-        + ([_parts_tag(board)] if board.part else []),
+        + ([_parts_tag(board)] if board.part else []) + ([PLAN_TAG] if index.in_menu(board) else []),
         timezone=plan.settings.timezone,
         time=g.Time("now-6h", "now"), refresh="1m", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         editable=True, schemaVersion=SCHEMA_VERSION, version=1,
         templating=g.Templating(_variables(plan, board, *datasource)),
         annotations=g.Annotations(_annotations(plan, names, board.service)),
-        links=_links(board, boards if isinstance(boards, LinkIndex) else LinkIndex(boards)),
+        links=_links(board, index),
         panels=_place(_rows(plan, board, ctx), top),
     )
     return normalise(plain(built))
