@@ -46,7 +46,18 @@ def _per_service(services: int, rows: int, query: str = "sum(up{job='${job}'})",
             f"    metrics:\n{metrics}")
 
 
+def _shown_again(rows: int, boards: int) -> str:
+    """One section of `rows` rows, listed by `boards` dashboards: each shows the rows again."""
+    metrics = "".join(f'      - {{metric: M{i}, threshold: ">5", priority: High, query: "sum(x{i}_total)"}}\n'
+                      for i in range(rows))
+    listed = "".join(f"  - {{title: B{i}, sections: [Big, Big]}}\n" for i in range(boards))
+    return HEAD + f"sections:\n  - title: Big\n    metrics:\n{metrics}dashboards:\n{listed}"
+
+
 HOSTILE = {
+    # 1,600 rows on 200 dashboards: 320,000 rows drawn (each dashboard's links and firing list
+    # grew with all the others besides), from a plan of 160 KB
+    "one section on many dashboards": (lambda: _shown_again(1600, 200), "the dashboards show 320,000 rows in all"),
     # 388 x 388 copies: once minutes of work and gigabytes of memory from a plan of 30 KB
     "per-service rows times services": (lambda: _per_service(388, 388), "a plan expands to at most 150,000 rows"),
     # ${job} 5,000 times in a query, job 90,000 characters long: 450 million characters, killed at 23 GB before
@@ -113,3 +124,18 @@ def test_skipped_rows_do_not_count_towards_the_expansion_limit(tmp_path: Path) -
 
     assert problems("M") == []  # 388 x 348 = 135,024 rows
     assert any("make 150,544 rows" in message for message in problems("Nope"))
+
+
+def test_a_wrong_reference_lists_a_few_of_the_names_there_are(tmp_path: Path) -> None:
+    """A dashboard naming a section that is not there is told the names there are: twenty of
+    5,000 and a count, not every one (one such message per wrong reference)."""
+    from conftest import run_monplan
+
+    sections = "".join(f"  - title: Section {i:04d}\n    metrics:\n      - {{metric: M{i}, threshold: \">5\", "
+                       f"priority: High, query: \"sum(x{i}_total)\"}}\n" for i in range(5000))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(HEAD + f"sections:\n{sections}dashboards:\n  - {{title: Ops, sections: [Section 12345]}}\n")
+    result = run_monplan("validate", "--plan", str(plan), "--no-tools")
+    (line,) = [line for line in result.stderr.splitlines() + result.stdout.splitlines() if "unknown section" in line]
+    listed = line.split("expected one of: ", 1)[1]
+    assert 'unknown section "Section 12345"' in line and listed.count('"Section ') == 20 and "and 4,980 more" in listed

@@ -69,7 +69,8 @@ OTHER_IDS: dict[str, tuple[str, Severity]] = {
     "spec/secrets": ("no secret in the plan, nor in what its vars and annotation templates put together: "
                      "receivers point at secret files", "error"),
     "spec/expansion": ("what per-service sections expand into stays within a plan's limits: at most 150,000 rows, "
-                       "no substituted text past 100,000 characters, 16 MiB of it in all", "error"),
+                       "no substituted text past 100,000 characters, 16 MiB of it in all; dashboards showing at most "
+                       "300,000 rows together", "error"),
     "slo/spec": ("an slo: block is complete and consistent", "error"),
     "rows/fields": ("a row's labels, annotations and baseline fit what monplan derives from it", "error"),
     "output/file-names": ("every generated file name fits what file systems take", "error"),

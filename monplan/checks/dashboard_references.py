@@ -27,6 +27,7 @@ def run(ctx: Context) -> list[Diagnostic]:
     spec = ctx.spec
     sections = [s.title for s in spec.sections]
     areas = focus_titles(spec)
+    known_sections, known_areas = set(sections), set(areas)  # thousands of names, looked up per reference
     seen: dict[str, int] = {}
     for index, board in enumerate(spec.dashboards):
         path = ("dashboards", index)
@@ -34,10 +35,10 @@ def run(ctx: Context) -> list[Diagnostic]:
             problem(path + ("title",), f'dashboard title "{board.title}" is used twice; titles must be unique in a folder')
         seen[board.title] = index
         for i, title in enumerate(board.sections):
-            if title not in sections:
+            if title not in known_sections:
                 problem.unknown(path + ("sections", i), title, sections, "section")
         for i, title in enumerate(board.focus_areas):
-            if title not in areas:
+            if title not in known_areas:
                 problem.unknown(path + ("focus_areas", i), title, areas, "focus area")
     return problem.items
 

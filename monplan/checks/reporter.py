@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from monplan.spec.loader import Located
 
 
+MAX_CHOICES = 20
+
+
 class Reporter:
     """Collects one check's findings at their plan paths."""
 
@@ -28,11 +31,14 @@ class Reporter:
 
     def unknown(self, path: Path, value: str, known: Iterable[str], what: str) -> None:
         """A name that refers to nothing: the close match, if any, and the names there are."""
-        known = list(known)
+        known = list(dict.fromkeys(known))
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         if known:
-            choices = ", ".join(f'"{k}"' for k in known)
+            # a few names, not thousands: one such message per wrong reference must stay readable
+            choices = ", ".join(f'"{k}"' for k in known[:MAX_CHOICES])
+            if len(known) > MAX_CHOICES:
+                choices += f" and {len(known) - MAX_CHOICES:,} more"
             self(path, f'unknown {what} "{value}"{hint}; expected one of: {choices}')
         else:
             self(path, f'unknown {what} "{value}"; the plan defines no {what}s')

@@ -8,7 +8,8 @@ anything is expanded (`spec/expansion`):
 - at most MAX_ROWS rows in all, per-service copies counted (what monplan is measured to build
   in bounded memory: 100,000 rows in under 1 GiB, benchmarks/README.md);
 - no substituted text longer than a plan value may be (MAX_SCALAR characters);
-- at most MAX_BYTES characters of substituted text in all (as much as a whole plan may hold).
+- at most MAX_BYTES characters of substituted text in all (as much as a whole plan may hold);
+- dashboards showing at most MAX_SHOWN rows together (each shows its sections' rows again).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from monplan.spec.plan import Plan
 from monplan.spec.services import Override, Service
 
 MAX_ROWS = 150_000
+MAX_SHOWN = 2 * MAX_ROWS  # rows all the dashboards of a plan show together
 CHECK = "spec/expansion"
 _SLI_QUERIES = ("errors", "good", "total", "ratio")
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")  # as monplan/model/services.py substitutes
@@ -36,9 +38,10 @@ def expansion_problems(plan: Plan, located: Located) -> list[Diagnostic]:
         (("sections", i), section.metrics) for i, section in enumerate(plan.sections) if section.per_service]
     templates = sum(len(rows) for _, rows in per_service)
     others = sum(len(s.metrics) for s in plan.sections if not s.per_service) + _focus_items(plan.focus_areas)
-    if not templates or not plan.services:
-        return []  # nothing is copied: the plan's own size limits hold
-    copies = templates * len(plan.services) - _skips(per_service, plan.services)
+    if not templates or not plan.services:  # nothing is copied: the plan's own size limits hold
+        return _dashboards_problems(plan, located, Counter())
+    skipped = _skips(per_service, plan.services)
+    copies = templates * len(plan.services) - sum(skipped.values())
     if copies + others > MAX_ROWS:
         where = per_service[0][0]
         return [_at(located, ("services",), f"the per-service sections make {copies:,} rows ({templates:,} rows "
@@ -65,7 +68,43 @@ def expansion_problems(plan: Plan, located: Located) -> list[Diagnostic]:
         problems.append(_at(located, ("services",), f"the services' vars make {total:,} characters of queries in "
                             f"the per-service sections (counting only copies within the limit of one value); at most {MAX_BYTES:,} (what a whole plan may hold): split "
                             "the services across several plans, or use shorter values", key=True))
-    return problems
+    return problems + _dashboards_problems(plan, located, Counter({
+        path: len(rows) * len(plan.services) - skipped[path] for path, rows in per_service}))
+
+
+def _dashboards_problems(plan: Plan, located: Located, copies: Counter[Path]) -> list[Diagnostic]:
+    """Dashboards show rows again: each its sections' and focus areas' (a dashboard listing a
+    section of 10,000 rows, written 1,000 times, would draw ten million panels)."""
+    if not plan.dashboards:
+        return []  # the default dashboards show each row once
+    from monplan.model.boards import area_prefixes
+
+    by_title: Counter[str] = Counter()
+    for number, section in enumerate(plan.sections):
+        by_title[section.title] += copies.get(("sections", number), len(section.metrics))
+    by_area: Counter[str] = Counter()  # an area's items and those of its sub-areas
+    for title, items in _areas(plan.focus_areas, ""):
+        for prefix in area_prefixes(title):
+            by_area[prefix] += items
+    shown = 0
+    for board in plan.dashboards:
+        shown += sum(by_title[title] for title in set(board.sections))
+        areas = set(board.focus_areas)  # a sub-area listed beside its area is shown once
+        shown += sum(by_area[area] for area in areas if not any(p in areas for p in list(area_prefixes(area))[1:]))
+        shown += sum(len(view.panels) for view in board.views)
+    if shown <= MAX_SHOWN:
+        return []
+    return [_at(located, ("dashboards",), f"the dashboards show {shown:,} rows in all (each dashboard its "
+                f"sections' and focus areas' rows); at most {MAX_SHOWN:,}, twice the rows a plan may have: "
+                "list each section on fewer dashboards", key=True)]
+
+
+def _areas(areas: list[FocusArea], prefix: str) -> Iterator[tuple[str, int]]:
+    """(full title, items) of every focus area, as dashboards name them ("Parent / Child")."""
+    for area in areas:
+        title = f"{prefix}{area.title}"
+        yield title, len(area.items)
+        yield from _areas(area.areas, f"{title} / ")
 
 
 def _focus_items(areas: list[FocusArea]) -> int:
@@ -77,21 +116,22 @@ def _override(service: Service, row: MetricRow) -> Override | None:
     return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
 
 
-def _skips(per_service: list[tuple[Path, list[MetricRow]]], services: list[Service]) -> int:
-    """The copies services skip, found through the rows each skip names (never rows x services:
-    that product is what may be too large to go through)."""
-    by_name: dict[str, list[MetricRow]] = {}
-    for _, rows in per_service:
+def _skips(per_service: list[tuple[Path, list[MetricRow]]], services: list[Service]) -> Counter[Path]:
+    """The copies services skip, per section, found through the rows each skip names (never rows x
+    services: that product is what may be too large to go through)."""
+    by_name: dict[str, list[tuple[Path, MetricRow]]] = {}
+    for path, rows in per_service:
         for row in rows:
             for name in dict.fromkeys((row.metric, row.alert)):
                 if name is not None:
-                    by_name.setdefault(name, []).append(row)
-    count = 0
+                    by_name.setdefault(name, []).append((path, row))
+    skipped: Counter[Path] = Counter()
     for service in services:
-        named = {id(row): row for key, override in service.overrides.items() if override.skip
-                 for row in by_name.get(key, ())}
-        count += sum(1 for row in named.values() if (found := _override(service, row)) is not None and found.skip)
-    return count
+        named = {id(row): (path, row) for key, override in service.overrides.items() if override.skip
+                 for path, row in by_name.get(key, ())}
+        skipped.update(path for path, row in named.values()
+                       if (found := _override(service, row)) is not None and found.skip)
+    return skipped
 
 
 def _substituted(per_service: list[tuple[Path, list[MetricRow]]],
