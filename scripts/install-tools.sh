@@ -2,6 +2,7 @@
 # Install the real tools the tests run, from Debian's packages, when any is missing.
 # promtool (prometheus), amtool (prometheus-alertmanager), blackbox exporter, mtail,
 # postgres_exporter and PostgreSQL (the collection tests run the generated queries on it),
+# Gnumeric's ssconvert (tests/hardening/test_injection_csv.py opens `list --format csv` with it),
 # node and npm, then Mozilla's ical.js from npm into tests/calendars/js (its lock file):
 # tests/calendars read the generated calendars with it, as Thunderbird does; and Grafana
 # 12.2's panel types (@grafana/schema) with typescript into tests/dashboards/js, which
@@ -35,6 +36,7 @@ declare -A package=(
   [prometheus-postgres-exporter]=prometheus-postgres-exporter
   [psql]=postgresql
   [systemd-analyze]=systemd
+  [ssconvert]=gnumeric
   [node]=nodejs
   [npm]=npm
 )

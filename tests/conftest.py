@@ -39,6 +39,7 @@ PACKAGES = {
     "prometheus-postgres-exporter": "prometheus-postgres-exporter",
     "psql": "postgresql",
     "systemd-analyze": "systemd",
+    "ssconvert": "gnumeric",
 }
 
 

@@ -28,6 +28,14 @@ def main() -> None:
     from monplan import _signals
 
     _signals.raise_from_now_on()
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # every relative path (the default plan.yaml, generated) depends on it
+        sys.stderr.write("monplan: error: the current folder no longer exists (removed, or replaced by a build "
+                         "with --out naming it); change into it again (cd \"$PWD\") and rerun\n")
+        raise SystemExit(1) from None
     try:
         app()
     except _signals.Interrupted as stop:

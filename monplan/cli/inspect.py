@@ -148,13 +148,9 @@ def _by_section(compiled: Plan, title: str, rows: list[dict[str, Any]], width: i
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    import csv
+    from monplan.formats.spreadsheet import to_csv
 
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["alert"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return to_csv(rows, list(rows[0]) if rows else ["alert"])
 
 
 def _write(out: Path | None, text: str, what: str, plan: Path) -> None:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from monplan.formats.render import NEEDS_ESCAPE, one_line
+
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.,/()'&+*-]*$")
 _RESERVED = re.compile(r"^(?:true|false|yes|no|on|off|null|y|n|~)$", re.IGNORECASE)
 
@@ -39,7 +41,9 @@ def scalar(value: Any) -> str:
         return text
     if text.isprintable():  # single quotes: no escapes but '' for '
         return "'" + text.replace("'", "''") + "'"
-    return json.dumps(text, ensure_ascii=False)
+    # Double quotes with every character a YAML reader takes for a line break (U+0085, U+2028,
+    # U+2029), an encoding mark or refuses (DEL, C1) escaped: JSON leaves those raw.
+    return NEEDS_ESCAPE.sub(lambda found: f"\\u{ord(found.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _reads_back(text: str) -> bool:
@@ -56,7 +60,7 @@ def _reads_back(text: str) -> bool:
 
 
 def _comment(text: str) -> str:
-    return "# " + " ".join(str(text).split())
+    return "# " + one_line(str(text))
 
 
 def _unwrap(value: Any) -> tuple[Any, str | None, list[str]]:

@@ -30,6 +30,7 @@ import yaml
 
 from monplan.diagnostics import Diagnostic
 from monplan.docimport.build import Imported
+from monplan.formats.render import one_line
 from monplan.lang import naming
 from monplan.lang.thresholds import format_decimal
 
@@ -143,7 +144,8 @@ def import_sloth(text: str, source: str, period: str = "30d") -> Imported:
         return Imported("", notes.items)
     plan = {"version": 1, "system": service,
             "sections": [{"title": f"Service level objectives: {service}", "metrics": rows}]}
-    head = (f"# Imported by monplan from the Sloth spec {source} (monplan import --from sloth).\n"
+    # The spec's file name may hold any character but / and NUL: one line, or it would be YAML.
+    head = (f"# Imported by monplan from the Sloth spec {one_line(source)} (monplan import --from sloth).\n"
             "# Each row's slo: compiles into error-ratio rules, an error budget and FastBurn/SlowBurn alerts;\n"
             "# copy the section into your plan.yaml, or build this file as it is.\n")
     body = yaml.safe_dump(plan, sort_keys=False, allow_unicode=True, width=120)

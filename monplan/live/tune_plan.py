@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monplan.diagnostics import Diagnostic, PlanError
+from monplan.formats.render import one_line
 from monplan.live.tune import Finding
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def _set(row: Any, key: str, value: Any, comment: str, after: tuple[str, ...]) -
         keys = list(row.keys())
         position = next((keys.index(k) + 1 for k in after if k in keys), len(keys))
         row.insert(position, key, value)
-    row.yaml_add_eol_comment(comment, key, column=0)  # column 0: one space after the value, always
+    # The comment quotes plan text (the old value): one line, or a line break in it would be YAML.
+    row.yaml_add_eol_comment(one_line(comment), key, column=0)  # column 0: one space after the value, always
 
 
 def _quoted_like(old: Any, text: str) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import re
 import types
 import typing
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -52,8 +54,45 @@ def check_plan(located: Located, lap: Lap | None = None) -> Plan:
         # A field refused for its name ("api_url would hold a secret") need not be flagged again for its value.
         named = {d.field for d in problems if "would hold a secret" in d.message}
         problems = [d for d in problems if not (d.field in named and d.message.startswith("this looks like"))]
-        raise PlanError(_dedupe(problems))
+        raise PlanError(_dedupe(_without_secrets(located, problems)))
     return plan
+
+
+_REDACTED = "<secret>"
+_MIN_REDACTED = 6  # shorter texts ("x", "on") are words of every message, and no credential
+
+
+def _without_secrets(located: Located, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """The problems with no secret in them. A value refused as a secret is reported as that, once:
+    other problems of the same value (or under a key that is a secret) are left out, since their
+    messages quote it ("expected Critical, High or Medium, got "xoxb-..."", "unknown time zone
+    "ghp_..."") and the path of one under a secret key names it; and the secret's text is
+    replaced wherever another message lists it (a list of the plan's section titles)."""
+    refused = [d for d in problems if d.check == "spec/secrets" or "would hold a secret" in d.message]
+    if not refused:
+        return problems
+    texts: set[str] = set()
+    fields = {d.field for d in refused}
+    for path, text in strings(located):
+        if format_path(path) in fields:
+            texts.add(text)
+    # A key that is itself a secret (refused for what it looks like, not for its name: "password").
+    texts.update(str(path[-1]) for path, key, message in _secrets(located)
+                 if key and path and message.startswith("this looks like"))
+    forms = sorted({form for text in texts if len(text) >= _MIN_REDACTED
+                    for form in (text, json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1],
+                                 repr(text)[1:-1])}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for form in forms:
+            text = text.replace(form, _REDACTED)
+        return text
+
+    def under(field: str) -> bool:
+        return any(field == f or field.startswith((f + ".", f + "[")) for f in fields if f)
+
+    kept = [d for d in problems if d in refused or not under(d.field)]
+    return [d if not forms else replace(d, message=clean(d.message), field=clean(d.field)) for d in kept]
 
 
 def _at(located: Located, path: Path, message: str, *, key: bool = False, check: str = "spec/schema") -> Diagnostic:
@@ -106,6 +145,14 @@ def strings(located: Located) -> list[tuple[Path, str]]:
 def secret_problems(located: Located) -> list[Diagnostic]:
     """Literal secrets anywhere in the plan, in values and keys (monplan/spec/secrets.py); the
     message names the kind and the *_file field to use, never the value."""
+    return [_at(located, path, message, key=key, check="spec/secrets") for path, key, message in _secrets(located)]
+
+
+def _secrets(located: Located) -> list[tuple[Path, bool, str]]:
+    """(path, whether the key is meant, message) of each secret, found once per plan."""
+    cached = located.__dict__.get("_secrets")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     from monplan.spec.secrets import scan
 
     shapes: dict[Path, bool] = {}
@@ -117,8 +164,8 @@ def secret_problems(located: Located) -> list[Diagnostic]:
             shapes[shape] = bool(path) and _model_at(Plan, path) is None
         return shapes[shape]
 
-    return [_at(located, path, message, key=key, check="spec/secrets")
-            for path, key, message in scan(located.data, free_form)]
+    found = located.__dict__["_secrets"] = scan(located.data, free_form)
+    return found
 
 
 # --- pydantic errors to located diagnostics -------------------------------------------------

@@ -27,4 +27,6 @@ def find_tool(name: str, env_var: str | None = None) -> str | None:
     import os
 
     override = os.environ.get(env_var or f"MONPLAN_{name.upper().replace('-', '_')}")
-    return override if override else shutil.which(name)
+    # An override that is no executable file (a typo, a folder) is a missing tool, reported as
+    # such, not a traceback when the check runs it.
+    return shutil.which(override) if override else shutil.which(name)

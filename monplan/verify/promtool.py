@@ -51,7 +51,15 @@ def _trace(plan: Plan, text: str, fallback_file: str) -> list[Diagnostic]:
     return out
 
 
-TIMEOUT = int(os.environ.get("MONPLAN_PROMTOOL_TIMEOUT", "900"))
+TIMEOUT_VARIABLE = "MONPLAN_PROMTOOL_TIMEOUT"
+
+
+def timeout() -> int | str:
+    """Seconds promtool may run (MONPLAN_PROMTOOL_TIMEOUT, default 900), or why the setting is wrong."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip() or "900"
+    if not text.isdecimal() or not 0 < len(text) <= 9 or int(text) == 0:
+        return f"{TIMEOUT_VARIABLE}={text[:40]!r}: expected a whole number of seconds, from 1 to 999999999"
+    return int(text)
 
 
 def _run(args: list[str], cwd: Path, files: list[str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -61,12 +69,16 @@ def _run(args: list[str], cwd: Path, files: list[str] | None = None) -> subproce
     cores = max(1, min(os.cpu_count() or 1, len(files)))
     chunks = [files[i::cores] for i in range(cores)] if files else [[]]
 
+    wait = timeout()
+    if isinstance(wait, str):
+        return subprocess.CompletedProcess(args, 1, "", f"FAILED: {wait}")
+
     def one(chunk: list[str]) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run([*args, *chunk], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+            return subprocess.run([*args, *chunk], cwd=cwd, capture_output=True, text=True, timeout=wait, check=False)
         except subprocess.TimeoutExpired:
-            return subprocess.CompletedProcess(args, 1, "", f"FAILED: promtool did not finish within {TIMEOUT} s "
-                                               "(set MONPLAN_PROMTOOL_TIMEOUT to wait longer)")
+            return subprocess.CompletedProcess(args, 1, "", f"FAILED: promtool did not finish within {wait} s "
+                                               f"(set {TIMEOUT_VARIABLE} to wait longer)")
 
     with ThreadPoolExecutor(len(chunks)) as pool:
         done = list(pool.map(one, chunks))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_monplan
+from tests.conftest import CASES, ROOT, run_monplan
 
 BASE = """\
 version: 1
@@ -259,3 +259,27 @@ def test_a_failed_validate_says_which_check_failed(tmp_path: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert errors and all("check promtool" in line and "failed" in line for line in errors), result.stderr
     assert "Failed: promtool" in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("MONPLAN_PROMTOOL", "/nonexistent/promtool"),
+    ("MONPLAN_PROMTOOL", "."),  # a folder
+    ("MONPLAN_AMTOOL", "/nonexistent/amtool"),
+    ("MONPLAN_MTAIL", "/nonexistent/mtail"),
+    ("MONPLAN_BLACKBOX_EXPORTER", "/nonexistent/blackbox"),
+    ("MONPLAN_PROMTOOL_TIMEOUT", "abc"),
+    ("MONPLAN_PROMTOOL_TIMEOUT", "1e3"),
+    ("MONPLAN_PROMTOOL_TIMEOUT", "-5"),
+    ("MONPLAN_PROMTOOL_TIMEOUT", "99999999999999999999999"),
+])
+def test_hostile_tool_settings_fail_the_check_without_traceback(variable: str, value: str, tmp_path: Path) -> None:
+    """The environment's tool settings are input too: a tool path that is no executable file is a
+    missing tool, a timeout that is no number of seconds a failed check naming the variable."""
+    result = run_monplan("validate", "--plan", str(CASES / "valid" / "every-output" / "plan.yaml"),
+                         env={variable: value}, cwd=tmp_path)
+    said = result.stdout + result.stderr
+    assert "Traceback" not in said, said
+    if variable.endswith("TIMEOUT"):
+        assert result.returncode == 1 and f"{variable}=" in said and "whole number of seconds" in said, said
+    else:  # a missing tool is said, and the plan is still valid
+        assert result.returncode == 0 and "missing" in said, said

@@ -432,3 +432,24 @@ def test_a_file_out_never_overwrites_the_plan_or_a_file_monplan_did_not_write(
         result = run_monplan(*command, "--plan", str(plan), "--out", str(own))
         assert result.returncode == 0, result.stderr
     assert own.stat().st_mode & 0o777 == 0o644
+
+
+def test_after_a_build_into_the_working_folder_the_next_command_says_where_it_stands(tmp_path: Path) -> None:
+    """`cd generated && monplan build --out .` switches the folder the shell stands in for the new
+    tree, so the shell is left in a folder that no longer exists: the next command (explain, diff,
+    build) said so with a FileNotFoundError traceback from os.getcwd."""
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    plan = CASES / "valid" / "minimal" / "plan.yaml"
+    monplan = f"{sys.executable} -m monplan"
+    script = (f'cd "{gen}" && {monplan} -q build --plan "{plan}" --out . && '
+              f'{monplan} explain Anything --plan "{plan}"; echo "explain=$?"; '
+              f'{monplan} build --plan "{plan}" --out "{tmp_path / "other"}"; echo "build=$?"')
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env, timeout=300, check=False)
+    said = result.stdout + result.stderr
+    assert "Traceback" not in said, said
+    assert "explain=1" in said and "build=1" in said, said
+    assert said.count("the current folder no longer exists") == 2, said
+    assert (gen / "prometheus").is_dir()  # the build into it did its work
+    assert not (tmp_path / "other").exists()
