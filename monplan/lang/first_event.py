@@ -104,3 +104,59 @@ def single_event_wait_ms(window_ms: int, scrape_ms: int, evaluation_ms: int) -> 
         return -1, -1
     evaluations = length // evaluation_ms
     return (evaluations - 1) * evaluation_ms, evaluations * evaluation_ms
+
+
+# A gauge of health (up, probe_success, pg_up: 1 while healthy) is exported all the time, so a
+# failure count read from it, `N - g`, has a value while nothing fails. Functions over counters,
+# filters and set operations can leave nothing while healthy, and their series may rightly be
+# absent until the first event.
+_EVENT_FUNCTIONS = _COUNTING | {"irate", "idelta", "absent", "absent_over_time"}
+_AGGREGATIONS_KEEPING_SERIES = frozenset({"sum", "min", "max", "avg", "count", "group"})
+_FILTERS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+_SET_OPERATIONS = frozenset({"and", "or", "unless"})
+
+
+def counts_failures_of_a_gauge(query: str) -> bool:
+    """Whether an "Any" row's query is `N - g` (inside parentheses and aggregations) over
+    gauges only: `sum(1 - probe_success{...})`, `max(1 - up{job="db"})`. Such a query has a
+    value, 0, while everything is healthy, so its series going absent means the gauge is gone
+    (exporter down, renamed metric or label), never that nothing happened yet."""
+    import promql_parser
+
+    try:
+        tree: object = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return False
+
+    def inner(node: object) -> object:
+        while True:
+            kind = type(node).__name__
+            aggregation = kind == "AggregateExpr" and str(node.op) in _AGGREGATIONS_KEEPING_SERIES  # type: ignore[attr-defined]
+            if kind == "ParenExpr" or aggregation:
+                node = node.expr  # type: ignore[attr-defined]
+            else:
+                return node
+
+    node = inner(tree)
+    if (type(node).__name__ != "BinaryExpr" or str(node.op) != "-"  # type: ignore[attr-defined]
+            or type(inner(node.lhs)).__name__ != "NumberLiteral"):  # type: ignore[attr-defined]
+        return False
+    gauge = node.rhs  # type: ignore[attr-defined]
+    selectors = 0
+    plain = True
+
+    def visit(child: object) -> None:
+        nonlocal selectors, plain
+        kind = type(child).__name__
+        if kind == "VectorSelector":
+            selectors += 1
+        elif kind == "SubqueryExpr" or (kind == "Call" and child.func.name in _EVENT_FUNCTIONS):  # type: ignore[attr-defined]
+            plain = False
+        elif kind == "BinaryExpr":
+            op = str(child.op)  # type: ignore[attr-defined]
+            returns_bool = child.modifier is not None and bool(child.modifier.return_bool)  # type: ignore[attr-defined]
+            if op in _SET_OPERATIONS or (op in _FILTERS and not returns_bool):
+                plain = False
+
+    promql_parser.walk(gauge, visit)
+    return plain and selectors > 0

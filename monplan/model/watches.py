@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Path
 from monplan.lang import durations, naming
+from monplan.lang.first_event import counts_failures_of_a_gauge
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
 from monplan.model.shared import Shared
@@ -84,8 +85,11 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     """The alert with its NoData companion, unless the row or the defaults turn it off."""
     settings = spec.defaults.no_data
     # An "Any" row counts occurrences (errors, restarts): its series may rightly be absent until
-    # the first one, so it gets a NoData alert only when the row asks for one.
-    default = settings.enabled and alert.threshold.kind is not Kind.ANY
+    # the first one, so it gets a NoData alert only when the row asks for one; unless it counts
+    # the failures of a health gauge (`sum(1 - probe_success{...})`), which has a value, 0,
+    # while all is well: there an absent series is the check itself gone, and silence.
+    default = settings.enabled and (alert.threshold.kind is not Kind.ANY
+                                    or counts_failures_of_a_gauge(alert.query))
     if not (default if enabled is None else enabled):
         return alert
     slo = alert.slo

@@ -1,0 +1,105 @@
+"""Ordinary plans, as a new user writes them from the README, under promtool with input series
+written by hand (not by monplan's own test generator): alerts that must page do, and those
+that must resolve or stay quiet do."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import run_monplan
+from monplan.lang.first_event import counts_failures_of_a_gauge
+
+pytestmark = pytest.mark.promtool
+
+HEAD = """\
+version: 1
+system: Shop
+timezone: UTC
+deployment:
+  time: 2026-12-03T09:00:00+00:00
+alert_routing:
+  receivers:
+    - {name: pager, webhook: {url: "http://pager:8080/"}}
+  routes:
+    critical: {receivers: [pager]}
+    high: {receivers: [pager]}
+    medium: {receivers: [pager]}
+"""
+
+
+def build(tmp_path: Path, sections: str) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """Build HEAD + sections; the output folder and every alerting rule by name."""
+    (tmp_path / "plan.yaml").write_text(HEAD + sections)
+    out = tmp_path / "gen"
+    result = run_monplan("-q", "build", "--plan", str(tmp_path / "plan.yaml"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rules = {rule["alert"]: rule for f in sorted(out.glob("prometheus/rules/**/*.yml"))
+             for group in yaml.safe_load(f.read_text())["groups"] for rule in group["rules"] if "alert" in rule}
+    return out, rules
+
+
+def expected(rules: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """The one alert `name` as promtool reports it (annotations without templates only)."""
+    rule = rules[name]
+    assert not any("{{" in value for value in rule["annotations"].values()), "templated annotations: check labels only"
+    return {"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}
+
+
+def promtool_test(promtool: str, out: Path, series: list[dict[str, str]], checks: list[dict[str, Any]],
+                  evaluation: str = "1m") -> subprocess.CompletedProcess[str]:
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/**/*.yml"))
+    test = {"rule_files": rules, "evaluation_interval": evaluation,
+            "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": checks}]}
+    (out / "behaviour-test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
+    return subprocess.run([promtool, "test", "rules", "behaviour-test.yml"], cwd=out, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+# --- an "Any failure" row over a health gauge must say when its gauge is gone -------------------
+
+@pytest.mark.parametrize(("query", "watched"), [
+    ('sum(1 - pg_up{job="postgres"})', True),
+    ('sum(1 - probe_success{job="healthcheck", check="database"})', True),
+    ('max(1 - up{job="db"})', True),
+    ("1 - min(avg_over_time(probe_success[5m]))", True),
+    ("sum(1 - (up == bool 1))", True),
+    ("sum(increase(errors_total[5m]))", False),  # a counter's series may appear at its first event
+    ("sum(kube_pod_container_status_waiting_reason{reason=\"CrashLoopBackOff\"})", False),  # exists only while failing
+    ("count(up == 0)", False),  # empty while healthy
+    ("sum(1 - (up == 1))", False),
+    ("sum(1 - rate(x_total[5m]))", False),
+    ("sum(1 - (up and on (job) probe_success))", False),
+])
+def test_a_failure_count_of_a_health_gauge_is_told_from_event_counts(query: str, watched: bool) -> None:
+    assert counts_failures_of_a_gauge(query) is watched
+
+
+ANY_GAUGE = """\
+sections:
+  - title: System Availability
+    metrics:
+      - {metric: Database Connectivity, tool: Health Checks, threshold: Any failure, priority: Critical,
+         query: 'sum(1 - pg_up{job="postgres"})'}
+      - {metric: Checkout Errors, threshold: Any occurrence, priority: High,
+         query: 'sum(increase(checkout_errors_total[5m]))'}
+"""
+
+
+def test_an_any_failure_row_over_a_health_gauge_pages_when_the_gauge_vanishes(tmp_path: Path, promtool: str) -> None:
+    # The starter plan's Database Connectivity: `sum(1 - pg_up)` is 0 while the database is up.
+    # When postgres_exporter stops exposing pg_up the sum is empty, the Critical alert can never
+    # fire again, and nothing said so: "Any" rows got no NoData alert at all.
+    out, rules = build(tmp_path, ANY_GAUGE)
+    assert "DatabaseConnectivityNoData" in rules
+    assert "CheckoutErrorsNoData" not in rules  # a counter's series may rightly be absent until its first event
+    result = promtool_test(promtool, out, [{"series": 'pg_up{job="postgres",instance="db:9187"}', "values": "1x30 stale"}], [
+        {"eval_time": "30m", "alertname": "DatabaseConnectivityNoData", "exp_alerts": []},
+        {"eval_time": "30m", "alertname": "DatabaseConnectivity", "exp_alerts": []},
+        {"eval_time": "50m", "alertname": "DatabaseConnectivityNoData", "exp_alerts": [expected(rules, "DatabaseConnectivityNoData")]},
+    ])
+    assert result.returncode == 0, result.stdout + result.stderr
