@@ -4,6 +4,7 @@ that must resolve or stay quiet do."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,13 @@ def expected(rules: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
     rule = rules[name]
     assert not any("{{" in value for value in rule["annotations"].values()), "templated annotations: check labels only"
     return {"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}
+
+
+def fired(rules: dict[str, dict[str, Any]], name: str, value: str) -> dict[str, Any]:
+    """The one alert `name` as promtool reports it, its `{{ $value | ... }}` printed as `value`."""
+    rule = rules[name]
+    annotations = {key: re.sub(r"\{\{ \$value \| \w+ \}\}", value, text) for key, text in rule["annotations"].items()}
+    return {"exp_labels": rule["labels"], "exp_annotations": annotations}
 
 
 def promtool_test(promtool: str, out: Path, series: list[dict[str, str]], checks: list[dict[str, Any]],
@@ -101,5 +109,45 @@ def test_an_any_failure_row_over_a_health_gauge_pages_when_the_gauge_vanishes(tm
         {"eval_time": "30m", "alertname": "DatabaseConnectivityNoData", "exp_alerts": []},
         {"eval_time": "30m", "alertname": "DatabaseConnectivity", "exp_alerts": []},
         {"eval_time": "50m", "alertname": "DatabaseConnectivityNoData", "exp_alerts": [expected(rules, "DatabaseConnectivityNoData")]},
+    ])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- an event ratio while no event at all comes ---------------------------------------------------
+
+RATIOS = """\
+sections:
+  - title: Checkout
+    metrics:
+      - {metric: Checkout Success Rate, threshold: "<99%", priority: High,
+         query: 'sum(rate(http_requests_total{job="checkout",code="200"}[5m])) / sum(rate(http_requests_total{job="checkout"}[5m]))'}
+      - {metric: Checkout Failure Rate, threshold: ">1%", priority: High,
+         query: '1 - sum(rate(http_requests_total{job="checkout",code="200"}[5m])) / sum(rate(http_requests_total{job="checkout"}[5m]))'}
+      - {metric: Checkout Error Rate, threshold: ">1%", priority: High,
+         query: 'sum(rate(http_requests_total{job="checkout",code="503"}[5m])) / sum(rate(http_requests_total{job="checkout"}[5m]))'}
+"""
+
+
+def test_an_idle_service_neither_reads_a_zero_success_ratio_nor_pages_for_no_data(tmp_path: Path, promtool: str) -> None:
+    # Three 503s at start-up, then an idle night. No 200 since the restart, so the numerator
+    # `code="200"` has no series: the rule's `or 0 * D` read 0% success (and 100% failure) with
+    # D = 0, and both alerts paged all night. N / D with the 200 series present is 0 / 0 = NaN,
+    # quiet; the fallback must be the same.
+    out, rules = build(tmp_path, RATIOS)
+    idle = "0 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3"
+    quiet = [{"eval_time": "40m", "alertname": name, "exp_alerts": []}
+             for name in ("CheckoutSuccessRate", "CheckoutFailureRate", "CheckoutErrorRate", "CheckoutSuccessRateNoData",
+                          "CheckoutFailureRateNoData", "CheckoutErrorRateNoData")]
+    result = promtool_test(promtool, out, [{"series": 'http_requests_total{job="checkout",instance="a:8080",code="503"}',
+                                            "values": idle}], quiet)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    # Traffic that never succeeds still reads 0% success, 100% failure and 100% errors: all fire.
+    failing = " ".join(str(3 + 10 * i) for i in range(46))
+    result = promtool_test(promtool, out, [{"series": 'http_requests_total{job="checkout",instance="a:8080",code="503"}',
+                                            "values": failing}], [
+        {"eval_time": "40m", "alertname": "CheckoutSuccessRate", "exp_alerts": [fired(rules, "CheckoutSuccessRate", "0%")]},
+        {"eval_time": "40m", "alertname": "CheckoutFailureRate", "exp_alerts": [fired(rules, "CheckoutFailureRate", "100%")]},
+        {"eval_time": "40m", "alertname": "CheckoutErrorRate", "exp_alerts": [fired(rules, "CheckoutErrorRate", "100%")]},
     ])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -9,10 +9,14 @@ series) would page, and go on paging until the first error ever.
 The generated recording rule (and the dashboard panel) therefore reads each division whose
 numerator counts events (`rate`, `irate` or `increase`, summed or not) as
 
-    (N / D or 0 * D)
+    (N / D or 0 * D / D)
 
 which is N / D wherever the numerator has a series, and 0 wherever only the denominator
-has one: the events happened zero times. The ratio is absent, and the NoData alert fires,
+has one and counts events: the events happened zero times. Where the denominator is 0 too
+(its counters exist but nothing happened in the window) it is 0 / 0, NaN, as N / D is then:
+no share of no events. A plain `0 * D` read 0 there, so a success ratio (`<99%`) or one
+minus it (`1 - N / D > 1%`) paged through every idle night on a series that did not exist
+yet (no 200 since the restart). The ratio is absent, and the NoData alert fires,
 only when the denominator vanished too: the data really is gone. The SLO rules read their
 error counts the same way (`errors or 0 * total`).
 
@@ -62,7 +66,7 @@ def _rewrite(text: str, node: Any) -> str:
         return text
     left, op, right = sides
     if str(node.op) == "/" and _summed_events(node.lhs, node.rhs):
-        return f"({text} or 0 * ({right.strip()}))"
+        return f"({text} or 0 * ({right.strip()}) / ({right.strip()}))"
     # a number around a ratio: 1 - N / D, 100 * N / D, N / D * 100
     if _is_number(node.lhs):
         rewritten = _rewrite(right.strip(), node.rhs)
