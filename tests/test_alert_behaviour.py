@@ -151,3 +151,53 @@ def test_an_idle_service_neither_reads_a_zero_success_ratio_nor_pages_for_no_dat
         {"eval_time": "40m", "alertname": "CheckoutErrorRate", "exp_alerts": [fired(rules, "CheckoutErrorRate", "100%")]},
     ])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- an "Any" counter whose series was missing for a while ------------------------------------
+
+ANY_COUNTER = """\
+sections:
+  - title: Security
+    metrics:
+      - {metric: RLS Violations, threshold: Any occurrence, priority: Critical,
+         query: 'sum(increase(uws_rls_policy_violations_total[5m]))'}
+"""
+COUNTER = 'uws_rls_policy_violations_total{job="postgres",instance="db:9187"}'
+UP = {"series": 'up{job="postgres",instance="db:9187"}', "values": "1x240"}  # the target answers every scrape
+
+
+def _scraped_every_15s(promtool: str, out: Path, values: str, checks: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+    rules = sorted(str(p.relative_to(out)) for p in out.glob("prometheus/rules/**/*.yml"))
+    test = {"rule_files": rules, "evaluation_interval": "1m",
+            "tests": [{"interval": "15s", "input_series": [{"series": COUNTER, "values": values}, UP], **checks_by_kind(checks)}]}
+    (out / "behaviour-test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
+    return subprocess.run([promtool, "test", "rules", "behaviour-test.yml"], cwd=out, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def checks_by_kind(checks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    return {"alert_rule_test": [c for c in checks if "alertname" in c], "promql_expr_test": [c for c in checks if "expr" in c]}
+
+
+def test_an_any_counter_back_from_a_gap_at_its_old_total_is_no_new_event(tmp_path: Path, promtool: str) -> None:
+    # `SELECT count(*) FROM audit.rls_violations` (3 rows, long ago) times out: postgres_exporter
+    # leaves the series out for two minutes while `up` stays 1, then reads 3 again. The
+    # first-event guard took the series, missing 5m earlier, for a new one and counted all 3:
+    # a Critical page for violations that never happened.
+    out, rules = build(tmp_path, ANY_COUNTER)
+    back = "3x120 stale _x7 3x100"
+    quiet = [{"eval_time": f"{minute}m", "alertname": "RLSViolations", "exp_alerts": []} for minute in range(31, 45)]
+    result = _scraped_every_15s(promtool, out, back, quiet)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    # Two violations while the query was failing are counted when it reads again ...
+    gained = [{"expr": "monplan:rls_violations:count", "eval_time": "36m",
+               "exp_samples": [{"labels": "monplan:rls_violations:count", "value": 2}]}]
+    result = _scraped_every_15s(promtool, out, "3x120 stale _x7 5x100", gained)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # ... and a counter that starts again from 0 (a restart) and comes back at its first event, 1.
+    restarted = [{"expr": "monplan:rls_violations:count", "eval_time": "37m",
+                  "exp_samples": [{"labels": "monplan:rls_violations:count", "value": 1}]},
+                 {"eval_time": "37m", "alertname": "RLSViolations", "exp_alerts": [fired(rules, "RLSViolations", "1")]}]
+    result = _scraped_every_15s(promtool, out, "3x120 stale _x20 1x100", restarted)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -7,12 +7,17 @@ series until its first event, and then appears already at 1: Prometheus never sa
 The generated recording rule of an "Any" row therefore reads every `increase(c[R])` of
 its query as
 
-    ((c unless c offset R) and on (job, instance) (up offset R == 1)) * 1
-      or increase(c[R])
+    NEW = ((c unless c offset R) and on (job, instance) (up offset R == 1)) * 1
+    ((NEW - last_over_time(c[1h] offset R)) >= 0 or NEW) or increase(c[R])
 
 A series of `c` that did not exist R ago, on a target that was already being scraped
 successfully R ago, counts with its whole value (it started at 0 when it appeared);
-every other series counts by increase() as before. Requiring the target to have been up
+every other series counts by increase() as before. A series that was only missing for a
+while (a postgres_exporter query that timed out, a metric an exporter skipped for some
+scrapes, while `up` stayed 1) comes back at its old total: it counts what it gained since
+its last value in the hour before (0 when nothing happened), or its whole value when it
+is lower (the process restarted and the counter began again from 0). Without that, one
+statement timeout of a `count(*)` query paged "Any occurrence" with every event ever. Requiring the target to have been up
 R ago keeps a new Prometheus, a new target or a target back from an outage from
 reporting its old totals as new events. `* 1` drops the metric name so that `or` sees the
 same label sets on both sides. Selectors without job and instance labels (e.g. recorded
@@ -39,14 +44,19 @@ _INCREASE = re.compile(
 )
 
 
+# How far back a series that is missing R ago is looked for: one seen within this time before is
+# back from a gap, not new.
+MEMORY = "1h"
+
+
 def catch_new_series(query: str) -> str:
     """The query with each increase(c[R]) also counting series that appear above zero."""
 
     def rewrite(match: re.Match[str]) -> str:
         selector, window = match["selector"].strip(), match["range"]
-        new = f"({selector} unless {selector} offset {window})"
-        return (f"(({new} and on (job, instance) (up offset {window} == 1)) * 1"
-                f" or increase({selector}[{window}]))")
+        new = f"(({selector} unless {selector} offset {window}) and on (job, instance) (up offset {window} == 1)) * 1"
+        before = f"last_over_time({selector}[{MEMORY}] offset {window})"
+        return f"((({new} - {before}) >= 0 or {new}) or increase({selector}[{window}]))"
 
     return _INCREASE.sub(rewrite, query)
 
