@@ -201,3 +201,33 @@ def test_an_any_counter_back_from_a_gap_at_its_old_total_is_no_new_event(tmp_pat
                  {"eval_time": "37m", "alertname": "RLSViolations", "exp_alerts": [fired(rules, "RLSViolations", "1")]}]
     result = _scraped_every_15s(promtool, out, "3x120 stale _x20 1x100", restarted)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- a row comparing with last week, in its first week --------------------------------------------
+
+OFFSETS = """\
+sections:
+  - title: Traffic
+    metrics:
+      - {metric: Traffic vs Last Week, threshold: "<50%", priority: High,
+         query: 'sum(rate(http_requests_total[5m])) / sum(rate(http_requests_total[5m] offset 1w))'}
+      - {metric: Orders vs Yesterday, threshold: "<50%", priority: High,
+         query: 'sum(increase(orders_total[1h])) / sum(increase(orders_total[1h] offset 1d))'}
+"""
+
+
+def test_a_row_reading_last_week_does_not_page_no_data_through_its_first_week(tmp_path: Path, promtool: str) -> None:
+    # A fresh Prometheus holds no week (no day) of history: the ratios have no value, and their
+    # NoData alerts paged the on-call every 4 hours of the first week ("check that its targets
+    # are up") while traffic and orders flowed. Once the data itself goes, they must still page.
+    out, rules = build(tmp_path, OFFSETS)
+    series = [{"series": 'http_requests_total{job="shop",instance="a:8080"}', "values": "0+100x60 stale"},
+              {"series": 'orders_total{job="shop",instance="a:8080"}', "values": "0+5x60 stale"}]
+    names = ("TrafficVsLastWeekNoData", "OrdersVsYesterdayNoData")
+    result = promtool_test(promtool, out, series, [
+        *({"eval_time": "59m", "alertname": name, "exp_alerts": []} for name in names),
+        # the data gone at 61m: rate() has none from 66m, orders' 1h increase() none from 2h1m
+        {"eval_time": "90m", "alertname": "TrafficVsLastWeekNoData", "exp_alerts": [expected(rules, names[0])]},
+        {"eval_time": "136m", "alertname": "OrdersVsYesterdayNoData", "exp_alerts": [expected(rules, names[1])]},
+    ])
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -170,3 +170,38 @@ def counts_failures_of_a_gauge(query: str) -> bool:
 
     promql_parser.walk(gauge, visit)
     return plain and selectors > 0
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_OFFSET = re.compile(r"\s+offset\s+-?(?:[0-9]+(?:ms|[smhdwy]))+")
+
+
+def without_offsets(query: str) -> str | None:
+    """The query reading the present instead of the past (`x offset 1w` as `x`), or None when it
+    reads no `offset` (or cannot be parsed). A row comparing with last week has no value
+    until Prometheus holds a week; whether its data exists now is this query's to say."""
+    import promql_parser
+
+    def offsets(text: str) -> int | None:
+        try:
+            tree = promql_parser.parse(text)
+        except (ValueError, TypeError):
+            return None
+        found = 0
+
+        def visit(node: object) -> None:
+            nonlocal found
+            if type(node).__name__ in ("VectorSelector", "SubqueryExpr") and getattr(node, "offset", None) is not None:
+                found += 1
+
+        promql_parser.walk(tree, visit)
+        return found
+
+    if not offsets(query):
+        return None
+    parts, at = [], 0
+    for quoted in _QUOTED.finditer(query):  # offsets outside label values only
+        parts.append(_OFFSET.sub("", query[at:quoted.start()]) + quoted.group())
+        at = quoted.end()
+    present = "".join(parts) + _OFFSET.sub("", query[at:])
+    return present if offsets(present) == 0 else None

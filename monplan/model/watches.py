@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Path
 from monplan.lang import durations, naming
-from monplan.lang.first_event import counts_failures_of_a_gauge
+from monplan.lang.first_event import counts_failures_of_a_gauge, without_offsets
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
 from monplan.model.shared import Shared
@@ -115,12 +115,21 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
                         f"exist. Section: {_go_literal(alert.group)}."),
         "section": _go_literal(alert.group),
     }
+    expr = f"absent({series})"
+    # A query reading the past (`offset 1w`) has no value until Prometheus holds that much
+    # history: in the first week that is no missing data, so the NoData alert waits while the
+    # same query read in the present has a value (it fires when that is gone too).
+    present = without_offsets(alert.query) if slo is None else None
+    if present is not None:
+        expr = f"{expr} unless on () ({present})"
+        annotations["description"] += (" Its query also reads past data (offset): while only that is missing "
+                                        "(Prometheus does not hold it yet), this alert stays quiet.")
     runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
     if runbook_url:
         annotations["runbook_url"] = _go_literal(runbook_url)
     shared = Shared() if shared is None else shared
     watch = Watch(
-        name=name, kind=NO_DATA, expr=f"absent({series})", for_=wait, priority=settings.priority,
+        name=name, kind=NO_DATA, expr=expr, for_=wait, priority=settings.priority,
         labels=shared.labels(labels), annotations=shared.annotations(annotations), group=alert.group,
         group_slug=alert.group_slug, subject=alert.metric, path=alert.path, line=alert.line, runbook_url=runbook_url,
         series=series, row=alert.name, jobs=jobs, service=alert.service,
