@@ -205,3 +205,24 @@ def without_offsets(query: str) -> str | None:
         at = quoted.end()
     present = "".join(parts) + _OFFSET.sub("", query[at:])
     return present if offsets(present) == 0 else None
+
+
+def longest_offset_ms(query: str) -> int:
+    """The longest `offset` the query reads back (0 with none, or unparsable): how much history
+    Prometheus must hold before the query has a value."""
+    import promql_parser
+
+    try:
+        tree = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return 0
+    longest = 0
+
+    def visit(node: object) -> None:
+        nonlocal longest
+        offset = getattr(node, "offset", None) if type(node).__name__ in ("VectorSelector", "SubqueryExpr") else None
+        if offset is not None:
+            longest = max(longest, round(offset.total_seconds() * 1000))
+
+    promql_parser.walk(tree, visit)
+    return longest
