@@ -231,3 +231,34 @@ def test_a_row_reading_last_week_does_not_page_no_data_through_its_first_week(tm
         {"eval_time": "136m", "alertname": "OrdersVsYesterdayNoData", "exp_alerts": [expected(rules, names[1])]},
     ])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- a count of events whose labelled series appear at the first event ---------------------------
+
+COUNTS = """\
+sections:
+  - title: Checkout
+    metrics:
+      - {metric: Checkout 5xx Errors, threshold: "> 10", priority: High,
+         query: 'sum(increase(http_requests_total{job="checkout",code=~"5.."}[5m]))'}
+"""
+
+
+def test_a_healthy_service_that_never_answered_a_5xx_does_not_page_for_no_data(tmp_path: Path, promtool: str) -> None:
+    # Client libraries create http_requests_total{code="500"} at the first 500: the sum had no
+    # value at all, and Checkout5xxErrorsNoData paged the on-call 15 minutes after every start,
+    # then every 4 hours, until the first 5xx ever.
+    out, rules = build(tmp_path, COUNTS)
+    ok = {"series": 'http_requests_total{job="checkout",instance="a:8080",code="200"}', "values": "0+100x40 stale"}
+    errors = {"series": 'http_requests_total{job="checkout",instance="a:8080",code="503"}', "values": "_x20 0+5x10 stale"}
+    result = promtool_test(promtool, out, [ok, errors], [
+        {"eval_time": "19m", "alertname": "Checkout5xxErrorsNoData", "exp_alerts": []},
+        {"eval_time": "19m", "alertname": "Checkout5xxErrors", "exp_alerts": []},
+        # 5 a minute for 10 minutes: 25 in 5m
+        {"eval_time": "31m", "alertname": "Checkout5xxErrors", "exp_alerts": [{"exp_labels": rules["Checkout5xxErrors"]["labels"],
+                                                                            "exp_annotations": fired(rules, "Checkout5xxErrors", "25")["exp_annotations"]}]},
+        {"eval_time": "39m", "alertname": "Checkout5xxErrorsNoData", "exp_alerts": []},
+        # the whole metric gone from the job (renamed, not scraped): no data, said so
+        {"eval_time": "60m", "alertname": "Checkout5xxErrorsNoData", "exp_alerts": [expected(rules, "Checkout5xxErrorsNoData")]},
+    ])
+    assert result.returncode == 0, result.stdout + result.stderr

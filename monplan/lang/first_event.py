@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from monplan.lang.no_events import guard_event_ratios
+from monplan.lang.no_events import guard_event_counts, guard_event_ratios
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert
 
@@ -63,10 +63,11 @@ def catch_new_series(query: str) -> str:
 
 def recorded_query(alert: Alert) -> str:
     """What the row's recording rule computes: the query, made first-event safe for Any rows,
-    and with event ratios reading 0 while nothing happened (monplan/lang/no_events.py)."""
+    and with event ratios and sums of events reading 0 while nothing happened
+    (monplan/lang/no_events.py)."""
     if alert.kind is Kind.ANY:
         return catch_new_series(alert.query)
-    return guard_event_ratios(alert.query)
+    return guard_event_counts(guard_event_ratios(alert.query))
 
 
 # Functions whose value, after one increment of their series, goes back to 0 once the sample

@@ -48,3 +48,28 @@ def test_a_slash_inside_strings_and_brackets_is_not_the_division() -> None:
     guarded = guard_event_ratios(query)
     assert guarded.endswith('or 0 * (sum(rate(a{path=~"/.*"}[5m]))) / (sum(rate(a{path=~"/.*"}[5m]))))')
     assert str(promql_parser.parse(guarded).expr.lhs) == str(promql_parser.parse(query))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ('sum(increase(http_requests_total{job="checkout",code=~"5.."}[5m]))',
+     '(sum(increase(http_requests_total{job="checkout",code=~"5.."}[5m])) or 0 * group(http_requests_total{job="checkout"}))'),
+    ('sum(rate(orders_total{service="checkout",kind="gift"}[1h]))',  # a per-service row: that service's metric
+     '(sum(rate(orders_total{service="checkout",kind="gift"}[1h])) or 0 * group(orders_total{service="checkout"}))'),
+    ("sum(rate(a_total[5m]) + rate(b_total[5m]))", "(sum(rate(a_total[5m]) + rate(b_total[5m])) or 0 * group(a_total or b_total))"),
+])
+def test_sums_of_events_read_zero_while_their_metric_has_series(query: str, expected: str) -> None:
+    from monplan.lang.no_events import guard_event_counts
+
+    assert guard_event_counts(query) == expected
+    promql_parser.parse(expected)
+
+
+@pytest.mark.parametrize("query", [
+    "sum by (code) (increase(x_total[5m]))",  # one series per group: which would be 0 is unknown
+    "sum(queue_depth)", "max(increase(x_total[5m]))", "sum(increase(x_total[5m] offset 1d))",
+    f"({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL}))",
+])
+def test_other_sums_stay_as_written(query: str) -> None:
+    from monplan.lang.no_events import guard_event_counts
+
+    assert guard_event_counts(query) == query
