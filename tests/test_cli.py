@@ -119,6 +119,21 @@ def test_a_default_baseline_without_start_is_said_to_stay_silent_on_its_first_da
     assert "baseline_start" in said[0]
 
 
+def test_a_row_reading_last_week_is_said_to_stay_silent_until_prometheus_holds_a_week(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(MINIMAL.read_text() + """\
+      - {metric: Traffic vs Last Week, threshold: "<50%", priority: High,
+         query: 'sum(rate(requests_total[5m])) / sum(rate(requests_total[5m] offset 1w))'}
+      - {metric: Orders, threshold: "<80% of baseline", baseline_query: 'sum(orders offset 1d)', priority: Medium, query: sum(orders)}
+""")
+    result = run_monplan("validate", "--no-tools", "--plan", str(plan))
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "[alerts/first-day]" in line]
+    assert len(said) == 2, result.stderr
+    assert "sections[0].metrics[1].query: TrafficVsLastWeek cannot fire until Prometheus holds 7d of history" in said[0]
+    assert "sections[0].metrics[2].baseline_query: Orders cannot fire until Prometheus holds 1d of history" in said[1]
+
+
 def test_validate_json_is_machine_readable_and_lists_errors(tmp_path: Path) -> None:
     bad = CASES / "invalid" / "bad-thresholds" / "plan.yaml"
     result = run_monplan("validate", "--format", "json", "--plan", str(bad))

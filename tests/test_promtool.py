@@ -199,11 +199,11 @@ QUERY_MUTATIONS: dict[str, Callable[[str], str]] = {
 
 
 def _swapped(query: str) -> str:
-    """N / D as D / N; inside an event ratio's guard `(N / D or 0 * (D))` too (the guard then
-    reads 0 times the new denominator)."""
-    guarded = re.fullmatch(r"\((.*?) / (.*) or 0 \* \((.*)\)\)", query, flags=re.S)
+    """N / D as D / N; inside an event ratio's guard `(N / D or 0 * (D) / (D))` too (the guard
+    then reads 0 times the new denominator over itself)."""
+    guarded = re.fullmatch(r"\((.*?) / (.*?) or 0 \* \((.*)\) / \((.*)\)\)", query, flags=re.S)
     if guarded:
-        return f"({guarded[2]} / {guarded[1]} or 0 * ({guarded[1]}))"
+        return f"({guarded[2]} / {guarded[1]} or 0 * ({guarded[1]}) / ({guarded[1]}))"
     return re.sub(r"^(.*?) / (.*)$", r"\2 / \1", query, flags=re.S)
 
 

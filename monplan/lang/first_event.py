@@ -7,12 +7,17 @@ series until its first event, and then appears already at 1: Prometheus never sa
 The generated recording rule of an "Any" row therefore reads every `increase(c[R])` of
 its query as
 
-    ((c unless c offset R) and on (job, instance) (up offset R == 1)) * 1
-      or increase(c[R])
+    NEW = ((c unless c offset R) and on (job, instance) (up offset R == 1)) * 1
+    ((NEW - last_over_time(c[1h] offset R)) >= 0 or NEW) or increase(c[R])
 
 A series of `c` that did not exist R ago, on a target that was already being scraped
 successfully R ago, counts with its whole value (it started at 0 when it appeared);
-every other series counts by increase() as before. Requiring the target to have been up
+every other series counts by increase() as before. A series that was only missing for a
+while (a postgres_exporter query that timed out, a metric an exporter skipped for some
+scrapes, while `up` stayed 1) comes back at its old total: it counts what it gained since
+its last value in the hour before (0 when nothing happened), or its whole value when it
+is lower (the process restarted and the counter began again from 0). Without that, one
+statement timeout of a `count(*)` query paged "Any occurrence" with every event ever. Requiring the target to have been up
 R ago keeps a new Prometheus, a new target or a target back from an outage from
 reporting its old totals as new events. `* 1` drops the metric name so that `or` sees the
 same label sets on both sides. Selectors without job and instance labels (e.g. recorded
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from monplan.lang.no_events import guard_event_ratios
+from monplan.lang.no_events import guard_event_counts, guard_event_ratios
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert
 
@@ -39,24 +44,30 @@ _INCREASE = re.compile(
 )
 
 
+# How far back a series that is missing R ago is looked for: one seen within this time before is
+# back from a gap, not new.
+MEMORY = "1h"
+
+
 def catch_new_series(query: str) -> str:
     """The query with each increase(c[R]) also counting series that appear above zero."""
 
     def rewrite(match: re.Match[str]) -> str:
         selector, window = match["selector"].strip(), match["range"]
-        new = f"({selector} unless {selector} offset {window})"
-        return (f"(({new} and on (job, instance) (up offset {window} == 1)) * 1"
-                f" or increase({selector}[{window}]))")
+        new = f"(({selector} unless {selector} offset {window}) and on (job, instance) (up offset {window} == 1)) * 1"
+        before = f"last_over_time({selector}[{MEMORY}] offset {window})"
+        return f"((({new} - {before}) >= 0 or {new}) or increase({selector}[{window}]))"
 
     return _INCREASE.sub(rewrite, query)
 
 
 def recorded_query(alert: Alert) -> str:
     """What the row's recording rule computes: the query, made first-event safe for Any rows,
-    and with event ratios reading 0 while nothing happened (monplan/lang/no_events.py)."""
+    and with event ratios and sums of events reading 0 while nothing happened
+    (monplan/lang/no_events.py)."""
     if alert.kind is Kind.ANY:
         return catch_new_series(alert.query)
-    return guard_event_ratios(alert.query)
+    return guard_event_counts(guard_event_ratios(alert.query))
 
 
 # Functions whose value, after one increment of their series, goes back to 0 once the sample
@@ -104,3 +115,115 @@ def single_event_wait_ms(window_ms: int, scrape_ms: int, evaluation_ms: int) -> 
         return -1, -1
     evaluations = length // evaluation_ms
     return (evaluations - 1) * evaluation_ms, evaluations * evaluation_ms
+
+
+# A gauge of health (up, probe_success, pg_up: 1 while healthy) is exported all the time, so a
+# failure count read from it, `N - g`, has a value while nothing fails. Functions over counters,
+# filters and set operations can leave nothing while healthy, and their series may rightly be
+# absent until the first event.
+_EVENT_FUNCTIONS = _COUNTING | {"irate", "idelta", "absent", "absent_over_time"}
+_AGGREGATIONS_KEEPING_SERIES = frozenset({"sum", "min", "max", "avg", "count", "group"})
+_FILTERS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+_SET_OPERATIONS = frozenset({"and", "or", "unless"})
+
+
+def counts_failures_of_a_gauge(query: str) -> bool:
+    """Whether an "Any" row's query is `N - g` (inside parentheses and aggregations) over
+    gauges only: `sum(1 - probe_success{...})`, `max(1 - up{job="db"})`. Such a query has a
+    value, 0, while everything is healthy, so its series going absent means the gauge is gone
+    (exporter down, renamed metric or label), never that nothing happened yet."""
+    import promql_parser
+
+    try:
+        tree: object = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return False
+
+    def inner(node: object) -> object:
+        while True:
+            kind = type(node).__name__
+            aggregation = kind == "AggregateExpr" and str(node.op) in _AGGREGATIONS_KEEPING_SERIES  # type: ignore[attr-defined]
+            if kind == "ParenExpr" or aggregation:
+                node = node.expr  # type: ignore[attr-defined]
+            else:
+                return node
+
+    node = inner(tree)
+    if (type(node).__name__ != "BinaryExpr" or str(node.op) != "-"  # type: ignore[attr-defined]
+            or type(inner(node.lhs)).__name__ != "NumberLiteral"):  # type: ignore[attr-defined]
+        return False
+    gauge = node.rhs  # type: ignore[attr-defined]
+    selectors = 0
+    plain = True
+
+    def visit(child: object) -> None:
+        nonlocal selectors, plain
+        kind = type(child).__name__
+        if kind == "VectorSelector":
+            selectors += 1
+        elif kind == "SubqueryExpr" or (kind == "Call" and child.func.name in _EVENT_FUNCTIONS):  # type: ignore[attr-defined]
+            plain = False
+        elif kind == "BinaryExpr":
+            op = str(child.op)  # type: ignore[attr-defined]
+            returns_bool = child.modifier is not None and bool(child.modifier.return_bool)  # type: ignore[attr-defined]
+            if op in _SET_OPERATIONS or (op in _FILTERS and not returns_bool):
+                plain = False
+
+    promql_parser.walk(gauge, visit)
+    return plain and selectors > 0
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_OFFSET = re.compile(r"\s+offset\s+-?(?:[0-9]+(?:ms|[smhdwy]))+")
+
+
+def without_offsets(query: str) -> str | None:
+    """The query reading the present instead of the past (`x offset 1w` as `x`), or None when it
+    reads no `offset` (or cannot be parsed). A row comparing with last week has no value
+    until Prometheus holds a week; whether its data exists now is this query's to say."""
+    import promql_parser
+
+    def offsets(text: str) -> int | None:
+        try:
+            tree = promql_parser.parse(text)
+        except (ValueError, TypeError):
+            return None
+        found = 0
+
+        def visit(node: object) -> None:
+            nonlocal found
+            if type(node).__name__ in ("VectorSelector", "SubqueryExpr") and getattr(node, "offset", None) is not None:
+                found += 1
+
+        promql_parser.walk(tree, visit)
+        return found
+
+    if not offsets(query):
+        return None
+    parts, at = [], 0
+    for quoted in _QUOTED.finditer(query):  # offsets outside label values only
+        parts.append(_OFFSET.sub("", query[at:quoted.start()]) + quoted.group())
+        at = quoted.end()
+    present = "".join(parts) + _OFFSET.sub("", query[at:])
+    return present if offsets(present) == 0 else None
+
+
+def longest_offset_ms(query: str) -> int:
+    """The longest `offset` the query reads back (0 with none, or unparsable): how much history
+    Prometheus must hold before the query has a value."""
+    import promql_parser
+
+    try:
+        tree = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return 0
+    longest = 0
+
+    def visit(node: object) -> None:
+        nonlocal longest
+        offset = getattr(node, "offset", None) if type(node).__name__ in ("VectorSelector", "SubqueryExpr") else None
+        if offset is not None:
+            longest = max(longest, round(offset.total_seconds() * 1000))
+
+    promql_parser.walk(tree, visit)
+    return longest

@@ -9,10 +9,14 @@ series) would page, and go on paging until the first error ever.
 The generated recording rule (and the dashboard panel) therefore reads each division whose
 numerator counts events (`rate`, `irate` or `increase`, summed or not) as
 
-    (N / D or 0 * D)
+    (N / D or 0 * D / D)
 
 which is N / D wherever the numerator has a series, and 0 wherever only the denominator
-has one: the events happened zero times. The ratio is absent, and the NoData alert fires,
+has one and counts events: the events happened zero times. Where the denominator is 0 too
+(its counters exist but nothing happened in the window) it is 0 / 0, NaN, as N / D is then:
+no share of no events. A plain `0 * D` read 0 there, so a success ratio (`<99%`) or one
+minus it (`1 - N / D > 1%`) paged through every idle night on a series that did not exist
+yet (no 200 since the restart). The ratio is absent, and the NoData alert fires,
 only when the denominator vanished too: the data really is gone. The SLO rules read their
 error counts the same way (`errors or 0 * total`).
 
@@ -26,6 +30,7 @@ bare series, whose differing labels would match nothing and must stay visibly em
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -62,7 +67,7 @@ def _rewrite(text: str, node: Any) -> str:
         return text
     left, op, right = sides
     if str(node.op) == "/" and _summed_events(node.lhs, node.rhs):
-        return f"({text} or 0 * ({right.strip()}))"
+        return f"({text} or 0 * ({right.strip()}) / ({right.strip()}))"
     # a number around a ratio: 1 - N / D, 100 * N / D, N / D * 100
     if _is_number(node.lhs):
         rewritten = _rewrite(right.strip(), node.rhs)
@@ -174,3 +179,51 @@ def _balanced(text: str) -> bool:
         if after < 0:
             return False
     return after == 0
+
+
+# Labels saying where a series comes from, not what kind of event it counts: the anchor of a
+# sum of events keeps the query's equality matchers on these (a per-service row's service).
+_SOURCE_LABELS = frozenset({"job", "instance", "service", "namespace", "cluster", "env", "environment", "app",
+                            "application", "region", "zone", "pod", "container", "deployment", "tenant"})
+
+
+@lru_cache(maxsize=4096)
+def guard_event_counts(query: str) -> str:
+    """A sum of events, `sum(increase(c{code=~"5.."}[5m]))` (also of rate or irate, or a sum of
+    such), without grouping, as `(Q or 0 * group(c{job="..."}))`: 0 while the counter's metric
+    has series where the query reads (its equality matchers on job, instance, service and the
+    like, see _SOURCE_LABELS) but none the query selects.
+
+    Client libraries create a labelled counter's series at its first event, so a healthy
+    service that never answered a 5xx had no value at all, and the row's NoData alert paged
+    until its first error ever. The value is absent, and NoData fires, only when the metric
+    itself is gone from the job (renamed, not scraped)."""
+    import promql_parser
+
+    try:
+        node = promql_parser.parse(query)
+    except (ValueError, TypeError):
+        return query
+    top = _unparen(node)
+    if (type(top).__name__ != "AggregateExpr" or str(top.op) != "sum" or top.modifier is not None
+            or top.param is not None or not _counts_events(top.expr)):
+        return query
+    anchors: list[str] = []
+    plain = True
+
+    def visit(child: Any) -> None:
+        nonlocal plain
+        if type(child).__name__ != "VectorSelector":
+            return
+        if not child.name or child.offset is not None or child.at is not None:
+            plain = False
+            return
+        matchers = child.matchers.matchers if child.matchers is not None else []
+        where = sorted(f"{m.name}={json.dumps(m.value)}" for m in matchers
+                       if m.name in _SOURCE_LABELS and str(m.op) == "MatchOp.Equal")
+        anchors.append(child.name + ("{" + ", ".join(where) + "}" if where else ""))
+
+    promql_parser.walk(top.expr, visit)
+    if not plain or not anchors:
+        return query
+    return f"({query.strip()} or 0 * group({' or '.join(dict.fromkeys(anchors))}))"

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from monplan.diagnostics import Path
 from monplan.lang import durations, naming
+from monplan.lang.first_event import counts_failures_of_a_gauge, without_offsets
 from monplan.lang.thresholds import Kind
 from monplan.model.plan import Alert, Watch
 from monplan.model.shared import Shared
@@ -84,8 +85,11 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     """The alert with its NoData companion, unless the row or the defaults turn it off."""
     settings = spec.defaults.no_data
     # An "Any" row counts occurrences (errors, restarts): its series may rightly be absent until
-    # the first one, so it gets a NoData alert only when the row asks for one.
-    default = settings.enabled and alert.threshold.kind is not Kind.ANY
+    # the first one, so it gets a NoData alert only when the row asks for one; unless it counts
+    # the failures of a health gauge (`sum(1 - probe_success{...})`), which has a value, 0,
+    # while all is well: there an absent series is the check itself gone, and silence.
+    default = settings.enabled and (alert.threshold.kind is not Kind.ANY
+                                    or counts_failures_of_a_gauge(alert.query))
     if not (default if enabled is None else enabled):
         return alert
     slo = alert.slo
@@ -111,12 +115,21 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
                         f"exist. Section: {_go_literal(alert.group)}."),
         "section": _go_literal(alert.group),
     }
+    expr = f"absent({series})"
+    # A query reading the past (`offset 1w`) has no value until Prometheus holds that much
+    # history: in the first week that is no missing data, so the NoData alert waits while the
+    # same query read in the present has a value (it fires when that is gone too).
+    present = without_offsets(alert.query) if slo is None else None
+    if present is not None:
+        expr = f"{expr} unless on () ({present})"
+        annotations["description"] += (" Its query also reads past data (offset): while only that is missing "
+                                        "(Prometheus does not hold it yet), this alert stays quiet.")
     runbook_url = f"{spec.runbooks.base_url.rstrip('/')}/{name}.md" if spec.runbooks else None
     if runbook_url:
         annotations["runbook_url"] = _go_literal(runbook_url)
     shared = Shared() if shared is None else shared
     watch = Watch(
-        name=name, kind=NO_DATA, expr=f"absent({series})", for_=wait, priority=settings.priority,
+        name=name, kind=NO_DATA, expr=expr, for_=wait, priority=settings.priority,
         labels=shared.labels(labels), annotations=shared.annotations(annotations), group=alert.group,
         group_slug=alert.group_slug, subject=alert.metric, path=alert.path, line=alert.line, runbook_url=runbook_url,
         series=series, row=alert.name, jobs=jobs, service=alert.service,

@@ -12,16 +12,16 @@ TOTAL = "sum(rate(http_requests_total[5m]))"
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    (f"{ERRORS} / {TOTAL}", f"({ERRORS} / {TOTAL} or 0 * ({TOTAL}))"),
-    (f"1 - {ERRORS} / {TOTAL}", f"1 - ({ERRORS} / {TOTAL} or 0 * ({TOTAL}))"),
-    (f"100 * ({ERRORS} / {TOTAL})", f"100 * (({ERRORS} / {TOTAL} or 0 * ({TOTAL})))"),
-    (f"({ERRORS} / {TOTAL}) * 100", f"(({ERRORS} / {TOTAL} or 0 * ({TOTAL}))) * 100"),
+    (f"{ERRORS} / {TOTAL}", f"({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL}))"),
+    (f"1 - {ERRORS} / {TOTAL}", f"1 - ({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL}))"),
+    (f"100 * ({ERRORS} / {TOTAL})", f"100 * (({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL})))"),
+    (f"({ERRORS} / {TOTAL}) * 100", f"(({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL}))) * 100"),
     ("sum by (route) (increase(e[1h])) / sum by (route) (increase(t[1h]))",
-     "(sum by (route) (increase(e[1h])) / sum by (route) (increase(t[1h])) or 0 * (sum by (route) (increase(t[1h]))))"),
+     "(sum by (route) (increase(e[1h])) / sum by (route) (increase(t[1h])) or 0 * (sum by (route) (increase(t[1h]))) / (sum by (route) (increase(t[1h]))))"),
     ('sum(rate(a{path="/x/y"}[5m]) + rate(b[5m])) / sum(rate(c[5m]))',
-     '(sum(rate(a{path="/x/y"}[5m]) + rate(b[5m])) / sum(rate(c[5m])) or 0 * (sum(rate(c[5m]))))'),
+     '(sum(rate(a{path="/x/y"}[5m]) + rate(b[5m])) / sum(rate(c[5m])) or 0 * (sum(rate(c[5m]))) / (sum(rate(c[5m]))))'),
 ])
-def test_event_ratios_fall_back_to_zero_times_the_denominator(query: str, expected: str) -> None:
+def test_event_ratios_fall_back_to_zero_times_the_denominator_over_itself(query: str, expected: str) -> None:
     guarded = guard_event_ratios(query)
     assert guarded == expected
     promql_parser.parse(guarded)  # still PromQL
@@ -46,5 +46,30 @@ def test_other_queries_stay_as_written(query: str) -> None:
 def test_a_slash_inside_strings_and_brackets_is_not_the_division() -> None:
     query = 'sum(rate(a{path="/a/b", q=~"x/y"}[5m])) / sum(rate(a{path=~"/.*"}[5m]))'
     guarded = guard_event_ratios(query)
-    assert guarded.endswith('or 0 * (sum(rate(a{path=~"/.*"}[5m]))))')
+    assert guarded.endswith('or 0 * (sum(rate(a{path=~"/.*"}[5m]))) / (sum(rate(a{path=~"/.*"}[5m]))))')
     assert str(promql_parser.parse(guarded).expr.lhs) == str(promql_parser.parse(query))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ('sum(increase(http_requests_total{job="checkout",code=~"5.."}[5m]))',
+     '(sum(increase(http_requests_total{job="checkout",code=~"5.."}[5m])) or 0 * group(http_requests_total{job="checkout"}))'),
+    ('sum(rate(orders_total{service="checkout",kind="gift"}[1h]))',  # a per-service row: that service's metric
+     '(sum(rate(orders_total{service="checkout",kind="gift"}[1h])) or 0 * group(orders_total{service="checkout"}))'),
+    ("sum(rate(a_total[5m]) + rate(b_total[5m]))", "(sum(rate(a_total[5m]) + rate(b_total[5m])) or 0 * group(a_total or b_total))"),
+])
+def test_sums_of_events_read_zero_while_their_metric_has_series(query: str, expected: str) -> None:
+    from monplan.lang.no_events import guard_event_counts
+
+    assert guard_event_counts(query) == expected
+    promql_parser.parse(expected)
+
+
+@pytest.mark.parametrize("query", [
+    "sum by (code) (increase(x_total[5m]))",  # one series per group: which would be 0 is unknown
+    "sum(queue_depth)", "max(increase(x_total[5m]))", "sum(increase(x_total[5m] offset 1d))",
+    f"({ERRORS} / {TOTAL} or 0 * ({TOTAL}) / ({TOTAL}))",
+])
+def test_other_sums_stay_as_written(query: str) -> None:
+    from monplan.lang.no_events import guard_event_counts
+
+    assert guard_event_counts(query) == query
