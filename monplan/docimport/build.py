@@ -20,6 +20,7 @@ from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
 from monplan.lang import durations, naming
+from monplan.spec.plan import during_problem
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -446,10 +447,14 @@ def _schedule(root: Section, ctx: _Context) -> list[Any]:
     out = []
     for title, items, line in periods:
         base = words.during_of(title)
+        refused = base is not None and not _during_taken(base, title, line, ctx)
         activities = []
         for item in items:
             label, rest = split_label(item.inline)
             labelled = words.during_of(label) if label else None
+            if (labelled is not None and not _during_taken(labelled, label or "", item.line, ctx)) or \
+                    (labelled is None and refused):
+                continue
             targets = item.children() if not rest and item.children() else [item]
             for target in targets:
                 if target is item:
@@ -461,9 +466,19 @@ def _schedule(root: Section, ctx: _Context) -> list[Any]:
                     activities.append(found)
         if activities:
             out.append({"period": title, "activities": activities})
-        else:
+        elif not refused:
             ctx.note(line, f'the schedule period "{title}" has no activities monplan could read')
     return out
+
+
+def _during_taken(during: str, words_: str, line: int, ctx: _Context) -> bool:
+    """Whether the plan takes the `during` read from the document's words; else reported at
+    their line, and what it covers left out, so that the imported plan still builds."""
+    problem = during_problem(during)
+    if problem is None:
+        return True
+    ctx.note(line, f'"{words_}" is {during}, which the plan does not take: {problem}; left out of monitoring_schedule')
+    return False
 
 
 # --- Alert Response Procedures ----------------------------------------------------------------

@@ -340,3 +340,27 @@ def test_a_wait_prometheus_refuses_is_reported_at_its_line_and_the_plan_builds(t
     assert [row.for_ for row in spec.sections[0].metrics] == [None, None, None, "30s", "1h30m", "1000m"]
     built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
     assert built.returncode == 0, built.stderr
+
+
+def test_a_schedule_period_the_plan_refuses_is_reported_at_its_line_and_the_plan_builds(tmp_path: Path) -> None:
+    """"Week 60" was imported as `during: days 414-420`, which build then refused at plan.yaml's
+    line; the import now applies the plan's own rule and names the document's line."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n") + (
+        "\n## Monitoring Schedule\n\n"
+        "### Week 60\n- Check dashboards daily\n\n"          # lines 11-12
+        "### Hours 5-2\n- Check backwards hourly\n\n"         # lines 14-15
+        "### Days 2-7\n- Review errors daily\n"               # lines 17-18
+        "- **Day 400**: check again\n"))                      # line 19
+    out, stderr = imported(tmp_path, document)
+    assert f'{document}:11: warning: "Week 60" is days 414-420, which the plan does not take: "days 414-420" goes ' \
+           "past day 366" in stderr
+    assert f'{document}:14: warning: "Hours 5-2" is hours 5-2, which the plan does not take: "hours 5-2" is an ' \
+           "empty range" in stderr
+    assert f'{document}:19: warning: "Day 400" is day 400, which the plan does not take' in stderr
+    assert "has no activities" not in stderr  # said once, as the real cause
+    spec = load_spec(out)
+    assert [(a.during, a.activity) for p in spec.monitoring_schedule for a in p.activities] == \
+        [("days 2-7", "Review errors daily")]
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 0, built.stderr
