@@ -51,7 +51,7 @@ class _Context:
     def __init__(self, source: str):
         self.source = source
         self.notes: list[Diagnostic] = []
-        self.used_names: dict[str, str] = {}
+        self.used_names: dict[str, tuple[str, str, int]] = {}  # alert name: the metric, table and line of its row
         self.next_number: dict[str, int] = {}  # per alert name with its section: the next number to try
         self.rows = self.suggested = self.todo = 0
 
@@ -232,8 +232,9 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
     """None when the default name (the metric in PascalCase) is free; else a name with the section in it."""
     name = naming.alert_name(metric) or "Metric"
     if name not in ctx.used_names:
-        ctx.used_names[name] = metric
+        ctx.used_names[name] = (metric, section, line)
         return None
+    first_metric, first_table, first_line = ctx.used_names[name]
     base = naming.alert_name(f"{section} {metric}") or name
     longer = base
     # The next number to try for this base: every one below it is taken already (names are
@@ -243,8 +244,11 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
         longer = f"{base}{number}"
         number += 1
     ctx.next_number[base] = number
-    ctx.used_names[longer] = metric
-    ctx.note(line, f'"{metric}" is already a row of another table; its alert is named {longer}', "warning")
+    ctx.used_names[longer] = (metric, section, line)
+    where = "this table" if first_table == section else f'the table "{first_table}"'
+    taken = (f'"{metric}" is already a row of {where} (line {first_line})' if first_metric == metric else
+             f'"{metric}" is named {name} like "{first_metric}" of {where} (line {first_line})')
+    ctx.note(line, f"{taken}; its alert is named {longer}", "warning")
     return longer
 
 

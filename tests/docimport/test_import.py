@@ -364,3 +364,22 @@ def test_a_schedule_period_the_plan_refuses_is_reported_at_its_line_and_the_plan
         [("days 2-7", "Review errors daily")]
     built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
     assert built.returncode == 0, built.stderr
+
+
+def test_a_taken_alert_name_is_said_with_the_row_that_took_it(tmp_path: Path) -> None:
+    """Every taken name was '"CPU" is already a row of another table', also for a repeat in the same
+    table and for another metric with the same name."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n"                # line 7
+                               "| CPU | Server Monitor | >90% | Critical |\n"            # line 8
+                               "| API-Latency | APM | >2s | High |\n") + (               # line 9
+        "\n### Database\n\n| Metric | Tool | Threshold | Priority |\n|---|---|---|---|\n"
+        "| CPU | Server Monitor | >80% | High |\n"                                          # line 15
+        "| API Latency | APM | >1s | High |\n"))                                            # line 16
+    _out, stderr = imported(tmp_path, document)
+    assert f'{document}:8: warning: "CPU" is already a row of this table (line 7); its alert is named ServersCPU' \
+        in stderr
+    assert f'{document}:15: warning: "CPU" is already a row of the table "Servers" (line 7); its alert is named ' \
+           "DatabaseCPU" in stderr
+    assert f'{document}:16: warning: "API Latency" is named APILatency like "API-Latency" of the table "Servers" ' \
+           "(line 9); its alert is named DatabaseAPILatency" in stderr
