@@ -42,7 +42,7 @@ def _check_duration(value: str) -> str:
 
 def _reading(value: object, kind: str) -> str:
     """' (did you mean ">80%"?)' when `monplan import`'s reader of a document's words reads the
-    value ("above 80 %", "5 mins", "> 70% for 10 minutes"); the one reader of people's
+    value ("above 80 %", "5 mins", "> 70% for 10 minutes", "9am"); the one reader of people's
     spellings, so that the plan suggests exactly what import would have written."""
     if not isinstance(value, str) or len(value) > 200:
         return ""
@@ -55,6 +55,11 @@ def _reading(value: object, kind: str) -> str:
         extra = (f" with for: {cell.for_}" if cell.for_ else "") + (
             f" and a p{float(cell.quantile) * 100:g} query" if cell.quantile else "")
         return f' (did you mean "{cell.text}"{extra}?)'
+    if kind == "time":
+        from monplan.docimport.words import times_of
+
+        times = times_of(value)
+        return f' (did you mean "{times[0]}"?)' if len(times) == 1 and times[0] != value else ""
     from monplan.docimport.words import duration_of
 
     found = duration_of(value)
@@ -130,7 +135,8 @@ def _check_time_of_day(value: str) -> str:
         return value
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
     if not match:
-        raise ValueError(f'"{value}" is not a time of day; expected 24-hour HH:MM such as "09:00" or "17:30"')
+        raise ValueError(f'"{value}" is not a time of day; expected 24-hour HH:MM such as "09:00" or "17:30"'
+                         f"{_reading(value, 'time')}")
     return f"{int(match[1]):02d}:{match[2]}"
 
 
