@@ -287,8 +287,10 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
         row["baseline"] = Commented(baseline, meaning) if meaning else baseline
     threshold = read_threshold(values["threshold"].text if "threshold" in values else "")
     if threshold.text is None:
-        ctx.note(line, f'cannot read the threshold "{threshold.original}" of "{metric}"; kept verbatim: write it as '
-                 '"<99.9%", ">500ms avg", ">70% sustained", "<80% of baseline" or "Any ..." before building')
+        ctx.note(line, (f'cannot read the threshold "{threshold.original}" of "{metric}"; kept verbatim' if
+                        threshold.original else f'the threshold of "{metric}" is empty; kept as {TODO}')
+                 + ': write it as "<99.9%", ">500ms avg", ">70% sustained", "<80% of baseline" or "Any ..." before '
+                 "building")
         row["threshold"] = Commented(threshold.original or TODO,
                                      "monplan import could not read this threshold: rewrite it")
     elif threshold.text != threshold.original:
@@ -869,6 +871,10 @@ def _unused_tables(root: Section, used: set[int], ctx: _Context) -> None:
                 continue
             columns = ", ".join(decoration_free(h.text) for h in table.header)
             ctx.note(table.line, f"the table ({columns}) has no Metric and Threshold columns; not imported")
+        for block in section.blocks:  # rows that Markdown does not read as a table
+            if isinstance(block, Paragraph) and block.text.startswith("|") and block.text.count("|") >= 3:
+                ctx.note(block.line, "this looks like a table, but Markdown reads it as text: its header needs a "
+                         "line such as |---|---| below it, with as many columns as the header; not imported")
 
 
 def _placeholders(text: str) -> list[str]:

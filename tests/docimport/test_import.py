@@ -383,3 +383,18 @@ def test_a_taken_alert_name_is_said_with_the_row_that_took_it(tmp_path: Path) ->
            "DatabaseCPU" in stderr
     assert f'{document}:16: warning: "API Latency" is named APILatency like "API-Latency" of the table "Servers" ' \
            "(line 9); its alert is named DatabaseAPILatency" in stderr
+
+
+def test_a_table_markdown_does_not_read_is_reported_not_dropped(tmp_path: Path) -> None:
+    """Rows without the |---| line under their header (or with one of fewer columns) are a paragraph
+    to Markdown: the import dropped them without a word; an empty Threshold cell was 'cannot read
+    the threshold ""'."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n| Disk | Server Monitor |  | High |\n") + (
+        "\n### Memory\n\n| Metric | Threshold | Priority |\n| Memory | >80% | High |\n"      # line 12
+        "\n### Swap\n\n| Metric | Threshold | Priority |\n|---|---|\n| Swap | >80% | High |\n"))  # line 17
+    _out, stderr = imported(tmp_path, document)
+    for line in (12, 17):
+        assert f"{document}:{line}: warning: this looks like a table, but Markdown reads it as text: its header " \
+               "needs a line such as |---|---| below it" in stderr
+    assert f'{document}:8: warning: the threshold of "Disk" is empty; kept as TODO' in stderr
