@@ -398,3 +398,15 @@ def test_a_table_markdown_does_not_read_is_reported_not_dropped(tmp_path: Path) 
         assert f"{document}:{line}: warning: this looks like a table, but Markdown reads it as text: its header " \
                "needs a line such as |---|---| below it" in stderr
     assert f'{document}:8: warning: the threshold of "Disk" is empty; kept as TODO' in stderr
+
+
+def test_html_emphasis_and_line_breaks_in_cells_are_read_like_markdown_ones(tmp_path: Path) -> None:
+    """<b>&gt; 2s</b> was an unreadable threshold and <br> stayed in a metric's name, while **> 2s** was read."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| Latency | APM | <b>&gt; 2s</b> | <span style=\"color:red\">High</span> |\n"
+                               "| Errors<br>(5xx) | APM | > 1%<br/>of requests | <strong>High</strong> |\n"))
+    out, stderr = imported(tmp_path, document)
+    assert "cannot read" not in stderr, stderr
+    rows = load_spec(out).sections[0].metrics
+    assert [(row.metric, row.threshold, row.priority) for row in rows] == \
+        [("Latency", ">2s", "high"), ("Errors (5xx)", ">1% of requests", "high")]
