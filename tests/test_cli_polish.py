@@ -231,3 +231,43 @@ def test_alerts_of_no_or_unknown_severity_reach_the_default_receiver_in_alertman
     row = next(line for line in oncall.splitlines() if line.startswith("| No or unknown severity |"))
     assert f"| {expected} (" in row
     assert ("alert\\_routing.default\\_receiver)" in row) == bool(chosen)
+
+
+@pytest.mark.parametrize("command", [
+    ("init", "--plan", "team/new/plan.yaml"),
+    ("import", str(ROOT / "tests/docimport/documents/seed.md"), "--out", "team/new/plan.yaml"),
+    ("import", str(ROOT / "tests/docimport/documents/seed.md"), "--out", "team/new/plan.yaml", "--force"),
+])
+def test_new_files_are_written_into_folders_that_do_not_exist_yet(command: tuple[str, ...], tmp_path: Path) -> None:
+    """`init --plan missing/dir/plan.yaml` and `import --out missing/dir/plan.yaml` said "cannot write: No such
+    file or directory", while `import --force` and build created the folders."""
+    result = run_monplan(*command, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "team/new/plan.yaml").is_file()
+
+
+@pytest.mark.parametrize("command", [
+    ("init", "--plan", "{where}"),
+    ("import", str(ROOT / "tests/docimport/documents/seed.md"), "--out", "{where}"),
+    ("import", str(ROOT / "tests/docimport/documents/seed.md"), "--out", "{where}", "--force"),
+    ("list", "--plan", str(MINIMAL), "--out", "{where}"),
+])
+@pytest.mark.parametrize("where, said", [
+    ("folder", "folder: error: "),
+    ("file/plan.yaml", "file/plan.yaml: error: cannot write: file is a file, not a folder"),
+])
+def test_a_folder_or_a_file_in_the_way_is_said_as_such(command: tuple[str, ...], where: str, said: str,
+                                                      tmp_path: Path) -> None:
+    """A folder as init --plan was "already exists; monplan init never overwrites a plan", as import --out
+    "pass --force to overwrite it" (which would not either); a file where a folder must be, "already exists"
+    or "cannot be checked: Not a directory"."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("mine\n")
+    result = run_monplan(*(part.format(where=where) for part in command), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(said.replace("cannot write: ", "--out: " if command[0] == "import" else
+                                                 "cannot write: ")), result.stderr  # before any note
+    if where == "folder":
+        assert "folder, not a file" in result.stderr or "existing folder" in result.stderr, result.stderr
+    assert "already exists" not in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "file").read_text() == "mine\n" and list((tmp_path / "folder").iterdir()) == []

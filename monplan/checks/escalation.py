@@ -16,8 +16,11 @@ def run(ctx: Context) -> list[Diagnostic]:
         path = ("escalation_path", index)
         after = durations.parse_ms(level.after)
         if previous is not None and after <= previous[1]:
-            problem(path + ("after",), f'"{level.level}" is engaged after {level.after}, not later than '
-                    f'"{previous[0]}"; each level must come after the one before it')
+            given = "after" in level.model_fields_set
+            problem(path + ("after",), (f'"{level.level}" is engaged after {level.after}' if given else
+                                        f'"{level.level}" has no after:, so it is engaged at once ({level.after})')
+                    + f', not later than "{previous[0]}"; each level must come after the one before it'
+                    + ("" if given else f", such as after: {durations.format_ms(previous[1] + 15 * 60_000)}"))
         if level.rotation and spec.oncall is None:
             problem(path + ("rotation",), f'"{level.level}" pages whoever is on call, but the plan has no oncall rotation')
         if level.secondary_after is not None:

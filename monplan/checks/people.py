@@ -14,6 +14,10 @@ def run(ctx: Context) -> list[Diagnostic]:
     for index, level in enumerate(spec.escalation_path):
         if not level.rotation and not level.people:
             problem(("escalation_path", index), f'escalation level "{level.level}" names nobody; give people or rotation: true')
+    for index, shift in enumerate(spec.oncall.rotation if spec.oncall else []):  # with or without people:
+        if shift.primary == shift.secondary and not PLACEHOLDER.fullmatch(shift.primary):
+            problem(("oncall", "rotation", index, "secondary"),
+                    f'"{shift.secondary}" is both primary and secondary of {shift.day}; the secondary backs up the primary')
     if not spec.people:
         return problem.items
     names = [p.name for p in spec.people]
@@ -26,9 +30,6 @@ def run(ctx: Context) -> list[Diagnostic]:
         for index, shift in enumerate(spec.oncall.rotation):
             check(("oncall", "rotation", index, "primary"), shift.primary)
             check(("oncall", "rotation", index, "secondary"), shift.secondary)
-            if shift.primary == shift.secondary and not PLACEHOLDER.fullmatch(shift.primary):
-                problem(("oncall", "rotation", index, "secondary"),
-                        f'"{shift.secondary}" is both primary and secondary of {shift.day}; the secondary backs up the primary')
     for index, level in enumerate(spec.escalation_path):
         for i, name in enumerate(level.people):
             check(("escalation_path", index, "people", i), name)

@@ -72,6 +72,12 @@ def import_document(
     if source not in ("markdown", "sloth"):
         output.console(stderr=True).print(f'error: --from "{output.shown(source)}": expected markdown or sloth')
         raise typer.Exit(2)
+    from monplan.output import outfile
+
+    why = outfile.not_a_file(out) if str(out) != "-" else None
+    if why is not None:  # --force would not replace it either
+        output.console(stderr=True).print(f"{output.shown(out)}: error: --out: {why}; nothing was written")
+        raise typer.Exit(1)
     if not force and str(out) != "-" and out.exists():  # said before any note about the document
         output.console(stderr=True).print(
             f"{output.shown(out)}: error: already exists; pass --force to overwrite it, or --out another file")
@@ -99,12 +105,9 @@ def import_document(
     err = output.console(stderr=True)
     try:
         if force:  # whole or not at all: a temporary file renamed over it
-            from monplan.output.outfile import write
-
-            write(out, result.text)
+            outfile.write(out, result.text)
         else:
-            with out.open("x", encoding="utf-8") as handle:
-                handle.write(result.text)
+            outfile.create(out, result.text)
     except FileExistsError:
         err.print(f"{output.shown(out)}: error: already exists; pass --force to overwrite it, or --out another file")
         raise typer.Exit(1) from None

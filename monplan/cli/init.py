@@ -11,6 +11,7 @@ import typer
 
 from monplan.cli import output
 from monplan.cli.app import app
+from monplan.output import outfile
 
 
 def schema_reference(plan: Path, out: Path) -> str:
@@ -44,8 +45,7 @@ def init(
     """Write a commented starter plan.yaml (never overwrites an existing file)."""
     deployment = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     try:
-        with plan.open("x", encoding="utf-8") as handle:
-            handle.write(starter_plan(system, deployment, schema_reference(plan, out)))
+        outfile.create(plan, starter_plan(system, deployment, schema_reference(plan, out)))
     except FileExistsError:
         output.console(stderr=True).print(f"{plan}: error: already exists; monplan init never overwrites a plan")
         raise typer.Exit(1) from None

@@ -37,8 +37,10 @@ def report(
 ) -> None:
     """Write the plan's report (uptime, errors by severity, performance vs. baseline, user activity,
     incidents) for a day or a week, from Prometheus' data."""
+    from monplan.cli.liveoptions import refuse_unreadable
     from monplan.live.report.run import make_report
 
+    refuse_unreadable(prometheus, at=at)
     if out is not None:  # before the queries: a wrong --out costs nothing
         _refuse_out(out, plan)
     outcome = make_report(plan, prometheus, period.value, at, fmt.value, timeout)

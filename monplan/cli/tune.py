@@ -39,8 +39,10 @@ def tune(
 ) -> None:
     """For each alert: how often it would have fired, percentiles of its value, and a suggested
     threshold or `for` where it was noisy or never close; the measured baseline of [BASELINE] rows."""
+    from monplan.cli.liveoptions import refuse_unreadable
     from monplan.live.tune_run import as_dict, run_tune
 
+    refuse_unreadable(prometheus, since, at)
     if write_plan is not None:  # before the queries: a wrong --write-plan costs nothing
         from monplan.output import outfile
 

@@ -43,6 +43,10 @@ def validate(
     with --prometheus (or --live), check every row on a live Prometheus too."""
     from monplan.verify.validate import LiveOptions, validate as run_validate
 
+    if prometheus or live:
+        from monplan.cli.liveoptions import refuse_unreadable
+
+        refuse_unreadable(prometheus, since, at)
     targets = [t.value for t in target]
     options = LiveOptions(prometheus, since, at, deadline) if prometheus or live else None
     if fmt is Format.json or offline:

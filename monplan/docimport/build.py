@@ -20,6 +20,7 @@ from monplan.docimport.cells import read_priority, read_threshold, snake
 from monplan.docimport.emit import Commented, dump
 from monplan.docimport.outline import Inline, Item, Paragraph, Section, Table, decoration_free, parse, split_label
 from monplan.lang import durations, naming
+from monplan.spec.plan import during_problem
 from monplan.spec.types import PLACEHOLDER
 
 SUGGESTED = "suggested by monplan import: check it"
@@ -50,7 +51,7 @@ class _Context:
     def __init__(self, source: str):
         self.source = source
         self.notes: list[Diagnostic] = []
-        self.used_names: dict[str, str] = {}
+        self.used_names: dict[str, tuple[str, str, int]] = {}  # alert name: the metric, table and line of its row
         self.next_number: dict[str, int] = {}  # per alert name with its section: the next number to try
         self.rows = self.suggested = self.todo = 0
 
@@ -231,8 +232,9 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
     """None when the default name (the metric in PascalCase) is free; else a name with the section in it."""
     name = naming.alert_name(metric) or "Metric"
     if name not in ctx.used_names:
-        ctx.used_names[name] = metric
+        ctx.used_names[name] = (metric, section, line)
         return None
+    first_metric, first_table, first_line = ctx.used_names[name]
     base = naming.alert_name(f"{section} {metric}") or name
     longer = base
     # The next number to try for this base: every one below it is taken already (names are
@@ -242,8 +244,11 @@ def _alert_name(metric: str, section: str, ctx: _Context, line: int) -> str | No
         longer = f"{base}{number}"
         number += 1
     ctx.next_number[base] = number
-    ctx.used_names[longer] = metric
-    ctx.note(line, f'"{metric}" is already a row of another table; its alert is named {longer}', "warning")
+    ctx.used_names[longer] = (metric, section, line)
+    where = "this table" if first_table == section else f'the table "{first_table}"'
+    taken = (f'"{metric}" is already a row of {where} (line {first_line})' if first_metric == metric else
+             f'"{metric}" is named {name} like "{first_metric}" of {where} (line {first_line})')
+    ctx.note(line, f"{taken}; its alert is named {longer}", "warning")
     return longer
 
 
@@ -282,8 +287,10 @@ def _row(cells: list[Inline], header: list[Inline], roles: dict[int, str], title
         row["baseline"] = Commented(baseline, meaning) if meaning else baseline
     threshold = read_threshold(values["threshold"].text if "threshold" in values else "")
     if threshold.text is None:
-        ctx.note(line, f'cannot read the threshold "{threshold.original}" of "{metric}"; kept verbatim: write it as '
-                 '"<99.9%", ">500ms avg", ">70% sustained", "<80% of baseline" or "Any ..." before building')
+        ctx.note(line, (f'cannot read the threshold "{threshold.original}" of "{metric}"; kept verbatim' if
+                        threshold.original else f'the threshold of "{metric}" is empty; kept as {TODO}')
+                 + ': write it as "<99.9%", ">500ms avg", ">70% sustained", "<80% of baseline" or "Any ..." before '
+                 "building")
         row["threshold"] = Commented(threshold.original or TODO,
                                      "monplan import could not read this threshold: rewrite it")
     elif threshold.text != threshold.original:
@@ -446,10 +453,14 @@ def _schedule(root: Section, ctx: _Context) -> list[Any]:
     out = []
     for title, items, line in periods:
         base = words.during_of(title)
+        refused = base is not None and not _during_taken(base, title, line, ctx)
         activities = []
         for item in items:
             label, rest = split_label(item.inline)
             labelled = words.during_of(label) if label else None
+            if (labelled is not None and not _during_taken(labelled, label or "", item.line, ctx)) or \
+                    (labelled is None and refused):
+                continue
             targets = item.children() if not rest and item.children() else [item]
             for target in targets:
                 if target is item:
@@ -461,9 +472,19 @@ def _schedule(root: Section, ctx: _Context) -> list[Any]:
                     activities.append(found)
         if activities:
             out.append({"period": title, "activities": activities})
-        else:
+        elif not refused:
             ctx.note(line, f'the schedule period "{title}" has no activities monplan could read')
     return out
+
+
+def _during_taken(during: str, words_: str, line: int, ctx: _Context) -> bool:
+    """Whether the plan takes the `during` read from the document's words; else reported at
+    their line, and what it covers left out, so that the imported plan still builds."""
+    problem = during_problem(during)
+    if problem is None:
+        return True
+    ctx.note(line, f'"{words_}" is {during}, which the plan does not take: {problem}; left out of monitoring_schedule')
+    return False
 
 
 # --- Alert Response Procedures ----------------------------------------------------------------
@@ -850,6 +871,10 @@ def _unused_tables(root: Section, used: set[int], ctx: _Context) -> None:
                 continue
             columns = ", ".join(decoration_free(h.text) for h in table.header)
             ctx.note(table.line, f"the table ({columns}) has no Metric and Threshold columns; not imported")
+        for block in section.blocks:  # rows that Markdown does not read as a table
+            if isinstance(block, Paragraph) and block.text.startswith("|") and block.text.count("|") >= 3:
+                ctx.note(block.line, "this looks like a table, but Markdown reads it as text: its header needs a "
+                         "line such as |---|---| below it, with as many columns as the header; not imported")
 
 
 def _placeholders(text: str) -> list[str]:

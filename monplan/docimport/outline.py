@@ -120,6 +120,11 @@ def clean_title(text: str) -> str:
     return title.strip().rstrip(":").strip()
 
 
+_LINE_BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
+_MARKUP_TAG = re.compile(r"^</?(?:b|i|u|s|em|strong|del|ins|mark|small|span|font|sup|sub|kbd|code|tt)(?:\s[^<>]*)?>$",
+                         re.IGNORECASE)
+
+
 def _inline(token: Any) -> Inline:
     """Plain text of an inline token; the leading bold label split off when there is one."""
     children = token.children or []
@@ -135,6 +140,10 @@ def _inline(token: Any) -> Inline:
         kind = child.type
         if kind == "text":  # without the word joiners monplan's Markdown puts in "@x", "://", "www."
             parts.append(child.content.replace("\u2060", ""))
+        elif kind == "html_inline" and _LINE_BREAK_TAG.match(child.content):
+            parts.append(" ")  # a wiki table's way of breaking a line in a cell
+        elif kind == "html_inline" and _MARKUP_TAG.match(child.content):
+            pass  # <b>, <span style=...>: emphasis like ** and _, which are dropped too
         elif kind in ("code_inline", "html_inline"):
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):

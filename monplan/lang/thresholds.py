@@ -49,6 +49,9 @@ _COMPARISON = re.compile(
 _ANY = re.compile(r"^any(?P<rest>(?:\s+.*)?)$", re.IGNORECASE)
 _OF_BASELINE = re.compile(r"\bof\s+(the\s+)?baseline\b", re.IGNORECASE)
 _SUSTAINED = re.compile(r"\bsustained\b", re.IGNORECASE)
+# "for 10 minutes", "for at least 5m": a wait, which the threshold's words cannot give (the row's for: does).
+_WAIT = re.compile(r"\bfor\s+(?:at\s+least\s+)?\d+(?:[.,]\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|"
+                   r"h|hrs?|hours?|d|days?|w|weeks?)\b", re.IGNORECASE)
 _UNKNOWN_UNITS = {"d", "w", "y", "us", "ns", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
                   "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "percent", "pct"}
 
@@ -209,6 +212,10 @@ def parse_threshold(text: str) -> Threshold:
     first_word = rest.split()[0].lower() if rest else ""
     if first_word in _UNKNOWN_UNITS:
         raise ThresholdError(f'"{text}": unit "{rest.split()[0]}" is not supported; expected ms, s, m or h, or % for percentages')
+    wait = _WAIT.search(rest)
+    if wait:
+        raise ThresholdError(f'"{_clipped(text)}": "{wait[0].strip()}" in a threshold only describes it, the alert '
+                             "would not wait for it; give the wait as the row's for:")
     if not relative and re.search(r"baseline", rest, re.IGNORECASE):
         raise ThresholdError(f'"{text}" mentions a baseline but does not say "of baseline", as in "<80% of baseline"')
     sustained = bool(_SUSTAINED.search(rest))

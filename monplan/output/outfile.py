@@ -53,7 +53,7 @@ def refusal(target: Path, plan: Path, option: str, recognise: Recognise | None =
     real = target.resolve()
     try:
         info = os.stat(real)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a new file (write says when a file is in its way)
         return None
     except OSError as err:
         return f"{option} cannot be checked: {err.strerror}"
@@ -80,20 +80,50 @@ class NotAFile(OSError):
     folder. Renaming over it would replace it, as root even the system's /dev/null."""
 
 
+def _only_a_file(target: Path, hint: str = " (for standard output give -)") -> None:
+    """Raise NotAFile when `target` exists and is not a regular file."""
+    try:
+        info = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(info.st_mode):
+        kind = "folder" if stat.S_ISDIR(info.st_mode) else "device, pipe or socket"
+        raise NotAFile(errno.EEXIST, f"this is a {kind}, not a file; monplan writes only regular files and never "
+                                     f"replaces anything else{hint}", str(target))
+
+
+def not_a_file(target: Path) -> str | None:
+    """Why `target` can never be a file: it exists and is no regular file, or a file is where
+    a folder of it must be; else None."""
+    try:
+        _only_a_file(target.resolve())
+    except NotAFile as err:
+        return err.strerror
+    blocking = _blocking(target)
+    return None if blocking is None else f"{blocking} is a file, not a folder"
+
+
+def _blocking(target: Path) -> Path | None:
+    """The first of `target`'s folders that exists and is no folder."""
+    return next((p for p in reversed(target.parents) if p.exists() and not p.is_dir()), None)
+
+
+def _folders(target: Path) -> None:
+    """Create the folders `target` is in; a file in the way is said as such."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = _blocking(target) or target.parent
+        raise NotADirectoryError(errno.ENOTDIR, f"{blocking} is a file, not a folder", str(target)) from None
+
+
 def write(target: Path, text: str) -> None:
     """Write `target` whole: a temporary file beside it, renamed over it. Raises OSError
     (NotAFile when `target` exists and is not a regular file: it is never replaced)."""
     real = target.resolve()
-    try:
-        info = os.stat(real)
-    except FileNotFoundError:
-        info = None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        kind = "folder" if stat.S_ISDIR(info.st_mode) else "device, pipe or socket"
-        raise NotAFile(errno.EEXIST, f"this is a {kind}, not a file; monplan writes only regular files and never "
-                                     "replaces anything else (for standard output give -)", str(real))
+    _only_a_file(real)
     data = text.encode("utf-8")
-    real.parent.mkdir(parents=True, exist_ok=True)
+    _folders(target)  # the folders of the name as given (the same ones: a link at it exists), said as given
     tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
@@ -108,3 +138,12 @@ def write(target: Path, text: str) -> None:
             pass
         raise
     _remember(real, data)
+
+
+def create(target: Path, text: str) -> None:
+    """Write `target`, a new file (`init`, `import` without --force), creating the folders it
+    is in like every other output; FileExistsError when it exists, which is never replaced."""
+    _only_a_file(target.resolve(), "")
+    _folders(target)
+    with target.open("x", encoding="utf-8") as handle:
+        handle.write(text)

@@ -286,6 +286,11 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None, field: str, ori
         options = {option.lower(): option for option in re.findall(r"'([^']*)'", expected)}
         close = difflib.get_close_matches(value.lower(), list(options), n=1, cutoff=0.6) if isinstance(value, str) else []
         hint = f' (did you mean "{options[close[0]]}"?)' if close else ""
+        if not close and expected.startswith("Critical, High or Medium") and isinstance(value, str):
+            from monplan.docimport.cells import read_priority  # P1, Sev2, urgent: as import reads them
+
+            reading, _lower = read_priority(value)
+            hint = f' (did you mean "{reading}"?)' if reading else ""
         return f"expected {expected}, got {_describe(value)}{hint}"
     if kind.startswith("string_") and kind != "string_pattern_mismatch":
         return f"expected text, got {_describe(value)}"

@@ -111,19 +111,28 @@ class Activity(Spec):
     @field_validator("during")
     @classmethod
     def _during(cls, value: str) -> str:
-        match = _DURING.match(value.strip())
-        if not match:
-            raise ValueError(f'cannot read "{value}"; expected "hours 1-4", "days 2-7", "day 1" or "days 8-"')
-        unit, most = ("hour", DURING_MAX_HOURS) if match["unit"].lower().startswith("hour") else ("day", DURING_MAX_DAYS)
-        # Digits beyond the limit are not read as a number at all (Python refuses 4,300 of them).
-        first, last = (int(text) if len(text) <= 9 else most + 1 for text in (match["first"], match["last"] or "0"))
-        if first < 1 or (match["last"] is not None and last < first):
-            raise ValueError(f'"{value}" is an empty range; hours and days count from 1')
-        if max(first, last) > most:
-            raise ValueError(f'"{value}" goes past {unit} {most}; the schedule plans the first year after the deployment '
-                             f'(hours 1 to {DURING_MAX_HOURS}, days 1 to {DURING_MAX_DAYS}), each of its checks a calendar '
-                             'event: an activity that goes on is an open range such as "days 8-", which repeats for ever')
+        problem = during_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
+
+
+def during_problem(value: str) -> str | None:
+    """What is wrong with an activity's `during`, or None: the one rule, shared by the plan's
+    validation and `monplan import` (which reports it at the document's line)."""
+    match = _DURING.match(value.strip())
+    if not match:
+        return f'cannot read "{value}"; expected "hours 1-4", "days 2-7", "day 1" or "days 8-"'
+    unit, most = ("hour", DURING_MAX_HOURS) if match["unit"].lower().startswith("hour") else ("day", DURING_MAX_DAYS)
+    # Digits beyond the limit are not read as a number at all (Python refuses 4,300 of them).
+    first, last = (int(text) if len(text) <= 9 else most + 1 for text in (match["first"], match["last"] or "0"))
+    if first < 1 or (match["last"] is not None and last < first):
+        return f'"{value}" is an empty range; hours and days count from 1'
+    if max(first, last) > most:
+        return (f'"{value}" goes past {unit} {most}; the schedule plans the first year after the deployment '
+                f'(hours 1 to {DURING_MAX_HOURS}, days 1 to {DURING_MAX_DAYS}), each of its checks a calendar '
+                'event: an activity that goes on is an open range such as "days 8-", which repeats for ever')
+    return None
 
 
 class SchedulePeriod(Spec):

@@ -46,7 +46,9 @@ def cross_reference_problems(located: Located) -> list[Diagnostic]:
                     return []  # missing in the plan as written: no value to stand in for
                 round_paths.append((path, missing))
             failed.update(path for path, _ in round_paths)
-            for path, missing in round_paths:
+            for (path, missing), error in zip(round_paths, err.errors(include_url=False), strict=True):
+                if error["type"] == "extra_forbidden" and _drop_unknown(data, path):
+                    continue  # a key the format does not know holds nothing the plan uses, whatever its value
                 value = _stand_in(located.data, path, failed) if missing else None
                 if (missing and value is None) or not _replace(data, path, value):
                     return []
@@ -82,6 +84,20 @@ def _replace(data: Any, path: Path, value: Any) -> bool:
         parent.pop(path[-1], None)
     else:
         parent[path[-1]] = value
+    return True
+
+
+def _drop_unknown(data: Any, path: Path) -> bool:
+    """Remove the unknown key at path (a misspelt "emial:" with its mapping); False when it is not there."""
+    parent = data
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not path or not isinstance(parent, dict) or path[-1] not in parent:
+        return False
+    del parent[path[-1]]
     return True
 
 

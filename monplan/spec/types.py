@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from monplan.lang import durations, naming
-from monplan.lang.thresholds import parse_threshold
+from monplan.lang.thresholds import ThresholdError, parse_threshold
 
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]")
 
@@ -25,13 +25,52 @@ def _lower(value: Any) -> Any:
 
 
 def _check_threshold(value: str) -> str:
-    parse_threshold(value)
+    try:
+        parse_threshold(value)
+    except ThresholdError as err:
+        raise ThresholdError(f"{err}{_reading(value, 'threshold')}") from None
     return value
 
 
 def _check_duration(value: str) -> str:
-    durations.parse_ms(value)
+    try:
+        durations.parse_ms(value)
+    except durations.DurationError as err:
+        raise durations.DurationError(f"{err}{_reading(value, 'duration')}") from None
     return value
+
+
+def _reading(value: object, kind: str) -> str:
+    """' (did you mean ">80%"?)' when `monplan import`'s reader of a document's words reads the
+    value ("above 80 %", "5 mins", "> 70% for 10 minutes", "9am"); the one reader of people's
+    spellings, so that the plan suggests exactly what import would have written."""
+    if not isinstance(value, str) or len(value) > 200:
+        return ""
+    if kind == "threshold":
+        from monplan.docimport.cells import read_threshold
+
+        cell = read_threshold(value)
+        if cell.text is None or cell.text == value:
+            return ""
+        extra = (f" with for: {cell.for_}" if cell.for_ else "") + (
+            f" and a p{float(cell.quantile) * 100:g} query" if cell.quantile else "")
+        return f' (did you mean "{cell.text}"{extra}?)'
+    if kind == "time":
+        from monplan.docimport.words import times_of
+
+        times = times_of(value)
+        return f' (did you mean "{times[0]}"?)' if len(times) == 1 and times[0] != value else ""
+    from monplan.docimport.words import duration_of
+
+    found = duration_of(value)
+    if found is None or found == value or not _reads_whole(value, found):
+        return ""
+    return f' (did you mean "{found}"?)'
+
+
+def _reads_whole(value: str, found: str) -> bool:
+    """Whether the whole value is the duration read, not a part of longer words."""
+    return bool(re.fullmatch(r"\s*\d+(?:[.,]\d+)*\s*[a-zA-Z]+\.?\s*", value)) and found != "0m"
 
 
 def _check_positive_duration(value: str) -> str:
@@ -96,7 +135,8 @@ def _check_time_of_day(value: str) -> str:
         return value
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
     if not match:
-        raise ValueError(f'"{value}" is not a time of day; expected 24-hour HH:MM such as "09:00" or "17:30"')
+        raise ValueError(f'"{value}" is not a time of day; expected 24-hour HH:MM such as "09:00" or "17:30"'
+                         f"{_reading(value, 'time')}")
     return f"{int(match[1]):02d}:{match[2]}"
 
 

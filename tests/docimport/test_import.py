@@ -340,3 +340,73 @@ def test_a_wait_prometheus_refuses_is_reported_at_its_line_and_the_plan_builds(t
     assert [row.for_ for row in spec.sections[0].metrics] == [None, None, None, "30s", "1h30m", "1000m"]
     built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
     assert built.returncode == 0, built.stderr
+
+
+def test_a_schedule_period_the_plan_refuses_is_reported_at_its_line_and_the_plan_builds(tmp_path: Path) -> None:
+    """"Week 60" was imported as `during: days 414-420`, which build then refused at plan.yaml's
+    line; the import now applies the plan's own rule and names the document's line."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n") + (
+        "\n## Monitoring Schedule\n\n"
+        "### Week 60\n- Check dashboards daily\n\n"          # lines 11-12
+        "### Hours 5-2\n- Check backwards hourly\n\n"         # lines 14-15
+        "### Days 2-7\n- Review errors daily\n"               # lines 17-18
+        "- **Day 400**: check again\n"))                      # line 19
+    out, stderr = imported(tmp_path, document)
+    assert f'{document}:11: warning: "Week 60" is days 414-420, which the plan does not take: "days 414-420" goes ' \
+           "past day 366" in stderr
+    assert f'{document}:14: warning: "Hours 5-2" is hours 5-2, which the plan does not take: "hours 5-2" is an ' \
+           "empty range" in stderr
+    assert f'{document}:19: warning: "Day 400" is day 400, which the plan does not take' in stderr
+    assert "has no activities" not in stderr  # said once, as the real cause
+    spec = load_spec(out)
+    assert [(a.during, a.activity) for p in spec.monitoring_schedule for a in p.activities] == \
+        [("days 2-7", "Review errors daily")]
+    built = run_monplan("build", "--plan", str(out), "--out", str(tmp_path / "generated"))
+    assert built.returncode == 0, built.stderr
+
+
+def test_a_taken_alert_name_is_said_with_the_row_that_took_it(tmp_path: Path) -> None:
+    """Every taken name was '"CPU" is already a row of another table', also for a repeat in the same
+    table and for another metric with the same name."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n"                # line 7
+                               "| CPU | Server Monitor | >90% | Critical |\n"            # line 8
+                               "| API-Latency | APM | >2s | High |\n") + (               # line 9
+        "\n### Database\n\n| Metric | Tool | Threshold | Priority |\n|---|---|---|---|\n"
+        "| CPU | Server Monitor | >80% | High |\n"                                          # line 15
+        "| API Latency | APM | >1s | High |\n"))                                            # line 16
+    _out, stderr = imported(tmp_path, document)
+    assert f'{document}:8: warning: "CPU" is already a row of this table (line 7); its alert is named ServersCPU' \
+        in stderr
+    assert f'{document}:15: warning: "CPU" is already a row of the table "Servers" (line 7); its alert is named ' \
+           "DatabaseCPU" in stderr
+    assert f'{document}:16: warning: "API Latency" is named APILatency like "API-Latency" of the table "Servers" ' \
+           "(line 9); its alert is named DatabaseAPILatency" in stderr
+
+
+def test_a_table_markdown_does_not_read_is_reported_not_dropped(tmp_path: Path) -> None:
+    """Rows without the |---| line under their header (or with one of fewer columns) are a paragraph
+    to Markdown: the import dropped them without a word; an empty Threshold cell was 'cannot read
+    the threshold ""'."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| CPU | Server Monitor | >70% | High |\n| Disk | Server Monitor |  | High |\n") + (
+        "\n### Memory\n\n| Metric | Threshold | Priority |\n| Memory | >80% | High |\n"      # line 12
+        "\n### Swap\n\n| Metric | Threshold | Priority |\n|---|---|\n| Swap | >80% | High |\n"))  # line 17
+    _out, stderr = imported(tmp_path, document)
+    for line in (12, 17):
+        assert f"{document}:{line}: warning: this looks like a table, but Markdown reads it as text: its header " \
+               "needs a line such as |---|---| below it" in stderr
+    assert f'{document}:8: warning: the threshold of "Disk" is empty; kept as TODO' in stderr
+
+
+def test_html_emphasis_and_line_breaks_in_cells_are_read_like_markdown_ones(tmp_path: Path) -> None:
+    """<b>&gt; 2s</b> was an unreadable threshold and <br> stayed in a metric's name, while **> 2s** was read."""
+    document = tmp_path / "doc.md"
+    document.write_text(_table("| Latency | APM | <b>&gt; 2s</b> | <span style=\"color:red\">High</span> |\n"
+                               "| Errors<br>(5xx) | APM | > 1%<br/>of requests | <strong>High</strong> |\n"))
+    out, stderr = imported(tmp_path, document)
+    assert "cannot read" not in stderr, stderr
+    rows = load_spec(out).sections[0].metrics
+    assert [(row.metric, row.threshold, row.priority) for row in rows] == \
+        [("Latency", ">2s", "high"), ("Errors (5xx)", ">1% of requests", "high")]

@@ -292,9 +292,9 @@ def test_a_redirect_within_the_server_is_followed_with_the_query_and_loops_end(s
 
 
 def test_a_refused_prometheus_url_is_named_by_its_option_not_repeated() -> None:
-    # tune printed the refused URL, password and all, as the location of its own refusal.
+    # tune printed the refused URL, password and all, as the location of its own refusal. Wrong usage: exit 2.
     for command in (REPORT, TUNE):
         result = run_monplan(*command, "--prometheus", "http://admin:s3cret@127.0.0.1:9")
         no_traceback(result)
-        assert result.returncode == 1 and result.stderr.startswith("--prometheus: error: "), result.stderr
+        assert result.returncode == 2 and result.stderr.startswith("--prometheus: error: "), result.stderr
         assert "s3cret" not in result.stdout + result.stderr

@@ -14,7 +14,27 @@ def test_an_unreachable_prometheus_is_a_clear_error_not_a_traceback(tmp_path) ->
         assert f"cannot reach Prometheus at {url}" in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
     result = run_monplan("report", "--plan", str(PLAN), "--prometheus", "prometheus:9090")
-    assert result.returncode == 1 and "is not a Prometheus URL" in result.stderr
+    assert result.returncode == 2 and "is not a Prometheus URL" in result.stderr  # wrong usage (README)
+
+
+def test_unreadable_live_options_are_wrong_usage_said_at_once_before_any_work() -> None:
+    """validate, report and tune exited 1 on an option they could not read (oncall --at and diff --against
+    exit 2); validate reported it among the plan's warnings as a plan check ("Failed: the plan's own
+    checks"), and named "--since/--at" for either."""
+    url = "http://127.0.0.1:9"  # never asked: the options are refused first
+    for command in (["validate", "--no-tools", "--prometheus", "notaurl", "--since", "bogus", "--at", "never"],
+                    ["tune", "--prometheus", "notaurl", "--since", "bogus", "--at", "never"],
+                    ["report", "--prometheus", "notaurl", "--at", "never"]):
+        result = run_monplan(*command, "--plan", str(PLAN))
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[0] == '--prometheus: error: "notaurl" is not a Prometheus URL; expected http://host:port or ' \
+                           "https://host:port"
+        assert lines[-1].startswith('--at: error: cannot read time "never"')
+        assert ("--since: error: cannot read duration \"bogus\"" in result.stderr) == (command[0] != "report")
+        assert len(lines) == (2 if command[0] == "report" else 3) and "plan.yaml" not in result.stderr
+    result = run_monplan("tune", "--plan", str(PLAN), "--prometheus", url, "--since", "0s")
+    assert result.returncode == 2 and result.stderr.startswith('--since: error: "0s" is no time at all')
 
 
 def test_a_server_that_is_not_prometheus_is_named_as_such(tmp_path) -> None:
