@@ -290,3 +290,30 @@ def test_the_build_record_never_hides_a_change(tmp_path: Path) -> None:
     assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
     (out / "prometheus" / "tests" / "availability.yml").unlink()
     assert run_monplan("build", "--check", "--plan", str(plan), "--out", str(out)).returncode == 1
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["build", "--out", ""], "'--out' / '-o'"), (["build", "--plan", ""], "'--plan' / '-p'"),
+    (["build", "-o", ""], "'--out' / '-o'"), (["build", "--out="], "'--out' / '-o'"),
+    (["validate", "--no-tools", "--out", ""], "'--out' / '-o'"), (["validate", "--plan", ""], "'--plan' / '-p'"),
+    (["init", "--out", ""], "'--out' / '-o'"), (["init", "--plan", ""], "'--plan' / '-p'"),
+    (["import", "PLAN.md", "--out", ""], "'--out' / '-o'"), (["import", "PLAN.md", "--force", "--out", ""], "'--out' / '-o'"),
+    (["import", ""], "'document'"), (["list", "--out", ""], "'--out' / '-o'"),
+    (["explain", "Orders", "--out", ""], "'--out' / '-o'"), (["oncall", "--plan", ""], "'--plan' / '-p'"),
+    (["diff", "--plan", ""], "'--plan' / '-p'"),
+    (["report", "--prometheus", "http://127.0.0.1:9", "--out", ""], "'--out' / '-o'"),
+    (["tune", "--prometheus", "http://127.0.0.1:9", "--write-plan", ""], "'--write-plan'"),
+])
+def test_an_empty_path_is_refused_as_wrong_usage_and_nothing_is_written(tmp_path: Path, args: list[str],
+                                                                         option: str) -> None:
+    # An unset CI variable (`--out "$OUT"`) gives an empty path, which would be read as the
+    # current folder: build would write its output there and clean it up as its own.
+    shutil.copy(MINIMAL, tmp_path / "plan.yaml")
+    (tmp_path / "PLAN.md").write_text("## Alerts\n\n| Metric | Threshold | Priority |\n|---|---|---|\n| Orders | >5 | high |\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    before = tree(tmp_path)
+    result = run_monplan(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"Invalid value for {option}: is empty" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert tree(tmp_path) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,44 @@ def _after_the_command() -> list[Any]:
     return params
 
 
+def _names_a_path(param: Any) -> bool:
+    """Whether the parameter is read into a file or folder path (`Path`, `Path | None`)."""
+    descriptor = getattr(param, "type_descriptor", None)  # typer >= 0.29: its own parameters
+    if descriptor is not None:
+        annotation = descriptor.annotation
+        return annotation is Path or Path in typing.get_args(annotation)
+    return type(getattr(param, "type", None)).__name__ == "Path"  # older typer: click.Path
+
+
+def _refuse_empty(param: Any) -> None:
+    """An empty path (`--out ""`, as an unset CI variable gives) is wrong usage, refused before
+    the command does anything: read as a path it is the current folder, which `build --out`
+    would fill and clean like its output folder."""
+    process = param.process_value
+
+    def checked(ctx: Any, value: Any) -> Any:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(item == "" for item in values):
+            raise typer.BadParameter("is empty (an unset variable?); expected the path of a file or folder, "
+                                     '"." for the current one', ctx=ctx, param=param)
+        return process(ctx, value)
+
+    param.process_value = checked
+    param.monplan_refuses_empty = True
+
+
 class _Commands(TyperGroup):
     """The group of commands, each of which also takes -q/-v after its name
-    (`monplan build -v`), as people type them; before the name works as well."""
+    (`monplan build -v`), as people type them; before the name works as well. Every
+    parameter of every command that names a file or folder refuses an empty path here."""
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is not None and not any(p.name == "quiet" for p in command.params):
             command.params += _after_the_command()
+        for param in command.params if command is not None else []:
+            if _names_a_path(param) and not getattr(param, "monplan_refuses_empty", False):
+                _refuse_empty(param)
         return command
 
 

@@ -94,8 +94,12 @@ def import_document(
         result = import_sloth(text, str(document), period)
     else:
         result = import_markdown(text, str(document), _deployed(deployed))
-    output.diagnostics(result.notes)
-    if any(note.severity == "error" for note in result.notes):
+    from monplan.docimport.guard import leftovers, redacted
+
+    # The last guard: no message repeats a secret, and a plan text holding one is not written.
+    notes = [redacted(note) for note in result.notes] + leftovers(result.text, str(document))
+    output.diagnostics(notes)
+    if any(note.severity == "error" for note in notes):
         output.console(stderr=True).print("nothing was written.")
         raise typer.Exit(1)
     if str(out) == "-":

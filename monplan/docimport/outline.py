@@ -24,6 +24,7 @@ class Inline:
     rest: str = ""  # the text after the label (and its colon)
     links: list[tuple[str, str]] = field(default_factory=list)  # (text, target)
     code: bool = False  # the whole text is inline code
+    secret: str | None = None  # what the text looked like when it held a secret (then emptied: docimport/guard.py)
 
 
 @dataclass

@@ -21,7 +21,9 @@ secret instead; the value itself is never repeated.
 Texts the model puts together from plan values are scanned with `what_secret` too, once made
 (only those that changed): a per-service row's queries and selectors with the service's vars
 substituted (monplan/model/services.py), and annotations with their Go templates expanded as
-the generated tests and runbooks hold them (monplan/model/resolve.py).
+the generated tests and runbooks hold them (monplan/model/resolve.py). `monplan import`
+scans every text of the document with it before reading it, and the plan it writes
+(monplan/docimport/guard.py), so that it never writes what the loader would refuse.
 """
 
 from __future__ import annotations
