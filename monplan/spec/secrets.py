@@ -77,8 +77,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}"), "an API secret key (sk-...)"),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "a JSON Web Token"),
     (re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"), "a private key"),
-    (re.compile(r"\bBearer\s+[A-Za-z0-9._~+/\-]{16,}=*", re.IGNORECASE), "a bearer token"),
-    (re.compile(r"\bBasic\s+[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])"), "a basic authorisation value"),
     (re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/", re.IGNORECASE), "a Slack webhook URL"),
     (re.compile(r"discord(?:app)?\.com/api/webhooks/", re.IGNORECASE), "a Discord webhook URL"),
     (re.compile(r"\.webhook\.office\.com/|outlook\.office\.com/webhook/", re.IGNORECASE),
@@ -87,7 +85,11 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
      "a password setting"),
     (re.compile(r"\baws_?secret_?access_?key\s*[=:]\s*\S", re.IGNORECASE), "an AWS secret key"),
 )
-# Text that some pattern of _SHAPES needs, lower-case. A text whose case folding (as
+# Schemes of an Authorization header, whose words ("Basic authentication failures", "Bearer
+# token-refresh-failures") are ordinary metric names: what follows must be a credential.
+_BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/\-]{16,}=*)", re.IGNORECASE)
+_BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])")
+# Text that some pattern of _SHAPES (or the schemes above) needs, lower-case. A text whose case folding (as
 # re.IGNORECASE folds: U+017F long s is an s, U+212A Kelvin a k, U+0131 dotless i an i)
 # holds none of them matches none of the shapes, and is spared their searches, most of a
 # scan's time (monplan scans every text of the plan, and every text that a service's vars
@@ -181,6 +183,13 @@ def _what_secret_in(text: str) -> str | None:
         for pattern, what in _SHAPES:
             if pattern.search(text):
                 return what
+        for match in _BEARER.finditer(text):  # a token, not words: "Bearer token-refresh-failures"
+            token = match.group(1)
+            if len(token) >= 32 or any(c.isdigit() for c in token):
+                return "a bearer token"
+        for match in _BASIC.finditer(text):  # base64 of user:password, not "Basic authentication"
+            if ":" in (_decoded_base64(match.group(1)) or ""):
+                return "a basic authorisation value"
     if "=" in text:
         for match in _PARAM.finditer(text):
             if _param_is_secret(match.group(1)):

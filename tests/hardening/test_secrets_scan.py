@@ -94,13 +94,30 @@ def test_the_scanner_finds_each_kind_of_secret() -> None:
     samples = ["https://bot:" + "s3cr3t@chat.example.com/", "https://hooks.slack.com/" + "services/T0/B0/x",
                "xoxb-" + "1234567890-abc", "-----BEGIN RSA " + "PRIVATE KEY-----", "AKIA" + "ABCDEFGHIJKLMNOP",
                "ghp_" + "a" * 36, "glpat-" + "b" * 20, "AIza" + "c" * 35, "sk_live_" + "d" * 24,
-               "eyJ" + "e" * 12 + ".eyJ" + "f" * 12 + ".sig", "Bearer " + "g" * 20, "https://x/?token=" + "abc", "https://" + "tok3n@example.com/",
+               "eyJ" + "e" * 12 + ".eyJ" + "f" * 12 + ".sig", "Bearer " + "g7" * 10, "https://x/?token=" + "abc", "https://" + "tok3n@example.com/",
                "https://x/cb#access_token=" + "abc",
                "host=db password=" + "hunter2"]
     assert [s for s in samples if not secrets_in(s)] == []
     assert list(secret_keys({"slack_configs": [{"api_url": "https://x", "api_url_file": "/etc/x"}]})) == [
         "slack_configs[0].api_url"]
     assert secrets_in(built(str(ROOT / "plan.yaml"))["prometheus/prometheus.yml"].decode()) == []
+
+
+@pytest.mark.parametrize("words", ["Basic authentication failures", "Basic Auth Failures", "Bearer tokens issued",
+                                   "Bearer token-refresh-failures", "Basic-auth logins per minute"])
+def test_the_words_of_an_authorization_scheme_are_no_secret(tmp_path, words) -> None:
+    """A row named for Basic or Bearer authentication is an ordinary metric: only what follows
+    the scheme as a credential (base64 of user:password, a token with digits) is a secret.
+    Such a metric was refused by build, and left out by import, as "a basic authorisation value"."""
+    from conftest import run_monplan
+    from monplan.spec.secrets import what_secret
+
+    assert what_secret(words) is None
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"version: 1\nsystem: Shop\nsections:\n  - title: Auth\n    metrics:\n      - metric: {words}\n"
+                    "        threshold: \">5\"\n        priority: High\n        query: sum(rate(auth_failures_total[5m]))\n")
+    result = run_monplan("build", "--plan", str(plan), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("plan", PLANS, ids=lambda p: p.parent.name if p.parent != ROOT else "repo")

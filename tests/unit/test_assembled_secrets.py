@@ -154,8 +154,8 @@ SHAPES = [
     "AKIAIOSFODNN7EXAMPLE", "AIzaSyA1234567890abcdefghijklmnopqrstuv", TOKEN, "glpat-abcdefghij0123456789",
     "xoxb-1234567890-abcdef", "sk_live_abcdefghijklmnop", "SG.abcdefghijklmnop.abcdefghijklmnop",
     "npm_abcdefghijklmnopqrstuvwxyz0123456789", "sk-abcdefghijklmnopqrstuvwxyz0123456789",
-    "eyJhbGciOiJIUzI1.eyJzdWIiOiIx.abc", "-----BEGIN RSA PRIVATE KEY-----", "Bearer abcdefghijklmnopqrstuvwxyz",
-    "Basic dXNlcjpwYXNzd29yZA==", "https://hooks.slack.com/services/T0/B0/x", "https://discord.com/api/webhooks/1/x",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIx.abc", "-----BEGIN RSA PRIVATE KEY-----",
+    "https://hooks.slack.com/services/T0/B0/x", "https://discord.com/api/webhooks/1/x",
     "https://x.webhook.office.com/y", "password=hunter22", "aws_secret_access_key = abc",
 ]
 
@@ -168,8 +168,15 @@ def test_the_quick_test_of_the_shapes_misses_none() -> None:
         assert pattern.search(text), (text, what)
         assert secrets._may_have_shape(text) and secrets.what_secret(f"x {text} y") == what
     for text in ("pa\u017f\u017fword=hunter22", "hook\u017f.\u017flack.com/services/T0/B0/x",
-                 "d\u0131scord.com/api/webhooks/1/x", "BEARER abcdefghijklmnopqrstuvwxyz"):
+                 "d\u0131scord.com/api/webhooks/1/x", "BEARER abcdefghijklmnopqrstuvwxyz0123"):
         assert secrets.what_secret(text) is not None, text
+    # the schemes of an Authorization header: a credential after them, not words
+    for text, what in (("Bearer abcdefghijklmnopqrstuvwxyz0123", "a bearer token"),
+                       ("Bearer " + "a" * 32, "a bearer token"),
+                       ("Basic dXNlcjpwYXNzd29yZA==", "a basic authorisation value")):
+        assert secrets._may_have_shape(text) and secrets.what_secret(f"x {text} y") == what, text
+    for text in ("Basic authentication failures", "Bearer token-refresh-failures", "Basic Auth"):
+        assert secrets.what_secret(text) is None, text
 
 
 def test_case_folding_finds_every_character_ignorecase_takes_for_a_letter() -> None:
