@@ -71,6 +71,15 @@ def run_monplan(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
                           text=True, env=full_env, timeout=600, check=False)
 
 
+def warnings_of(tmp_path: Path, text: str, check: str) -> list[tuple[int, int, str]]:
+    """(line, column, message) of each warning of one check that the plan `text` gets."""
+    from monplan.app.pipeline import load_plan
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    return [(d.line, d.column, d.message) for d in load_plan(path).warnings if d.check == check]
+
+
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under root, by relative path."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monplan.app.pipeline import load_plan
+from conftest import warnings_of
 from monplan.lang.first_event import longest_window_ms, single_event_wait_ms
 
 MINUTE = 60_000
@@ -67,9 +67,7 @@ sections:
 
 
 def _warnings(tmp_path: Path, text: str) -> list[tuple[int, int, str]]:
-    path = tmp_path / "plan.yaml"
-    path.write_text(text)
-    return [(d.line, d.column, d.message) for d in load_plan(path).warnings if d.check == "alerts/any-for-window"]
+    return warnings_of(tmp_path, text, "alerts/any-for-window")
 
 
 def test_any_rows_whose_for_outlasts_one_event_are_warned_at_their_for(tmp_path: Path) -> None:

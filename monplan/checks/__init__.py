@@ -80,7 +80,7 @@ OTHER_IDS: dict[str, tuple[str, Severity]] = {
 def field_path(spec: Spec, alert: Alert, field: str) -> Path:
     """Where a row's field is in the plan: the row's own, or its service's override of it."""
     if alert.service is not None:
-        from monplan.model.services import override_for
+        from monplan.spec.services import override_for, override_key
 
         for index, service in enumerate(spec.services):
             if service.name != alert.service:
@@ -90,8 +90,7 @@ def field_path(spec: Spec, alert: Alert, field: str) -> Path:
                 node = node[part] if isinstance(part, int) else getattr(node, part)
             override = override_for(service, node)
             if override is not None and getattr(override, "for_" if field == "for" else field) is not None:
-                key = node.metric if node.metric in service.overrides else node.alert
-                return ("services", index, "overrides", key, field)
+                return ("services", index, "overrides", override_key(service, node), field)
     return alert.path + (field,)
 
 

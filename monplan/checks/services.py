@@ -7,9 +7,10 @@ import difflib
 from monplan.checks import Check, Context
 from monplan.checks.reporter import Reporter
 from monplan.diagnostics import Diagnostic, Path
-from monplan.model.services import _VARIABLE, Problem
+from monplan.model.services import Problem
 from monplan.spec.metrics import FocusArea
 from monplan.spec.plan import Plan as Spec
+from monplan.spec.services import VARIABLE_REFERENCE
 
 
 def run(ctx: Context) -> list[Diagnostic]:
@@ -44,7 +45,7 @@ def check_services(spec: Spec, problem: Problem) -> None:
     for path, row in rows:
         for field in ("query", "baseline_query"):
             text = getattr(row, field)
-            if text and _VARIABLE.search(text):
+            if text and VARIABLE_REFERENCE.search(text):
                 problem(path + (field,), "variables such as ${service} work only in sections with per_service: true")
 
 

@@ -86,7 +86,8 @@ def _selectors_into(found: list[tuple[str, str | None]], node: Any) -> None:
 
 def _queries(spec: Spec) -> Iterator[tuple[Path, str, str | None]]:
     """Every PromQL query of the plan with its path, and the service it is for (per-service rows)."""
-    from monplan.model.services import override_for, substitute, variables
+    from monplan.model.services import substitute
+    from monplan.spec.services import override_for, variables
 
     for i, section in enumerate(spec.sections):
         path = ("sections", i, "metrics")

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from monplan.diagnostics import Path, format_path
 from monplan.spec.metrics import MetricRow, Section
 from monplan.spec.secrets import alternative, what_secret
-from monplan.spec.services import Override, Service
+from monplan.spec.services import VARIABLE_REFERENCE, Service, override_for, override_key, variables
 from monplan.spec.types import parse_promql
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 Problem = Callable[..., None]
 
 
@@ -40,17 +39,7 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
             return match.group(0)
         return values[name]
 
-    return _VARIABLE.sub(value, text), missing
-
-
-def variables(service: Service) -> dict[str, str]:
-    """What ${name} stands for in the service's copy of a row."""
-    return {"service": service.name, **service.vars}
-
-
-def override_for(service: Service, row: MetricRow) -> Override | None:
-    """The service's override of a per-service row, keyed by the row's metric or alert name."""
-    return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
+    return VARIABLE_REFERENCE.sub(value, text), missing
 
 
 def assembled_secret(result: str, template: str, path: Path, where: Path, problem: Problem,
@@ -112,7 +101,7 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
                 value = getattr(override, field)
                 if value is not None:
                     update[field] = value
-        query_path = (service_path + ("overrides", _override_key(service, template), "query") if "query" in update
+        query_path = (service_path + ("overrides", override_key(service, template), "query") if "query" in update
                       else path + ("query",))  # where the text comes from, for the message
         query = _expand_query(str(update.get("query", template.query)), path + ("query",), service, problem,
                               where=at, line_of=where, source=query_path)
@@ -131,10 +120,6 @@ def rows_for(section: Section, section_path: Path, service: Service, problem: Pr
                 continue
             update["baseline_query"] = baseline
         yield ServiceRow(template.model_copy(update=update), path)
-
-
-def _override_key(service: Service, row: MetricRow) -> str:
-    return row.metric if row.metric in service.overrides else row.alert or row.metric
 
 
 def _expand_slo(template: MetricRow, path: Path, service: Service, problem: Problem, at: Path,

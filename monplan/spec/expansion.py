@@ -14,7 +14,6 @@ anything is expanded (`spec/expansion`):
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -23,13 +22,12 @@ from monplan.spec.limits import MAX_BYTES
 from monplan.spec.loader import MAX_SCALAR, Located
 from monplan.spec.metrics import FocusArea, MetricRow
 from monplan.spec.plan import Plan
-from monplan.spec.services import Override, Service
+from monplan.spec.services import VARIABLE_REFERENCE, Service, override_for, override_key, variables
 
 MAX_ROWS = 150_000
 MAX_SHOWN = 2 * MAX_ROWS  # rows all the dashboards of a plan show together
 CHECK = "spec/expansion"
 _SLI_QUERIES = ("errors", "good", "total", "ratio")
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")  # as monplan/model/services.py substitutes
 
 
 def expansion_problems(plan: Plan, located: Located) -> list[Diagnostic]:
@@ -37,7 +35,7 @@ def expansion_problems(plan: Plan, located: Located) -> list[Diagnostic]:
     per_service: list[tuple[Path, list[MetricRow]]] = [
         (("sections", i), section.metrics) for i, section in enumerate(plan.sections) if section.per_service]
     templates = sum(len(rows) for _, rows in per_service)
-    others = sum(len(s.metrics) for s in plan.sections if not s.per_service) + _focus_items(plan.focus_areas)
+    others = sum(len(s.metrics) for s in plan.sections if not s.per_service) + sum(items for _, items in _areas(plan.focus_areas, ""))
     if not templates or not plan.services:  # nothing is copied: the plan's own size limits hold
         return _dashboards_problems(plan, located, Counter())
     skipped = _skips(per_service, plan.services)
@@ -107,15 +105,6 @@ def _areas(areas: list[FocusArea], prefix: str) -> Iterator[tuple[str, int]]:
         yield from _areas(area.areas, f"{title} / ")
 
 
-def _focus_items(areas: list[FocusArea]) -> int:
-    return sum(len(area.items) + _focus_items(area.areas) for area in areas)
-
-
-def _override(service: Service, row: MetricRow) -> Override | None:
-    """As monplan/model/services.py finds it: by the row's metric, else its alert name."""
-    return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
-
-
 def _skips(per_service: list[tuple[Path, list[MetricRow]]], services: list[Service]) -> Counter[Path]:
     """The copies services skip, per section, found through the rows each skip names (never rows x
     services: that product is what may be too large to go through)."""
@@ -130,7 +119,7 @@ def _skips(per_service: list[tuple[Path, list[MetricRow]]], services: list[Servi
         named = {id(row): (path, row) for key, override in service.overrides.items() if override.skip
                  for path, row in by_name.get(key, ())}
         skipped.update(path for path, row in named.values()
-                       if (found := _override(service, row)) is not None and found.skip)
+                       if (found := override_for(service, row)) is not None and found.skip)
     return skipped
 
 
@@ -146,12 +135,11 @@ def _substituted(per_service: list[tuple[Path, list[MetricRow]]],
                 texts += [(path + ("slo", key), getattr(slo, key))
                           for key in (*_SLI_QUERIES, "bool_gauge", "buckets")]
             for number, service in enumerate(services):
-                override = _override(service, row)
+                override = override_for(service, row)
                 if override is not None and override.skip:
                     continue
                 if override is not None and override.query:
-                    key = row.metric if row.metric in service.overrides else row.alert or row.metric
-                    yield ("services", number, "overrides", key, "query"), override.query, service
+                    yield ("services", number, "overrides", override_key(service, row), "query"), override.query, service
                 elif row.query is not None:
                     yield path + ("query",), row.query, service
                 for where, text in texts:
@@ -163,11 +151,11 @@ def _length(text: str, service: Service, where: Path) -> int:
     """How long `text` is once the service's vars are put in, without putting them in."""
     if "${" not in text:
         return len(text)
-    values = {"service": service.name, **service.vars}
+    values = variables(service)
     if where[-2] == "slo" and where[-1] in _SLI_QUERIES:  # they keep ${window}, one per alert window
         values.pop("window", None)
     length = len(text)
-    for name, times in Counter(_VARIABLE.findall(text)).items():
+    for name, times in Counter(VARIABLE_REFERENCE.findall(text)).items():
         value = values.get(name)
         if value is not None:
             length += times * (len(value) - len(name) - 3)

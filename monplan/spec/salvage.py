@@ -72,13 +72,8 @@ def _replace(data: Any, path: Path, value: Any) -> bool:
     is not a field of a mapping holding a single value."""
     if not path or isinstance(path[-1], int):
         return False
-    parent = data
-    for part in path[:-1]:
-        try:
-            parent = parent[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    if not isinstance(parent, dict) or isinstance(parent.get(path[-1]), (dict, list)):
+    parent = _mapping_at(data, path[:-1])
+    if parent is None or isinstance(parent.get(path[-1]), (dict, list)):
         return False
     if value is None:
         parent.pop(path[-1], None)
@@ -89,16 +84,22 @@ def _replace(data: Any, path: Path, value: Any) -> bool:
 
 def _drop_unknown(data: Any, path: Path) -> bool:
     """Remove the unknown key at path (a misspelt "emial:" with its mapping); False when it is not there."""
-    parent = data
-    for part in path[:-1]:
-        try:
-            parent = parent[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    if not path or not isinstance(parent, dict) or path[-1] not in parent:
+    parent = _mapping_at(data, path[:-1]) if path else None
+    if parent is None or path[-1] not in parent:
         return False
     del parent[path[-1]]
     return True
+
+
+def _mapping_at(data: Any, path: Path) -> dict[Any, Any] | None:
+    """The mapping at `path` in the raw plan data; None when there is none there."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node if isinstance(node, dict) else None
 
 
 def _stand_in(data: Any, path: Path, failed: set[Path]) -> Any:

@@ -17,11 +17,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field
 
 from monplan.spec.types import Duration, Priority, ServiceLabels, Spec, Text, ThresholdText
+
+if TYPE_CHECKING:
+    from monplan.spec.metrics import MetricRow
 
 SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -79,3 +82,22 @@ class Service(Spec):
     @property
     def display(self) -> str:
         return self.title or self.name
+
+
+# ${name} in a per-service row's texts (monplan/model/services.py puts the values in).
+VARIABLE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+def variables(service: Service) -> dict[str, str]:
+    """What ${name} stands for in the service's copy of a row."""
+    return {"service": service.name, **service.vars}
+
+
+def override_for(service: Service, row: MetricRow) -> Override | None:
+    """The service's override of a per-service row, keyed by the row's metric or alert name."""
+    return service.overrides.get(row.metric) or (service.overrides.get(row.alert) if row.alert else None)
+
+
+def override_key(service: Service, row: MetricRow) -> str:
+    """The key of `service.overrides` that override_for finds the row's override under."""
+    return row.metric if row.metric in service.overrides else row.alert or row.metric

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monplan.app.pipeline import load_plan
+from conftest import warnings_of
 
 PLAN = """\
 version: 1
@@ -42,9 +42,7 @@ sections:
 
 
 def _warnings(tmp_path: Path, text: str) -> list[tuple[int, int, str]]:
-    path = tmp_path / "plan.yaml"
-    path.write_text(text)
-    return [(d.line, d.column, d.message) for d in load_plan(path).warnings if d.check == "slo/burn-never-fires"]
+    return warnings_of(tmp_path, text, "slo/burn-never-fires")
 
 
 def test_burn_conditions_no_error_ratio_meets_are_warned_at_the_objective(tmp_path: Path) -> None:
