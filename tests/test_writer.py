@@ -197,3 +197,81 @@ def test_a_build_that_finds_the_tree_up_to_date_still_removes_what_a_killed_buil
     assert check.returncode == 0 and leftover.exists()  # --check changes nothing on disk
     assert run_monplan("-q", "build", "--plan", str(plan), "--out", str(out)).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["generated", "plan.yaml"]
+
+
+# --- the spare: the old tree kept in the cache folder as the next build's staging folder ----
+
+
+def _build(plan: Path, out: Path) -> None:
+    from monplan.app.pipeline import build
+
+    result = build(plan, out)
+    assert result.ok, result.problems
+
+
+def _spare(cache: Path) -> Path:
+    spares = sorted((cache / "monplan").glob("spare-*"))
+    assert len(spares) == 1, spares
+    return spares[0]
+
+
+def _clean_build(plan: Path, where: Path) -> dict[str, bytes]:
+    from monplan.app.pipeline import build
+
+    assert build(plan, where, use_cache=False).ok
+    return tree(where)
+
+
+def test_rebuilds_through_the_spare_equal_clean_builds_and_it_holds_none_of_the_users_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    (out / "TEAM-NOTES.md").write_text("mine\n")
+    (out / "prometheus" / "local.yml").write_text("mine too\n")
+    for number, threshold in enumerate(("<98%", "<97%", "<96%")):
+        plan.write_text(_plan(30 + number, threshold))  # a row added, every threshold changed
+        _build(plan, out)
+        expected = _clean_build(plan, tmp_path / f"clean-{number}")
+        mine = {"TEAM-NOTES.md": b"mine\n", "prometheus/local.yml": b"mine too\n"}
+        assert tree(out) == {**expected, **mine}
+        spare = _spare(cache)
+        kept = tree(spare)
+        assert not set(mine) & set(kept)  # the user's files never wait in the cache
+        assert kept  # the previous build's files do: the next build starts from them
+    assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing beside the output
+
+
+def test_a_spare_tampered_with_still_builds_the_exact_output_and_nothing_through_its_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    spare = _spare(cache)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n")
+    subprocess.run(["rm", "-rf", str(spare / "runbooks")], check=True)
+    (spare / "runbooks").symlink_to(outside)  # a link where a folder belongs
+    (spare / "prometheus" / "stray.yml").write_text("stray\n")  # a file the output does not have
+    plan.write_text(_plan(30, "<97%"))
+    expected = _clean_build(plan, tmp_path / "clean")
+    now = tree(out)
+    same = sorted(rel for rel, data in expected.items() if now.get(rel) == data and "/" in rel
+                  and not rel.startswith("runbooks/") and (spare / rel).is_file())
+    assert same  # files this build keeps as they are
+    for rel in same:
+        (spare / rel).unlink()
+        (spare / rel).write_text("forged\n")  # another file (inode) at a path the output keeps
+    (spare / "PLAN.md").unlink()
+    (spare / "PLAN.md").mkdir()  # a folder where a file belongs
+    (spare / "PLAN.md" / "inner.txt").write_text("x\n")
+    _build(plan, out)
+    assert tree(out) == expected
+    assert tree(outside) == {"keep.txt": b"keep\n"}

@@ -177,10 +177,18 @@ _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _OFFSET = re.compile(r"\s+offset\s+-?(?:[0-9]+(?:ms|[smhdwy]))+")
 
 
+def mentions_offset(query: str) -> bool:
+    """False only for a query that cannot read `offset` (PromQL's keywords are case-insensitive):
+    most rows, spared a parse of their query."""
+    return "offset" in query.lower()
+
+
 def without_offsets(query: str) -> str | None:
     """The query reading the present instead of the past (`x offset 1w` as `x`), or None when it
     reads no `offset` (or cannot be parsed). A row comparing with last week has no value
     until Prometheus holds a week; whether its data exists now is this query's to say."""
+    if not mentions_offset(query):
+        return None
     import promql_parser
 
     def offsets(text: str) -> int | None:
@@ -211,6 +219,8 @@ def without_offsets(query: str) -> str | None:
 def longest_offset_ms(query: str) -> int:
     """The longest `offset` the query reads back (0 with none, or unparsable): how much history
     Prometheus must hold before the query has a value."""
+    if not mentions_offset(query):
+        return 0
     import promql_parser
 
     try:

@@ -23,7 +23,6 @@ inhibit it while one of those jobs is down (the target alert says why the data i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -80,9 +79,9 @@ def jobs_reader(collection: Collection | None) -> Callable[[str], tuple[str, ...
     return read
 
 
-def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callable[[str], tuple[str, ...]],
-                 shared: Shared | None = None) -> Alert:
-    """The alert with its NoData companion, unless the row or the defaults turn it off."""
+def no_data_of(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callable[[str], tuple[str, ...]],
+               shared: Shared | None = None) -> Watch | None:
+    """The NoData companion of an alert, or None when the row or the defaults turn it off."""
     settings = spec.defaults.no_data
     # An "Any" row counts occurrences (errors, restarts): its series may rightly be absent until
     # the first one, so it gets a NoData alert only when the row asks for one; unless it counts
@@ -91,7 +90,7 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     default = settings.enabled and (alert.threshold.kind is not Kind.ANY
                                     or counts_failures_of_a_gauge(alert.query))
     if not (default if enabled is None else enabled):
-        return alert
+        return None
     slo = alert.slo
     jobs = jobs_of(alert.query if slo is None else slo.ratio_expr("5m"))
     series = alert.series if slo is None else slo.read(slo.watched_series)
@@ -128,13 +127,12 @@ def with_no_data(spec: Spec, alert: Alert, enabled: bool | None, jobs_of: Callab
     if runbook_url:
         annotations["runbook_url"] = _go_literal(runbook_url)
     shared = Shared() if shared is None else shared
-    watch = Watch(
+    return Watch(
         name=name, kind=NO_DATA, expr=expr, for_=wait, priority=settings.priority,
         labels=shared.labels(labels), annotations=shared.annotations(annotations), group=alert.group,
         group_slug=alert.group_slug, subject=alert.metric, path=alert.path, line=alert.line, runbook_url=runbook_url,
         series=series, row=alert.name, jobs=jobs, service=alert.service,
     )
-    return dataclasses.replace(alert, no_data=watch)
 
 
 def _jobs_with_paths(spec: Spec) -> Iterator[tuple[str, Path, str]]:

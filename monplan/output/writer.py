@@ -4,8 +4,17 @@ monplan owns the files listed in `<out>/.monplan-manifest` and nothing else. A b
 leaves a mix of old and new files: it stages the complete new tree in a hidden sibling
 folder (new and changed files written, unchanged files and the user's own files hard-linked
 from the current tree), then switches the two folders in one atomic step (Linux
-renameat2 RENAME_EXCHANGE) and deletes the old tree. Killed at any moment, the output is
-either as it was or fully updated; a leftover staging folder is removed by the next build.
+renameat2 RENAME_EXCHANGE). Killed at any moment, the output is either as it was or fully
+updated; a leftover staging folder is removed by the next build.
+
+The old tree is not deleted but kept as the next build's staging folder (the "spare", in
+monplan's cache folder when that is on the same file system, never beside the output where
+it would show in `git status`): the next build brings it up to date with the current tree
+by comparing the two folders' listings (inode numbers, read without a `stat` per file) and
+re-linking only what differs, instead of hard-linking every file anew and deleting the old
+tree afterwards. The user's own files are unlinked from the spare (only monplan's files
+stay there between builds). Anything in doubt (no spare, another file system, a spare that
+is not a folder of ours) stages from scratch.
 
 The output folder is the place a user named and nothing else:
 - a symbolic link on a path monplan writes or removes (a folder such as `runbooks/`, a file,
@@ -534,13 +543,69 @@ def _keep_current(real: Path, staging: Path, skip: set[str], write: set[str]) ->
                     _link_or_copy(entry.path, target)
 
 
-def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path) -> None:
-    """The complete new tree: the user's files kept, ours as the plan now builds them."""
+def _mirror(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
+    """Make `staging`, a spare tree of an earlier build, what `_keep_current` would stage: the
+    current tree's entries, hard-linked (same inode), folders with the current ones' modes and
+    times, without `skip` and `write`. Only entries that differ are touched: a listing gives
+    each entry's inode number and kind without a `stat` call. Nothing is ever followed
+    through a link: an entry of the wrong kind (a link where a folder belongs) is removed
+    before anything is made under its name."""
+    on_the_way = _ancestors(write) | write
+    pending = [""]
+    while pending:
+        rel_folder = pending.pop()
+        source_folder = f"{real}/{rel_folder}" if rel_folder else os.fspath(real)
+        target_folder = f"{staging}/{rel_folder}" if rel_folder else os.fspath(staging)
+        with os.scandir(source_folder) as entries:
+            live = {entry.name: entry for entry in entries}
+        with os.scandir(target_folder) as entries:
+            have = {entry.name: entry for entry in entries}
+        for name, entry in have.items():
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            wanted = live.get(name)
+            if wanted is None or rel in skip or rel in write or not _same_entry(wanted, entry):
+                _delete(entry)
+                have[name] = None  # type: ignore[assignment]  # gone: made anew below if wanted
+        for name, entry in live.items():
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            if rel in skip or rel in write:
+                continue
+            target = f"{target_folder}/{name}"
+            if entry.is_dir(follow_symlinks=False):
+                if have.get(name) is None:
+                    os.mkdir(target)
+                shutil.copystat(entry.path, target, follow_symlinks=False)
+                pending.append(rel)
+            elif rel in on_the_way:  # became a link (or file) since `compare` looked
+                raise OSError(errno.ELOOP, "is in the way of a generated file (a symbolic link or a "
+                              "file where monplan writes a folder)", entry.path)
+            elif have.get(name) is None:
+                _link_or_copy(entry.path, target)
+
+
+def _same_entry(wanted: os.DirEntry[str], entry: os.DirEntry[str]) -> bool:
+    """Folders match folders (their contents are compared in turn); anything else must be
+    the very same file (a hard link of it)."""
+    if wanted.is_dir(follow_symlinks=False):
+        return entry.is_dir(follow_symlinks=False)
+    return not entry.is_dir(follow_symlinks=False) and wanted.inode() == entry.inode()
+
+
+def _delete(entry: os.DirEntry[str]) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)  # never follows a link inside
+    else:
+        os.unlink(entry.path)
+
+
+def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path, spare: bool = False) -> None:
+    """The complete new tree: the user's files kept, ours as the plan now builds them. With
+    `spare`, `staging` holds an earlier build's tree, brought up to date instead of filled."""
     write = (set(changes.added) | set(changes.changed)) - {MANIFEST}
     removed = set(changes.removed)
     if real.is_dir():
         inside = {staging.name} if staging.parent == real else set()
-        _keep_current(real, staging, removed | {MANIFEST} | inside, write)
+        (_mirror if spare else _keep_current)(real, staging, removed | {MANIFEST} | inside, write)
     manifest = manifest_bytes(list(files))
     # one file's bytes at a time: `files` may keep them in a temporary file (spill.Files)
     _write_files(staging, lambda rel: manifest if rel == MANIFEST else files[rel], sorted(write | {MANIFEST}))
@@ -624,20 +689,112 @@ def write(out: Path, files: Mapping[str, bytes], *,
 
 def _switch(real: Path, files: Mapping[str, bytes], changes: Changes, progress: _Progress) -> None:
     mounted = real.is_dir() and _is_mount_point(real)
+    spare = taken = None
     if mounted:  # the folder itself cannot move: stage inside it, switch what it holds
         staging = _new_staging(real, _STAGING)
     else:
-        staging = _new_staging(real.parent, f"{_STAGING}{real.name}-")
+        spare = _spare_path(real)
+        taken = _take_spare(real, spare)
+        staging = taken or _new_staging(real.parent, f"{_STAGING}{real.name}-")
+    kept = False
     try:
-        _stage(real, files, changes, staging)
+        _stage(real, files, changes, staging, spare=taken is not None)
         _sync_tree(staging)
         switched = _swap_contents(real, staging, changes, progress) if mounted else _swap_in(real, staging, progress)
+        if switched and spare is not None:
+            kept = _keep_spare(staging, spare, files)
     finally:
-        _remove(staging)  # the staged tree, or the old one after the switch
+        if not kept:
+            _remove(staging)  # the staged tree, or the old one after the switch
     if not switched:
         _write_in_place(real, files, changes, progress)
         progress.warnings.append(Diagnostic(str(real), 0, 0, "this system cannot switch folders atomically; "
                                             "files were replaced one by one", severity="warning"))
+
+
+# --- the spare tree ---------------------------------------------------------------------------
+
+def _spare_path(real: Path) -> Path | None:
+    """Where the old tree of `real` waits for the next build: monplan's cache folder, if it is on
+    the output's file system (a folder moves only within one); None otherwise."""
+    import hashlib
+
+    from monplan.output.cache import _cache_dir
+
+    folder = _cache_dir()
+    try:
+        if os.stat(folder).st_dev != os.stat(real.parent).st_dev:
+            return None
+    except OSError:
+        return None
+    return folder / f"spare-{hashlib.sha256(os.fsencode(real)).hexdigest()[:32]}"
+
+
+def _take_spare(real: Path, spare: Path | None) -> Path | None:
+    """The spare moved in as this build's staging folder, or None (then a new one is made)."""
+    if spare is None or not real.is_dir():
+        return None
+    try:
+        info = os.lstat(spare)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        return None
+    staging = real.parent / f"{_STAGING}{real.name}-{secrets.token_hex(4)}"
+    try:
+        os.rename(spare, staging)  # never onto a folder with entries: a name taken is not ours
+    except OSError:
+        return None
+    return staging
+
+
+def _keep_spare(old: Path, spare: Path, files: Mapping[str, bytes]) -> bool:
+    """Keep the tree just switched out (`old`) as the next build's spare. The user's own files
+    are unlinked from it first: only monplan's generated files stay in the cache folder."""
+    if _someone_inside(old):
+        return False
+    try:
+        _drop_foreign(old, files)
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(old, spare)
+    except OSError:
+        return False
+    return True
+
+
+def _someone_inside(folder: Path) -> bool:
+    """Whether a process (a shell that was `cd`ed into the output, this one...) has its working
+    folder in `folder`, or whether that cannot be told (no /proc). Moved into the cache, that
+    process would go on working in the spare, which the next build rewrites: deleted, the
+    folder fails its next command instead."""
+    prefix = os.fspath(folder)
+    try:
+        processes = os.listdir("/proc")
+    except OSError:
+        return True
+    for pid in processes:
+        if pid.isdigit():
+            try:
+                where = os.readlink(f"/proc/{pid}/cwd")  # the folder's present path, after it moved
+            except OSError:  # gone meanwhile, or another user's (not ours to see)
+                continue
+            if where == prefix or where.startswith(prefix + "/"):
+                return True
+    return False
+
+
+def _drop_foreign(old: Path, files: Mapping[str, bytes]) -> None:
+    pending = [""]
+    while pending:
+        rel_folder = pending.pop()
+        folder = f"{old}/{rel_folder}" if rel_folder else os.fspath(old)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                elif rel not in files and rel != MANIFEST:
+                    os.unlink(entry.path)
 
 
 def _swap_in(real: Path, staging: Path, progress: _Progress) -> bool:
