@@ -103,27 +103,35 @@ def _board_inputs(plan: Plan, board: Board, cache: Any) -> list[object]:
 
 
 def generate(plan: Plan) -> MutableMapping[str, bytes]:
-    from monplan.generators.grafana.build import LinkIndex, dashboard  # grafanalib: only when building
+    from monplan.output.unitcache import unit
 
     source = plan.source
     every: list[Board] = boards(plan)
     prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
-    import attr
+    made: list[Any] = []  # the link index, made by the first dashboard rendered (none, when a rebuild keeps them all)
 
-    # grafanalib checks every attribute of every object it builds, and again on each copy; the
-    # generated JSON is checked against Grafana's own schemas by the tests instead.
-    from monplan.output.unitcache import unit
+    def link_index() -> Any:
+        if not made:
+            from monplan.generators.grafana.build import LinkIndex  # grafanalib: only when rendering
+
+            made.append(LinkIndex(every, naming.slug(plan.settings.system)))
+        return made[0]
 
     files = collector()
     # Every dashboard links the others: their names and links are part of each one's key, hashed
     # once (a thousand parts would otherwise pickle a thousand links each).
     links = hashlib.blake2b(pickle.dumps([(b.title, b.uid, b.link, b.path, b.part, b.parts, b.description, b.service)
                                           for b in every], protocol=5), digest_size=20).digest()
-    index = LinkIndex(every, naming.slug(plan.settings.system))
     for board in every:
         def render(board: Board = board) -> dict[str, bytes]:
+            import attr
+
+            from monplan.generators.grafana.build import dashboard
+
+            # grafanalib checks every attribute of every object it builds, and again on each copy;
+            # the generated JSON is checked against Grafana's own schemas by the tests instead.
             with attr.validators.disabled():
-                return {board.path: to_json(dashboard(plan, board, index, prometheus))}
+                return {board.path: to_json(dashboard(plan, board, link_index(), prometheus))}
 
         files.update(unit(plan, "dashboard", lambda cache: (links, *_board_inputs(plan, board, cache)),  # noqa: B023 - unit() calls it at once
                           render))

@@ -5,6 +5,7 @@ The repository's plan.yaml starts with `# yaml-language-server: $schema=generate
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from monplan.formats.render import to_json
@@ -25,5 +26,8 @@ def plan_schema() -> dict[str, Any]:
     }
 
 
-def generate(plan: Plan) -> dict[str, bytes]:
-    return {SCHEMA_PATH: to_json(plan_schema())}
+def generate(plan: Plan) -> MutableMapping[str, Any]:
+    from monplan.output.unitcache import unit
+
+    # The same for every plan of one monplan (the unit's key holds the code): kept by a rebuild.
+    return unit(plan, "schema", lambda cache: (), lambda: {SCHEMA_PATH: to_json(plan_schema())})

@@ -210,14 +210,19 @@ def remember(out: Path, print_: str | None, files: Mapping[str, bytes]) -> Recor
     numbers = array.array("q")  # 600,000 of them at 100,000 rows: not as Python ints
     shas = bytearray()
     for rel in paths:  # one file's bytes at a time: they may be in a temporary file (spill.Files)
+        kept = keeps(rel) if keeps is not None else None
+        if kept is not None:
+            # A file kept from the last build is recorded as it was seen then, without another
+            # lstat: these numbers go with that SHA-256, and a file that has changed since (or a
+            # copy where a hard link could not be made) no longer matches them, so the next
+            # build renders it again.
+            numbers.extend((kept.size, kept.mtime, kept.inode))
+            shas += bytes.fromhex(kept.sha)
+            continue
         stat = _stat(f"{root}/{rel}")
         if stat is None:
             return None
         numbers.extend(stat)
-        kept = keeps(rel) if keeps is not None else None
-        if kept is not None and stat == [kept.size, kept.mtime, kept.inode]:
-            shas += bytes.fromhex(kept.sha)  # the very file the last build recorded: its hash is known
-            continue
         data = manifest_bytes(list(files)) if rel == MANIFEST else files[rel]
         shas += hashlib.sha256(data).digest()
     record = Record(print_, str(out.resolve()), paths, numbers, bytes(shas))
