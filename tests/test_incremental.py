@@ -47,6 +47,10 @@ CHANGES = {
     "row added": lambda text: text.replace(_row(text, 12) + "\n", _row(text, 12) + "\n" + _row(text, 12).replace(
         "Metric 0012 Rate", "Metric 0012 Twin").replace('svc="s12"', 'svc="s12b"') + "\n"),
     "section title": lambda text: text.replace("title: Section 003", "title: Section Three"),
+    "section description": lambda text: text.replace("  - title: Section 002\n",
+                                                     "  - title: Section 002\n    description: New words\n"),
+    "row annotation": lambda text: text.replace(_row(text, 45), _row(text, 45).replace(
+        "priority:", "annotations: {team: payments}, priority:")),
     "row moved to the next part": lambda text: text.replace(_row(text, 5) + "\n", "") + re.sub(
         r"^ *- ", "      - ", _row(text, 5)) + "\n",
 }

@@ -23,6 +23,7 @@ from monplan.generators.runbooks import runbook_path
 from monplan.lang import durations
 from monplan.model.boards import Board, boards, boards_showing
 from monplan.model.plan import Alert, Plan
+from monplan.model.settings import SectionText
 
 PATH = "PLAN.md"
 TITLE = "Post-Deployment Monitoring Plan"
@@ -135,42 +136,61 @@ def _duration(plan: Plan) -> list[str]:
 
 
 def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
+    from monplan.output import unitcache
+
     panels = _panel_links(plan, files)
     names: dict[tuple[str, str], Alert] = {}
     for alert in plan.alerts:
         names.setdefault((alert.group, alert.metric), alert)
+    services = ", ".join(s.name for s in plan.document.services)
+    reuse = unitcache.of(plan)
     lines = ["## Key Metrics to Monitor", ""]
     for number, section in enumerate(plan.document.sections, start=1):
-        rows = section.rows
-        tool = any(row.tool for row in rows)
-        baseline = any(row.baseline is not None for row in rows)
-        wait = any(row.for_ for row in rows)
-        described = any(row.description for row in rows)
-        extra = list(dict.fromkeys(key for row in rows for key in row.annotations))
-        head = ["Metric"] + (["Tool"] if tool else []) + (["Baseline"] if baseline else []) + ["Threshold", "Alert Priority"]
-        head += (["For"] if wait else []) + (["Description"] if described else []) + [md.text(k) for k in extra]
-        slo_keys = [key for key in SLO_COLUMNS if any(row.slo is not None and getattr(row.slo, key) is not None
-                                                      for row in rows)]
-        head += [f"SLO {key}" for key in slo_keys] + ["Runbook", "Dashboard"]
-        body = []
-        for row in rows:
-            cells = [_cell(row.metric)] + ([_cell(row.tool)] if tool else []) + ([_cell(row.baseline)] if baseline else [])
-            cells += [_cell(row.threshold), _cell(row.priority.capitalize())]
-            cells += ([_cell(row.for_)] if wait else []) + ([_cell(row.description)] if described else [])
-            cells += [_cell(row.annotations.get(key)) for key in extra]
-            cells += [_slo_cell(row.slo, key) for key in slo_keys]
-            row_alert = names.get((section.title, row.metric))
-            cells.append(md.link(row_alert.name, runbook_path(row_alert)) if row_alert else "")
-            panel = panels.get((section.title, row.metric))
-            cells.append(md.link(panel[0], panel[1]) if panel else "")
-            body.append(cells)
-        lines += [f"### {number}. {md.text(section.title)}", ""]
-        if section.description:
-            lines += [md.text(section.description), ""]
-        if section.per_service:
-            services = ", ".join(s.name for s in plan.document.services)
-            lines += [md.text(f"For every service: {services}."), ""]
-        lines += _table(head, body) + [""]
+        if reuse is None:
+            lines += _section(number, section, names, panels, services)
+            continue
+        # A rebuild renders again only the sections whose words, alert names or panel links changed.
+        keys = [(section.title, row.metric) for row in section.rows]
+        parts = (number, section, [row_alert.name if (row_alert := names.get(key)) else None for key in keys],
+                 [panels.get(key) for key in keys], services if section.per_service else None)
+        lines += reuse.fragment("plan_md_section", parts, lambda number=number, section=section: "\n".join(  # type: ignore[misc]
+            _section(number, section, names, panels, services))).split("\n")
+    return lines
+
+
+def _section(number: int, section: SectionText, names: dict[tuple[str, str], Alert],
+             panels: dict[tuple[str, str], tuple[str, str]], services: str) -> list[str]:
+    """One section's heading, words and table of rows."""
+    lines: list[str] = []
+    rows = section.rows
+    tool = any(row.tool for row in rows)
+    baseline = any(row.baseline is not None for row in rows)
+    wait = any(row.for_ for row in rows)
+    described = any(row.description for row in rows)
+    extra = list(dict.fromkeys(key for row in rows for key in row.annotations))
+    head = ["Metric"] + (["Tool"] if tool else []) + (["Baseline"] if baseline else []) + ["Threshold", "Alert Priority"]
+    head += (["For"] if wait else []) + (["Description"] if described else []) + [md.text(k) for k in extra]
+    slo_keys = [key for key in SLO_COLUMNS if any(row.slo is not None and getattr(row.slo, key) is not None
+                                                  for row in rows)]
+    head += [f"SLO {key}" for key in slo_keys] + ["Runbook", "Dashboard"]
+    body = []
+    for row in rows:
+        cells = [_cell(row.metric)] + ([_cell(row.tool)] if tool else []) + ([_cell(row.baseline)] if baseline else [])
+        cells += [_cell(row.threshold), _cell(row.priority.capitalize())]
+        cells += ([_cell(row.for_)] if wait else []) + ([_cell(row.description)] if described else [])
+        cells += [_cell(row.annotations.get(key)) for key in extra]
+        cells += [_slo_cell(row.slo, key) for key in slo_keys]
+        row_alert = names.get((section.title, row.metric))
+        cells.append(md.link(row_alert.name, runbook_path(row_alert)) if row_alert else "")
+        panel = panels.get((section.title, row.metric))
+        cells.append(md.link(panel[0], panel[1]) if panel else "")
+        body.append(cells)
+    lines += [f"### {number}. {md.text(section.title)}", ""]
+    if section.description:
+        lines += [md.text(section.description), ""]
+    if section.per_service:
+        lines += [md.text(f"For every service: {services}."), ""]
+    lines += _table(head, body) + [""]
     return lines
 
 

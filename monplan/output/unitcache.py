@@ -56,6 +56,8 @@ class UnitCache:
         self.root = os.fspath(out.resolve())
         self.record_path = cache._record_path(out)
         self.previous: dict[str, list[str]] = {}
+        self.fragments: dict[str, str] = {}  # the last build's text fragments, by key
+        self.fragments_now: dict[str, str] = {}
         self.recorded: cache.Record | None = None
         self.descriptions: dict[str, list[Any]] = {}
         record = cache.load_record(out)
@@ -68,6 +70,8 @@ class UnitCache:
             self.recorded = record
             self.previous = store.get("units", {})
             self.descriptions = store.get("descriptions", {})
+            fragments = store.get("fragments", {})
+            self.fragments = fragments if isinstance(fragments, dict) else {}
         self.units: dict[str, list[str]] = {}  # this build's units: key -> paths
         self.now: dict[str, tuple[str, object, Any]] = {}  # this build's derived facts: name -> (path, detail, value)
         self.rendered = self.reused = 0
@@ -158,6 +162,15 @@ class UnitCache:
         self.now[name] = (path, detail, value)
         return value
 
+    def fragment(self, kind: str, parts: Iterable[object], compute: Callable[[], str]) -> str:
+        """A piece of a file rendered every time (a section of PLAN.md): the last build's text
+        for the same inputs (`parts`, under the code and settings of every key), or computed."""
+        key = self.key(kind, parts)
+        found = self.fragments.get(key)
+        value = found if isinstance(found, str) else compute()
+        self.fragments_now[key] = value
+        return value
+
     def adopt(self, units: dict[str, list[str]]) -> None:
         """The units a forked worker went through."""
         self.units.update(units)
@@ -172,7 +185,7 @@ class UnitCache:
                 if entry is not None:
                     yield name, [entry[3], detail, value]
 
-        # {"version": ..., "record": ..., "units": {...}, "descriptions": {...}}, written a few
+        # {"version": ..., "record": ..., "units": {...}, "descriptions": {...}, "fragments": {...}}, written a few
         # thousand entries at a time: at 100,000 rows the whole is a hundred megabytes.
         def write(stream: BinaryIO) -> None:
             stream.write(orjson.dumps({"version": VERSION, "record": record.fingerprint})[:-1])
@@ -180,6 +193,8 @@ class UnitCache:
             _write_object(stream, iter(self.units.items()))
             stream.write(b',"descriptions":')
             _write_object(stream, descriptions())
+            stream.write(b',"fragments":')
+            _write_object(stream, iter(self.fragments_now.items()))
             stream.write(b"}")
 
         cache.replace_cache_file(target, write)  # not written: the next build renders everything
