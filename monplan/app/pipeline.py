@@ -28,8 +28,9 @@ def load_plan(plan_path: Path, lap: Lap | None = None) -> Plan:
     each step's end (validate --timings)."""
     from monplan.spec.check import check_plan
     from monplan.spec.loader import load_file
+    from monplan.spec.types import remembering_good_queries
 
-    with _no_cycle_collection():  # also for validate, report, tune...: see there
+    with _no_cycle_collection(), remembering_good_queries():  # also for validate, report, tune...: see there
         located = load_file(plan_path)
         if lap is not None:
             lap("load: read and parse the YAML")

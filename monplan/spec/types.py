@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from monplan.lang import durations, naming
 from monplan.lang.thresholds import ThresholdError, parse_threshold
+
+if TYPE_CHECKING:
+    from monplan.output.memo import Clean
 
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]")
 
@@ -95,8 +100,30 @@ def _check_promql(value: str) -> str:
     return parse_promql(value)
 
 
+# The queries the last build found good, while a plan is loaded (remembering_good_queries):
+# a rebuild after one row's edit parses that row's query, not all of them again.
+_good_queries: Clean | None = None
+
+
+@contextmanager
+def remembering_good_queries() -> Iterator[None]:
+    global _good_queries
+    from monplan.output.memo import Clean
+
+    _good_queries = Clean("promql")
+    try:
+        yield
+    finally:
+        memo, _good_queries = _good_queries, None
+        memo.save()
+
+
 def parse_promql(value: str) -> str:
     """Parse a query; raises ValueError saying why it cannot be a row's query."""
+    memo = _good_queries
+    key = None if memo is None else memo.key(value)
+    if memo is not None and key is not None and memo.known(key):
+        return value
     import promql_parser  # deferred: only plans with queries need the parser
 
     try:
@@ -109,6 +136,8 @@ def parse_promql(value: str) -> str:
                          "(wrap it, e.g. rate(x[5m]) or avg_over_time(x[5m]))")
     if kind == "StringLiteral":
         raise ValueError("the query is a string; a row needs an instant vector or a scalar")
+    if memo is not None and key is not None:
+        memo.clean(key)  # only a good query is remembered: a bad one is reported every time
     return value
 
 

@@ -109,3 +109,30 @@ def test_a_store_that_cannot_be_written_only_costs_time(analysed: list[str], tmp
     load_plan(plan)
     assert len(analysed) == 6
     assert not re.search("memo", " ".join(p.name for p in tmp_path.iterdir()))
+
+
+def test_good_queries_are_parsed_once_and_a_bad_one_is_refused_every_time(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import promql_parser
+
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    parsed: list[str] = []
+    real = promql_parser.parse
+
+    def counting(query: str) -> object:
+        parsed.append(query)
+        return real(query)
+
+    monkeypatch.setattr(promql_parser, "parse", counting)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(CLEAN_PLAN + _rows(5))
+    load_plan(plan)
+    assert sum("l3_seconds_bucket" in q for q in parsed) >= 1
+    parsed.clear()
+    broken = (CLEAN_PLAN + _rows(5)).replace("rate(l3_seconds_bucket[5m])", "rate(l3_seconds_bucket[5m]")
+    plan.write_text(broken)
+    for _ in range(2):  # a query that does not parse is never remembered as good
+        with pytest.raises(PlanError) as err:
+            load_plan(plan)
+        assert any("PromQL does not parse" in d.message for d in err.value.diagnostics)
+    assert not any("l1_seconds_bucket" in q for q in parsed)  # the unchanged rows were not parsed again
