@@ -42,6 +42,10 @@ for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ):
     _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+# The first characters of plain scalars that may be something else than text (a plain scalar
+# starting otherwise is a string: the resolvers are looked up by first character).
+_IMPLICIT_FIRST = frozenset(key for key in _Loader.yaml_implicit_resolvers if key)
+assert None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
 
 
 @dataclass
@@ -169,10 +173,12 @@ class _Builder:
 
     def _construct(self, event: Any) -> Any:
         tag = event.tag
+        value = event.value
+        if tag is None and (not event.implicit[0] or (value and value[0] not in _IMPLICIT_FIRST)):
+            return value  # quoted, or plain with no implicit type starting so (what resolve() finds, sooner)
         implicit = tag is None or tag == "!"
         if implicit:
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        value = event.value
+            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
         if tag == _STR:
             return value
         if tag == _NULL:

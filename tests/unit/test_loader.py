@@ -1,5 +1,6 @@
 """The plan loader: YAML 1.2 types, positions of every value and key, and refusals."""
 
+import hypothesis
 import pytest
 
 from monplan.diagnostics import PlanError
@@ -50,3 +51,27 @@ def test_broken_yaml_is_refused_at_its_position(text: str, message: str) -> None
     with pytest.raises(PlanError) as error:
         load(text)
     assert str(error.value.diagnostics[0]).startswith(message)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(hypothesis.strategies.text(alphabet="abcxyzNnTtFfYyOo~0123456789.+-_eE:/ ", min_size=1, max_size=12))
+def test_a_plain_value_gets_the_type_yaml_1_2_resolution_gives_it(word: str) -> None:
+    """The loader types most plain values by their first character, without the resolvers;
+    every value must still have the type the resolvers (PyYAML with the same core schema) give."""
+    import yaml
+
+    from monplan.spec.loader import _Loader
+
+    text = f"key: {word}\n"
+    try:
+        expected = yaml.load(text, Loader=_Loader)["key"]  # a SafeLoader: the loader under test's own class
+    except (yaml.YAMLError, ValueError, TypeError, KeyError):
+        hypothesis.assume(False)
+        return
+    hypothesis.assume(not (isinstance(expected, float) and expected != expected) and expected not in (float("inf"), float("-inf")))
+    try:
+        got = load_text(text, "plan.yaml").data["key"]
+    except PlanError:
+        hypothesis.assume(False)
+        return
+    assert (type(got), got) == (type(expected), expected)
