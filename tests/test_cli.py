@@ -303,6 +303,8 @@ def test_the_build_record_never_hides_a_change(tmp_path: Path) -> None:
     (["diff", "--plan", ""], "'--plan' / '-p'"),
     (["report", "--prometheus", "http://127.0.0.1:9", "--out", ""], "'--out' / '-o'"),
     (["tune", "--prometheus", "http://127.0.0.1:9", "--write-plan", ""], "'--write-plan'"),
+    (["build", "--out", " "], "'--out' / '-o'"), (["build", "--out", "\t "], "'--out' / '-o'"),
+    (["init", "--plan", "  "], "'--plan' / '-p'"),
 ])
 def test_an_empty_path_is_refused_as_wrong_usage_and_nothing_is_written(tmp_path: Path, args: list[str],
                                                                          option: str) -> None:

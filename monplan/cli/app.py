@@ -59,9 +59,10 @@ def _refuse_empty(param: Any) -> None:
 
     def checked(ctx: Any, value: Any) -> Any:
         values = value if isinstance(value, (list, tuple)) else [value]
-        if any(item == "" for item in values):
-            raise typer.BadParameter("is empty (an unset variable?); expected the path of a file or folder, "
-                                     '"." for the current one', ctx=ctx, param=param)
+        # Blank too: `--out "$OUT "` with OUT unset names a folder called " " in the current one.
+        if any(isinstance(item, str) and not item.strip() for item in values):
+            raise typer.BadParameter("is empty or blank (an unset variable?); expected the path of a file or "
+                                     'folder, "." for the current one', ctx=ctx, param=param)
         return process(ctx, value)
 
     param.process_value = checked
