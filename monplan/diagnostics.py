@@ -54,6 +54,25 @@ class Diagnostic:
         }
 
 
+MORE = "report/more"  # the check id of the line standing for the problems a flood leaves unshown
+
+
+def more(last: Diagnostic, count: int) -> Diagnostic:
+    """The line after the first problems shown: "... and N more problems not shown"."""
+    return Diagnostic(last.file, last.line, last.column, f"... and {count:,} more problems not shown", check=MORE)
+
+
+def error_count(diagnostics: list[Diagnostic]) -> int:
+    """Errors found, those not shown included."""
+    count = 0
+    for d in diagnostics:
+        if d.check == MORE:
+            count += int(d.message.split(" and ", 1)[1].split(" ", 1)[0].replace(",", ""))
+        elif d.severity == "error":
+            count += 1
+    return count
+
+
 class PlanError(Exception):
     """Raised with every problem found when a plan cannot be compiled."""
 

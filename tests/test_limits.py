@@ -139,3 +139,24 @@ def test_a_wrong_reference_lists_a_few_of_the_names_there_are(tmp_path: Path) ->
     (line,) = [line for line in result.stderr.splitlines() + result.stdout.splitlines() if "unknown section" in line]
     listed = line.split("expected one of: ", 1)[1]
     assert 'unknown section "Section 12345"' in line and listed.count('"Section ') == 20 and "and 4,980 more" in listed
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_flood_of_problems_found_by_the_checks_is_cut_short_and_counted_in_full(command: str, tmp_path: Path) -> None:
+    """The checks run on the model (here alerts/unique-names) printed every problem: a plan with
+    20,000 bad rows printed 20,000 lines. Now like the spec's problems: 200, then a count, and
+    the summary counts them all."""
+    from conftest import run_monplan
+
+    rows = "".join(f"      - {{metric: M{i}, alert: Same, threshold: '<99%', priority: High, "
+                   f"query: 'avg(up{{job=\"j{i}\"}})'}}\n" for i in range(300))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("version: 1\nsystem: Flood\nsections:\n  - title: S\n    metrics:\n" + rows)
+    args = ["--out", str(tmp_path / "out")] + (["--no-tools"] if command == "validate" else [])
+    result = run_monplan(command, "--plan", str(plan), *args)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "[alerts/unique-names]" in line]
+    assert len(lines) == 200, len(lines)
+    assert "... and 99 more problems not shown" in result.stderr
+    assert ("299 problems; nothing was written" if command == "build" else "299 errors") in result.stderr
+    assert not (tmp_path / "out").exists()

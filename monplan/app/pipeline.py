@@ -62,7 +62,9 @@ def compile_plan(spec: Spec, located: Located, lap: Lap | None = None) -> Plan:
     found = silence(found, spec.defaults.disable_checks, located.disables)
     errors = [d for d in found if d.severity == "error"]
     if errors:
-        raise PlanError(sorted(set(errors), key=lambda d: (d.line, d.column, d.message)))
+        from monplan.spec.check import reported
+
+        raise PlanError(reported(errors))  # in plan order; a flood (20,000 bad rows) cut short with a count
     validate_only = run_checks(Context(spec, located, plan), valid_so_far=True, stage="validate", lap=lap)
     return dataclasses.replace(plan, warnings=tuple(found),
                                validate_only=tuple(silence(validate_only, spec.defaults.disable_checks,

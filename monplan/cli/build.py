@@ -31,7 +31,9 @@ def build(
                        on_wait=lambda: _say_waiting(out))
     if not result.ok:
         output.diagnostics(result.problems)
-        count = len([d for d in result.problems if d.severity == "error"])
+        from monplan.diagnostics import error_count
+
+        count = error_count(result.problems)
         output.console(stderr=True).print(f"{count} problem{'s' if count != 1 else ''}; {_what_was_written(out, result)}.")
         raise typer.Exit(1)
     output.diagnostics(result.write_warnings)

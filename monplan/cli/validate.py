@@ -13,6 +13,7 @@ import typer
 
 from monplan.cli import output
 from monplan.cli.app import OutOption, PlanOption, Target, TargetOption, app
+from monplan.diagnostics import error_count
 
 if TYPE_CHECKING:
     from monplan.verify.validate import Progress
@@ -74,7 +75,7 @@ def validate(
             result = f"[{colour}]{check.status}[/{colour}]" + (f" ({check.detail})" if check.detail else "")
             table.add_row(check.tool, check.target, result)
         output.console().print(table)
-    errors = sum(1 for d in report.diagnostics if d.severity == "error")
+    errors = error_count(report.diagnostics)
     warnings = sum(1 for d in report.diagnostics if d.severity == "warning")
     if report.ok:
         output.say(f"{plan} is valid: {report.alerts} alerts, {warnings} warning{'s' if warnings != 1 else ''}.")

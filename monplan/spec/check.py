@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from monplan.diagnostics import Diagnostic, Path, PlanError, format_path
+from monplan.diagnostics import Diagnostic, Path, PlanError, format_path, more
 from monplan.spec.loader import Located
 from monplan.spec.plan import Plan
 from monplan.spec.types import QUERY_TODO_MESSAGE
@@ -54,7 +54,7 @@ def check_plan(located: Located, lap: Lap | None = None) -> Plan:
         # A field refused for its name ("api_url would hold a secret") need not be flagged again for its value.
         named = {d.field for d in problems if "would hold a secret" in d.message}
         problems = [d for d in problems if not (d.field in named and d.message.startswith("this looks like"))]
-        raise PlanError(_dedupe(_without_secrets(located, problems)))
+        raise PlanError(reported(_without_secrets(located, problems)))
     return plan
 
 
@@ -103,14 +103,12 @@ def _at(located: Located, path: Path, message: str, *, key: bool = False, check:
 MAX_REPORTED = 200
 
 
-def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
+def reported(items: list[Diagnostic]) -> list[Diagnostic]:
     """Every problem, in plan order; a flood (a hostile or mangled plan) is cut short with a count."""
     unique = sorted(set(items), key=lambda d: (d.line, d.column, d.message))
     if len(unique) > MAX_REPORTED:
         rest = len(unique) - MAX_REPORTED
-        last = unique[MAX_REPORTED - 1]
-        unique = unique[:MAX_REPORTED] + [Diagnostic(last.file, last.line, last.column,
-                                                     f"... and {rest:,} more problems not shown")]
+        unique = unique[:MAX_REPORTED] + [more(unique[MAX_REPORTED - 1], rest)]
     return unique
 
 
