@@ -16,7 +16,7 @@ _FORMAT = "%a %Y-%m-%d %H:%M"
 def oncall(
     plan: Path = PlanOption,
     at: str | None = typer.Option(None, "--at", metavar="TIME", help='When to look: "2026-11-28 03:00" '
-                                     "(in the rotation's time zone), an ISO time with offset, or now (the default)."),
+                                     "(in the rotation's time zone), an ISO time with offset, unix seconds, or now (the default)."),
 ) -> None:
     """Who is primary and secondary on call now (or at TIME), and whom to escalate to."""
     escape = output.shown

@@ -32,25 +32,40 @@ class Status:
 
 
 def parse_moment(settings: Settings, text: str | None, now: dt.datetime | None = None) -> dt.datetime:
-    """'2026-11-28 03:00', '2026-11-28T03:00+01:00', '2026-11-28' or None (now); naive means the on-call zone."""
+    """'2026-11-28 03:00', '2026-11-28T03:00+01:00', '2026-11-28', unix seconds (as report and
+    tune take them) or None (now); naive means the on-call zone."""
     tz = oncall_zone(settings)
     if text is None or text.strip().lower() == "now":
         return (now or dt.datetime.now(dt.UTC)).astimezone(tz)
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise TimeError(f'cannot read "{text}" as a time; expected e.g. "2026-11-28 03:00", '
-                        '"2026-11-28T03:00+01:00" or "now"') from None
+        stamped = _from_unix_seconds(text)
+        if stamped is None:
+            raise TimeError(f'cannot read "{text}" as a time; expected e.g. "2026-11-28 03:00", '
+                            '"2026-11-28T03:00+01:00", unix seconds or "now"') from None
+        moment = stamped
     try:
         check_year(moment)
     except ValueError as err:
         raise TimeError(str(err)) from None
     if moment.tzinfo is None:
-        _exists_once(moment, tz, text.strip())
+        exists_once(moment, tz, text.strip())
     return local(moment, tz)
 
 
-def _exists_once(wall: dt.datetime, tz: dt.tzinfo, text: str) -> None:
+def _from_unix_seconds(text: str) -> dt.datetime | None:
+    try:
+        stamp = float(text.strip())
+    except ValueError:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(stamp, dt.UTC)  # nan, inf, far years: refused by check_year or here
+    except (ValueError, OverflowError, OSError):
+        raise TimeError(f'"{text}" is not a time: unix seconds out of range') from None
+
+
+def exists_once(wall: dt.datetime, tz: dt.tzinfo, text: str) -> None:
     """A wall time the on-call zone skips (clocks going forward) or shows twice (going back)
     names no moment, or two: the user is asked for an offset instead of being given a guess."""
     early, late = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)

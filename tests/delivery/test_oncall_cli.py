@@ -43,6 +43,18 @@ def test_a_time_with_an_offset_is_converted_to_the_rotations_zone() -> None:
     assert f"Shift {shifts[-2][0]}:" in result.stdout
 
 
+def test_unix_seconds_name_the_same_moment_as_report_and_tune_read_them() -> None:
+    shifts = expected_shifts(REPO_PLAN)
+    handover = shifts[-1][3]
+    for moment, shift in ((handover - dt.timedelta(minutes=1), shifts[-2][0]), (handover, shifts[-1][0])):
+        result = run_monplan("oncall", "--at", str(int(moment.timestamp())))
+        assert result.returncode == 0, result.stderr
+        assert f"Shift {shift}:" in result.stdout
+    for wrong in ("nan", "inf", "1e30", "-1e30"):
+        result = run_monplan("oncall", "--at", wrong)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (wrong, result.stderr)
+
+
 def test_before_the_first_hand_off_oncall_says_nobody_is_on_call_and_fails() -> None:
     first = expected_shifts(REPO_PLAN)[0][3]
     result = run_monplan("oncall", "--at", f"{first - dt.timedelta(hours=1):%Y-%m-%d %H:%M}")

@@ -53,3 +53,24 @@ def test_a_server_that_is_not_prometheus_is_named_as_such(tmp_path) -> None:
         server.shutdown()
         server.server_close()
 
+
+
+def test_a_wall_time_the_clocks_skip_or_show_twice_is_refused_not_guessed(tmp_path) -> None:
+    """report, tune and validate read a wall time in the plan's zone; one the clocks skip (spring)
+    or show twice (autumn) names no single moment, and was silently shifted by an hour (oncall
+    --at refused it already)."""
+    from conftest import CASES
+
+    plan = CASES / "valid" / "every-output" / "plan.yaml"  # timezone: Europe/Berlin
+    url = "http://127.0.0.1:9"  # never asked: the time is refused first
+    out = tmp_path / "report.md"
+    for at, words in (("2027-03-28T02:30", "does not exist in Europe/Berlin"), ("2027-10-31T02:30", "happens twice")):
+        for command in (["report", "--out", str(out)], ["tune"], ["validate", "--no-tools"]):
+            result = run_monplan(*command, "--plan", str(plan), "--prometheus", url, "--at", at)
+            assert result.returncode == 1, result.stderr
+            assert words in result.stderr and "Traceback" not in result.stderr, result.stderr
+            assert "cannot reach Prometheus" not in result.stderr
+    assert not out.exists()
+    result = run_monplan("report", "--plan", str(plan), "--prometheus", url, "--at", "2027-03-28T02:30+01:00",
+                         "--out", str(out), "--timeout", "2")
+    assert "cannot reach Prometheus" in result.stderr  # with an offset, the same time is read

@@ -86,6 +86,9 @@ def parse_at(text: str | None, tz: ZoneInfo, report_time: str | None, now: float
         raise ValueError(f'cannot read time "{text}"; expected "now", unix seconds, 2026-12-02 (the daily report '
                          'time that day) or 2026-12-02T08:00 (in the plan\'s time zone unless an offset is given)') from None
     if moment.tzinfo is None:
+        from monplan.model.oncall_status import exists_once
+
+        exists_once(moment, tz, text)  # a wall time the clocks skip, or show twice, names no one moment
         moment = moment.replace(tzinfo=tz)
     return _in_range(moment.timestamp(), text)
 
