@@ -36,6 +36,9 @@ def check_plan(located: Located, lap: Lap | None = None) -> Plan:
     problems += slo_problems(located)
     if not isinstance(located.data, dict):
         raise PlanError([_at(located, (), "the plan must be a mapping with version, system and sections")])
+    newer = _newer_format(located)
+    if newer is not None:  # its other fields mean what this monplan cannot know: only that is said
+        raise PlanError(reported(_without_secrets(located, [*problems, newer])))
     plan: Plan | None = None
     try:
         plan = Plan.model_validate(located.data)
@@ -56,6 +59,17 @@ def check_plan(located: Located, lap: Lap | None = None) -> Plan:
         problems = [d for d in problems if not (d.field in named and d.message.startswith("this looks like"))]
         raise PlanError(reported(_without_secrets(located, problems)))
     return plan
+
+
+def _newer_format(located: Located) -> Diagnostic | None:
+    """The problem of a plan written for a later format than version 1, if it is one (secrets
+    found in it are reported all the same: they must leave the plan whatever its version)."""
+    version = located.data.get("version")
+    if isinstance(version, bool) or not isinstance(version, (int, float)) or not version > 1:
+        return None
+    return _at(located, ("version",), f"this plan says version {version!r}, but this monplan reads plan format "
+               "version 1 only; its other fields are not checked: write it as version 1, or use the monplan that "
+               "reads its version")
 
 
 _REDACTED = "<secret>"
