@@ -56,7 +56,7 @@ class Check:
 # Modules holding one CHECK each, in reporting order.
 _MODULES = (
     "services", "unique_names", "name_clashes", "dashboard_references", "dashboards", "routing", "people", "rotation",
-    "escalation", "report_sections", "placeholders", "units", "first_day", "any_for", "slo_burn", "sources",
+    "shift_days", "escalation", "report_sections", "placeholders", "units", "first_day", "any_for", "slo_burn", "sources",
     "rotation_coverage",
 )
 

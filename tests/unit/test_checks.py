@@ -126,3 +126,34 @@ def test_every_error_check_has_an_invalid_golden_case_that_trips_it() -> None:
     families = {check.id for check in checks() if check.also}  # reported by their finer ids only
     wanted = {id_ for id_, (_, severity) in known_ids().items() if severity == "error"} - families - {"rotation/coverage"}
     assert wanted - seen == set(), "error checks no invalid case trips"
+
+
+ROTATION = """\
+version: 1
+system: Shop
+sections:
+  - title: Checkout
+    metrics:
+      - {{metric: Orders, threshold: "<99%", priority: High, query: 'avg(up{{job="shop"}})'}}
+oncall:
+  start: {start}
+  handoff: "09:00"
+  rotation:
+    - {{day: Monday, primary: Ana, secondary: Ben}}
+    - {{day: Tue-Thu, primary: Ben, secondary: Ana, days: 3}}
+    - {{day: Fri, primary: Ana, secondary: Ben}}
+    - {{day: Weekend, primary: Ben, secondary: Ana, days: 2}}
+"""
+
+
+@pytest.mark.parametrize(("start", "warned"), [
+    ("2026-11-30", []),  # a Monday: every named day is right
+    ("2026-11-29", ["Monday", "Tue-Thu", "Fri"]),  # a Sunday: "Shift Monday" would be shown on a Sunday
+])
+def test_a_shift_named_after_a_weekday_must_start_on_it(start: str, warned: list[str], tmp_path: Path) -> None:
+    from conftest import warnings_of
+
+    found = warnings_of(tmp_path, ROTATION.format(start=start), "rotation/day-names")
+    assert [message.split('"')[1] for _line, _column, message in found] == warned
+    assert all("starts on Sunday" in m or "starts on Monday" in m or "starts on Thursday" in m
+               for _line, _column, m in found)
