@@ -275,3 +275,34 @@ def test_a_spare_tampered_with_still_builds_the_exact_output_and_nothing_through
     _build(plan, out)
     assert tree(out) == expected
     assert tree(outside) == {"keep.txt": b"keep\n"}
+
+
+def _folders(root: Path) -> dict[str, tuple[int, int, list[str]]]:
+    """Each folder's owner, group and extended attributes (an ACL is one), by relative path."""
+    return {str(p.relative_to(root)): (p.lstat().st_uid, p.lstat().st_gid, sorted(os.listxattr(p)))
+            for p in [root, *sorted(root.rglob("*"))] if p.is_dir() and not p.is_symlink()}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user takes root")
+def test_a_spare_s_folders_given_to_another_user_or_marked_never_pass_it_on_to_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    spare = _spare(cache)
+    os.chown(spare / "prometheus", 65534, 65534)  # nobody's: nobody could then write rule files
+    os.chown(spare / "prometheus" / "rules", os.geteuid(), 65534)  # a group that could
+    try:
+        os.setxattr(spare / "runbooks", "user.planted", b"1")  # as an ACL granting others is kept
+        os.setxattr(spare, "user.planted", b"1")
+    except OSError:
+        pass  # a file system without user attributes: the owners still tell
+    plan.write_text(_plan(30, "<97%"))
+    _build(plan, out)
+    clean = tmp_path / "clean"
+    assert tree(out) == _clean_build(plan, clean)
+    assert _folders(out) == _folders(clean)

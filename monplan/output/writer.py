@@ -584,11 +584,33 @@ def _mirror(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
 
 
 def _same_entry(wanted: os.DirEntry[str], entry: os.DirEntry[str]) -> bool:
-    """Folders match folders (their contents are compared in turn); anything else must be
-    the very same file (a hard link of it)."""
+    """Folders match folders that can stand for them (their contents are compared in turn);
+    anything else must be the very same file (a hard link of it)."""
     if wanted.is_dir(follow_symlinks=False):
-        return entry.is_dir(follow_symlinks=False)
+        return entry.is_dir(follow_symlinks=False) and _stands_for(entry.path, wanted.path)
     return not entry.is_dir(follow_symlinks=False) and wanted.inode() == entry.inode()
+
+
+def _stands_for(spare: str, current: str) -> bool:
+    """Whether a folder of the spare, once given the current one's mode and times, is what a
+    folder made anew would be: ours, of the current one's group, with the same extended
+    attributes (an ACL is one). Another owner, group or ACL would pass into the output the
+    right to change what it holds. One stat and one listing of attributes per folder."""
+    try:
+        mine, theirs = os.lstat(spare), os.lstat(current)
+    except OSError:
+        return False
+    if mine.st_uid != os.geteuid() or (mine.st_uid, mine.st_gid) != (theirs.st_uid, theirs.st_gid):
+        return False
+    return _attributes(spare) == _attributes(current)
+
+
+def _attributes(path: str) -> list[str] | None:
+    """A folder's extended attribute names; None where they cannot be listed."""
+    try:
+        return sorted(os.listxattr(path, follow_symlinks=False))
+    except OSError:
+        return None
 
 
 def _delete(entry: os.DirEntry[str]) -> None:
@@ -738,7 +760,7 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
         info = os.lstat(spare)
     except OSError:
         return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+    if not stat.S_ISDIR(info.st_mode) or not _stands_for(os.fspath(spare), os.fspath(real)):
         return None
     staging = real.parent / f"{_STAGING}{real.name}-{secrets.token_hex(4)}"
     try:
