@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -306,3 +307,38 @@ def test_a_spare_s_folders_given_to_another_user_or_marked_never_pass_it_on_to_t
     clean = tmp_path / "clean"
     assert tree(out) == _clean_build(plan, clean)
     assert _folders(out) == _folders(clean)
+
+
+def _without_root_s_override() -> list[str]:
+    """A command prefix under which folder permissions hold, as for any user: for root, its
+    power to read and write any folder dropped."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is not installed")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_a_spare_s_folders_closed_to_their_owner_are_still_emptied_and_leave_nothing_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    spare = _spare(cache)
+    for folder, mode in ((spare / "extra", 0o000), (spare / "prometheus" / "stale", 0o555),
+                         (spare / "prometheus" / "stale" / "deeper", 0o000)):
+        folder.mkdir()
+        (folder / "old.yml").write_text("old\n")
+        folder.chmod(mode)  # as `chmod` by hand left them: the owner may not list or empty them
+    plan.write_text(_plan(30, "<97%"))
+    build = subprocess.run([*_without_root_s_override(), sys.executable, "-m", "monplan", "-q", "build",
+                            "--plan", str(plan), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           env={**os.environ, "MONPLAN_CACHE_DIR": str(cache)}, check=False)
+    assert build.returncode == 0, build.stderr
+    assert tree(out) == _clean_build(plan, tmp_path / "clean")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing left beside the output

@@ -396,7 +396,7 @@ def _remove_leftovers(real: Path) -> None:
             continue
         for entry in entries:
             if matches(entry.name) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
+                _rmtree(entry.path, ignore_errors=True)
 
 
 def clean_leftovers(out: Path) -> None:
@@ -615,9 +615,36 @@ def _attributes(path: str) -> list[str] | None:
 
 def _delete(entry: os.DirEntry[str]) -> None:
     if entry.is_dir(follow_symlinks=False):
-        shutil.rmtree(entry.path)  # never follows a link inside
+        _rmtree(entry.path)
     else:
         os.unlink(entry.path)
+
+
+def _rmtree(folder: str, *, ignore_errors: bool = False) -> None:
+    """Delete a tree, never following a link inside; folders of it that their owner may not
+    list or empty (a spare's, as a `chmod 000` left them) are opened to the owner first,
+    else they would stay, beside the output, after every build."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if os.path.lexists(folder):
+        _open_up(folder)
+        shutil.rmtree(folder, ignore_errors=ignore_errors)
+
+
+def _open_up(folder: str) -> None:
+    """Give the owner every right on each folder of the tree (those of other users are left
+    as they are). A link is never followed: chmod refuses one."""
+    pending = [folder]
+    while pending:
+        path = pending.pop()
+        try:
+            os.chmod(path, 0o700, follow_symlinks=False)
+        except (OSError, NotImplementedError):  # another user's, or a link
+            pass
+        try:
+            with os.scandir(path) as entries:
+                pending += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
 
 
 def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path, spare: bool = False) -> None:
@@ -865,9 +892,9 @@ def _remove(folder: Path) -> None:
     from monplan._signals import Interrupted
 
     try:
-        shutil.rmtree(folder, ignore_errors=True)
+        _rmtree(os.fspath(folder), ignore_errors=True)
     except Interrupted:
-        shutil.rmtree(folder, ignore_errors=True)
+        _rmtree(os.fspath(folder), ignore_errors=True)
         raise
 
 
