@@ -342,3 +342,43 @@ def test_a_spare_s_folders_closed_to_their_owner_are_still_emptied_and_leave_not
     assert build.returncode == 0, build.stderr
     assert tree(out) == _clean_build(plan, tmp_path / "clean")
     assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing left beside the output
+
+
+def _mounts_under(folder: Path) -> list[str]:
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        points = [line.split(" ")[4] for line in handle]
+    return [point for point in points if point.startswith(f"{folder}/")]
+
+
+@pytest.mark.parametrize("where", ["runbooks", "PLAN.md"])
+def test_a_folder_or_file_mounted_in_the_spare_is_never_written_or_emptied(
+        where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    outside = tmp_path / ("outside" if where == "runbooks" else "outside.md")
+    if where == "runbooks":
+        outside.mkdir(mode=0o700)
+        (outside / "precious.txt").write_text("precious\n")
+    else:
+        outside.write_text("precious\n")
+    if subprocess.run(["mount", "--bind", str(outside), str(_spare(cache) / where)], capture_output=True).returncode:
+        pytest.skip("needs permission to mount (root)")
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        if where == "runbooks":
+            assert tree(outside) == {"precious.txt": b"precious\n"}
+            assert outside.stat().st_mode & 0o777 == 0o700
+        else:
+            assert outside.read_text() == "precious\n"
+        assert not _mounts_under(out)  # the output holds no mount but those it had
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing left beside it
+    finally:
+        for point in _mounts_under(tmp_path):
+            subprocess.run(["umount", "-l", point], check=False)

@@ -474,19 +474,30 @@ def _real_output(out: Path) -> tuple[Path | None, Diagnostic | None]:
 def _is_mount_point(folder: Path) -> bool:
     """A folder that cannot be renamed: a mount point, including a bind mount of a folder of
     the same file system (which os.path.ismount does not see), as a container volume is."""
-    if os.path.ismount(folder):
-        return True
+    return os.path.ismount(folder) or os.fspath(folder) in (_mount_points() or ())
+
+
+def _mount_points() -> list[str] | None:
+    """Where file systems are mounted, bind mounts included; None when that cannot be told."""
     try:
         with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as handle:
             table = handle.read()
     except OSError:
-        return False
-    wanted = os.fspath(folder)
+        return None
+    points = []
     for line in table.splitlines():
         fields = line.split(" ")
-        if len(fields) > 4 and re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]) == wanted:
-            return True
-    return False
+        if len(fields) > 4:
+            points.append(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
+    return points
+
+
+def _holds_mounts(folder: Path) -> bool:
+    """Whether something is mounted in `folder` (a folder or file of another place, which a
+    build would empty or write), or whether that cannot be told."""
+    points = _mount_points()
+    prefix = os.path.realpath(folder) + "/"
+    return points is None or any(point.startswith(prefix) for point in points)
 
 
 def _new_staging(folder: Path, prefix: str) -> Path:
@@ -787,7 +798,7 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
         info = os.lstat(spare)
     except OSError:
         return None
-    if not stat.S_ISDIR(info.st_mode) or not _stands_for(os.fspath(spare), os.fspath(real)):
+    if not stat.S_ISDIR(info.st_mode) or not _stands_for(os.fspath(spare), os.fspath(real)) or _holds_mounts(spare):
         return None
     staging = real.parent / f"{_STAGING}{real.name}-{secrets.token_hex(4)}"
     try:
@@ -800,7 +811,7 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
 def _keep_spare(old: Path, spare: Path, files: Mapping[str, bytes]) -> bool:
     """Keep the tree just switched out (`old`) as the next build's spare. The user's own files
     are unlinked from it first: only monplan's generated files stay in the cache folder."""
-    if _someone_inside(old):
+    if _someone_inside(old) or _holds_mounts(old):
         return False
     try:
         _drop_foreign(old, files)
