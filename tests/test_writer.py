@@ -382,3 +382,25 @@ def test_a_folder_or_file_mounted_in_the_spare_is_never_written_or_emptied(
     finally:
         for point in _mounts_under(tmp_path):
             subprocess.run(["umount", "-l", point], check=False)
+
+
+def test_a_folder_in_the_spare_deeper_than_any_path_is_removed_and_the_build_ends_well(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    folder = os.open(_spare(cache) / "runbooks", os.O_RDONLY)
+    for _ in range(3000):  # 6,000 characters of path, 3,000 folders deep
+        os.mkdir("deep", dir_fd=folder)
+        inner = os.open("deep", os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    os.close(folder)
+    plan.write_text(_plan(30, "<97%"))
+    _build(plan, out)
+    assert tree(out) == _clean_build(plan, tmp_path / "clean")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]

@@ -632,30 +632,81 @@ def _delete(entry: os.DirEntry[str]) -> None:
 
 
 def _rmtree(folder: str, *, ignore_errors: bool = False) -> None:
-    """Delete a tree, never following a link inside; folders of it that their owner may not
-    list or empty (a spare's, as a `chmod 000` left them) are opened to the owner first,
-    else they would stay, beside the output, after every build."""
-    shutil.rmtree(folder, ignore_errors=True)
-    if os.path.lexists(folder):
-        _open_up(folder)
-        shutil.rmtree(folder, ignore_errors=ignore_errors)
+    """Delete a tree, never following a link inside (each folder is opened, without following
+    one, from the folder holding it), without recursion however deep it is (a spare's tree is
+    anyone's to have made): the subfolders of each folder emptied are moved right under
+    `folder` first. Folders their owner may not list or empty (as a `chmod 000` left them)
+    are opened to the owner first."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        _open_to_owner(folder)
+        top = os.open(folder, flags)
+    except FileNotFoundError:
+        return
+    except OSError:
+        if ignore_errors:
+            return
+        raise
+    moved = 0
+    pending: list[str | None] = [None]  # None: `folder` itself; else the name of a folder in it
+    try:
+        while pending:
+            name = pending.pop()
+            try:
+                if name is not None:
+                    _open_to_owner(name, top)
+                fd = top if name is None else os.open(name, flags, dir_fd=top)
+                try:
+                    with os.scandir(fd) as listing:
+                        entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing]
+                    for entry, is_folder in entries:
+                        if not is_folder:
+                            os.unlink(entry, dir_fd=fd)
+                        elif name is None:
+                            pending.append(entry)
+                        else:
+                            while _exists(f".monplan-gone-{moved}", top):
+                                moved += 1
+                            _open_to_owner(entry, fd)  # a folder moved to another one needs writing (its `..`)
+                            os.rename(entry, f".monplan-gone-{moved}", src_dir_fd=fd, dst_dir_fd=top)
+                            pending.append(f".monplan-gone-{moved}")
+                finally:
+                    if fd != top:
+                        os.close(fd)
+                if name is not None:
+                    os.rmdir(name, dir_fd=top)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                if not ignore_errors:
+                    raise
+    finally:
+        os.close(top)
+    try:
+        os.rmdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not ignore_errors:
+            raise
 
 
-def _open_up(folder: str) -> None:
-    """Give the owner every right on each folder of the tree (those of other users are left
-    as they are). A link is never followed: chmod refuses one."""
-    pending = [folder]
-    while pending:
-        path = pending.pop()
-        try:
-            os.chmod(path, 0o700, follow_symlinks=False)
-        except (OSError, NotImplementedError):  # another user's, or a link
-            pass
-        try:
-            with os.scandir(path) as entries:
-                pending += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
-        except OSError:
-            continue
+def _exists(name: str, folder: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _open_to_owner(path: str, folder: int | None = None) -> None:
+    """Give the owner every right on a folder that lacks one (another user's stays as it is;
+    chmod refuses a link). `path` is relative to the open `folder` when there is one."""
+    try:
+        if os.stat(path, dir_fd=folder, follow_symlinks=False).st_mode & 0o700 != 0o700:
+            os.chmod(path, 0o700, dir_fd=folder, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        pass
 
 
 def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path, spare: bool = False) -> None:
