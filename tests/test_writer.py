@@ -400,7 +400,33 @@ def test_a_folder_in_the_spare_deeper_than_any_path_is_removed_and_the_build_end
         os.close(folder)
         folder = inner
     os.close(folder)
-    plan.write_text(_plan(30, "<97%"))
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]
+    finally:
+        writer._rmtree(str(tmp_path), ignore_errors=True)  # pytest's clean-up recurses
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_is_set_aside_and_the_build_stages_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
     _build(plan, out)
-    assert tree(out) == _clean_build(plan, tmp_path / "clean")
-    assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    stuck = _spare(cache) / "prometheus" / "stuck.yml"
+    stuck.write_text("stuck\n")
+    if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True).returncode:
+        pytest.skip("needs chattr and root to make a file that cannot be deleted")
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing left beside the output
+    finally:
+        for path in tmp_path.rglob("stuck.yml"):
+            subprocess.run(["chattr", "-i", str(path)], check=False)

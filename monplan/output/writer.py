@@ -809,7 +809,14 @@ def _switch(real: Path, files: Mapping[str, bytes], changes: Changes, progress: 
         staging = taken or _new_staging(real.parent, f"{_STAGING}{real.name}-")
     kept = False
     try:
-        _stage(real, files, changes, staging, spare=taken is not None)
+        try:
+            _stage(real, files, changes, staging, spare=taken is not None)
+        except OSError as err:
+            if taken is None or spare is None or err.errno == errno.ELOOP:  # ELOOP: the output changed, not the spare
+                raise
+            _set_aside(taken, spare)  # the spare cannot be brought up to date: stage anew
+            taken, staging = None, _new_staging(real.parent, f"{_STAGING}{real.name}-")
+            _stage(real, files, changes, staging)
         _sync_tree(staging)
         switched = _swap_contents(real, staging, changes, progress) if mounted else _swap_in(real, staging, progress)
         if switched and spare is not None:
@@ -857,6 +864,19 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
     except OSError:
         return None
     return staging
+
+
+def _set_aside(taken: Path, spare: Path) -> None:
+    """A spare that could not be brought up to date (a file in it that cannot be deleted...):
+    deleted as far as it can be, and what remains moved back to the cache folder, never left
+    beside the output."""
+    _remove(taken)
+    try:
+        os.rename(taken, spare)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        _remove(taken)
 
 
 def _keep_spare(old: Path, spare: Path, files: Mapping[str, bytes]) -> bool:
