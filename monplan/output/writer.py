@@ -14,7 +14,9 @@ by comparing the two folders' listings (inode numbers, read without a `stat` per
 re-linking only what differs, instead of hard-linking every file anew and deleting the old
 tree afterwards. The user's own files are unlinked from the spare (only monplan's files
 stay there between builds). Anything in doubt (no spare, another file system, a spare that
-is not a folder of ours) stages from scratch.
+is not a folder of ours or has something mounted in it, one that cannot be brought up to
+date) stages from scratch; a folder of the spare stands for the output's only if a folder
+made anew would be the same (owner, group, extended attributes).
 
 The output folder is the place a user named and nothing else:
 - a symbolic link on a path monplan writes or removes (a folder such as `runbooks/`, a file,
