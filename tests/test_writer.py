@@ -330,10 +330,12 @@ def test_a_spare_s_folders_closed_to_their_owner_are_still_emptied_and_leave_not
     plan.write_text(_plan(30, "<98%"))
     _build(plan, out)
     spare = _spare(cache)
-    for folder, mode in ((spare / "extra", 0o000), (spare / "prometheus" / "stale", 0o555),
-                         (spare / "prometheus" / "stale" / "deeper", 0o000)):
+    closed = ((spare / "extra", 0o000), (spare / "prometheus" / "stale", 0o555),
+              (spare / "prometheus" / "stale" / "deeper", 0o000))
+    for folder, _mode in closed:
         folder.mkdir()
         (folder / "old.yml").write_text("old\n")
+    for folder, mode in reversed(closed):
         folder.chmod(mode)  # as `chmod` by hand left them: the owner may not list or empty them
     plan.write_text(_plan(30, "<97%"))
     build = subprocess.run([*_without_root_s_override(), sys.executable, "-m", "monplan", "-q", "build",
