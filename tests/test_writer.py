@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -275,3 +276,159 @@ def test_a_spare_tampered_with_still_builds_the_exact_output_and_nothing_through
     _build(plan, out)
     assert tree(out) == expected
     assert tree(outside) == {"keep.txt": b"keep\n"}
+
+
+def _folders(root: Path) -> dict[str, tuple[int, int, list[str]]]:
+    """Each folder's owner, group and extended attributes (an ACL is one), by relative path."""
+    return {str(p.relative_to(root)): (p.lstat().st_uid, p.lstat().st_gid, sorted(os.listxattr(p)))
+            for p in [root, *sorted(root.rglob("*"))] if p.is_dir() and not p.is_symlink()}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user takes root")
+def test_a_spare_s_folders_given_to_another_user_or_marked_never_pass_it_on_to_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    spare = _spare(cache)
+    os.chown(spare / "prometheus", 65534, 65534)  # nobody's: nobody could then write rule files
+    os.chown(spare / "prometheus" / "rules", os.geteuid(), 65534)  # a group that could
+    try:
+        os.setxattr(spare / "runbooks", "user.planted", b"1")  # as an ACL granting others is kept
+        os.setxattr(spare, "user.planted", b"1")
+    except OSError:
+        pass  # a file system without user attributes: the owners still tell
+    plan.write_text(_plan(30, "<97%"))
+    _build(plan, out)
+    clean = tmp_path / "clean"
+    assert tree(out) == _clean_build(plan, clean)
+    assert _folders(out) == _folders(clean)
+
+
+def _without_root_s_override() -> list[str]:
+    """A command prefix under which folder permissions hold, as for any user: for root, its
+    power to read and write any folder dropped."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is not installed")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_a_spare_s_folders_closed_to_their_owner_are_still_emptied_and_leave_nothing_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    spare = _spare(cache)
+    closed = ((spare / "extra", 0o000), (spare / "prometheus" / "stale", 0o555),
+              (spare / "prometheus" / "stale" / "deeper", 0o000))
+    for folder, _mode in closed:
+        folder.mkdir()
+        (folder / "old.yml").write_text("old\n")
+    for folder, mode in reversed(closed):
+        folder.chmod(mode)  # as `chmod` by hand left them: the owner may not list or empty them
+    plan.write_text(_plan(30, "<97%"))
+    build = subprocess.run([*_without_root_s_override(), sys.executable, "-m", "monplan", "-q", "build",
+                            "--plan", str(plan), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           env={**os.environ, "MONPLAN_CACHE_DIR": str(cache)}, check=False)
+    assert build.returncode == 0, build.stderr
+    assert tree(out) == _clean_build(plan, tmp_path / "clean")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing left beside the output
+
+
+def _mounts_under(folder: Path) -> list[str]:
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        points = [line.split(" ")[4] for line in handle]
+    return [point for point in points if point.startswith(f"{folder}/")]
+
+
+@pytest.mark.parametrize("where", ["runbooks", "PLAN.md"])
+def test_a_folder_or_file_mounted_in_the_spare_is_never_written_or_emptied(
+        where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    outside = tmp_path / ("outside" if where == "runbooks" else "outside.md")
+    if where == "runbooks":
+        outside.mkdir(mode=0o700)
+        (outside / "precious.txt").write_text("precious\n")
+    else:
+        outside.write_text("precious\n")
+    if subprocess.run(["mount", "--bind", str(outside), str(_spare(cache) / where)], capture_output=True).returncode:
+        pytest.skip("needs permission to mount (root)")
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        if where == "runbooks":
+            assert tree(outside) == {"precious.txt": b"precious\n"}
+            assert outside.stat().st_mode & 0o777 == 0o700
+        else:
+            assert outside.read_text() == "precious\n"
+        assert not _mounts_under(out)  # the output holds no mount but those it had
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing left beside it
+    finally:
+        for point in _mounts_under(tmp_path):
+            subprocess.run(["umount", "-l", point], check=False)
+
+
+def test_a_folder_in_the_spare_deeper_than_any_path_is_removed_and_the_build_ends_well(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    folder = os.open(_spare(cache) / "runbooks", os.O_RDONLY)
+    for _ in range(3000):  # 6,000 characters of path, 3,000 folders deep
+        os.mkdir("deep", dir_fd=folder)
+        inner = os.open("deep", os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    os.close(folder)
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]
+    finally:
+        writer._rmtree(str(tmp_path), ignore_errors=True)  # pytest's clean-up recurses
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_is_set_aside_and_the_build_stages_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    stuck = _spare(cache) / "prometheus" / "stuck.yml"
+    stuck.write_text("stuck\n")
+    if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True).returncode:
+        pytest.skip("needs chattr and root to make a file that cannot be deleted")
+    try:
+        plan.write_text(_plan(30, "<97%"))
+        _build(plan, out)
+        assert tree(out) == _clean_build(plan, tmp_path / "clean")
+        assert sorted(p.name for p in out.parent.iterdir()) == ["generated"]  # nothing left beside the output
+    finally:
+        for path in tmp_path.rglob("stuck.yml"):
+            subprocess.run(["chattr", "-i", str(path)], check=False)

@@ -14,7 +14,9 @@ by comparing the two folders' listings (inode numbers, read without a `stat` per
 re-linking only what differs, instead of hard-linking every file anew and deleting the old
 tree afterwards. The user's own files are unlinked from the spare (only monplan's files
 stay there between builds). Anything in doubt (no spare, another file system, a spare that
-is not a folder of ours) stages from scratch.
+is not a folder of ours or has something mounted in it, one that cannot be brought up to
+date) stages from scratch; a folder of the spare stands for the output's only if a folder
+made anew would be the same (owner, group, extended attributes).
 
 The output folder is the place a user named and nothing else:
 - a symbolic link on a path monplan writes or removes (a folder such as `runbooks/`, a file,
@@ -396,7 +398,7 @@ def _remove_leftovers(real: Path) -> None:
             continue
         for entry in entries:
             if matches(entry.name) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
+                _rmtree(entry.path, ignore_errors=True)
 
 
 def clean_leftovers(out: Path) -> None:
@@ -474,19 +476,30 @@ def _real_output(out: Path) -> tuple[Path | None, Diagnostic | None]:
 def _is_mount_point(folder: Path) -> bool:
     """A folder that cannot be renamed: a mount point, including a bind mount of a folder of
     the same file system (which os.path.ismount does not see), as a container volume is."""
-    if os.path.ismount(folder):
-        return True
+    return os.path.ismount(folder) or os.fspath(folder) in (_mount_points() or ())
+
+
+def _mount_points() -> list[str] | None:
+    """Where file systems are mounted, bind mounts included; None when that cannot be told."""
     try:
         with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as handle:
             table = handle.read()
     except OSError:
-        return False
-    wanted = os.fspath(folder)
+        return None
+    points = []
     for line in table.splitlines():
         fields = line.split(" ")
-        if len(fields) > 4 and re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]) == wanted:
-            return True
-    return False
+        if len(fields) > 4:
+            points.append(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
+    return points
+
+
+def _holds_mounts(folder: Path) -> bool:
+    """Whether something is mounted in `folder` (a folder or file of another place, which a
+    build would empty or write), or whether that cannot be told."""
+    points = _mount_points()
+    prefix = os.path.realpath(folder) + "/"
+    return points is None or any(point.startswith(prefix) for point in points)
 
 
 def _new_staging(folder: Path, prefix: str) -> Path:
@@ -584,18 +597,118 @@ def _mirror(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
 
 
 def _same_entry(wanted: os.DirEntry[str], entry: os.DirEntry[str]) -> bool:
-    """Folders match folders (their contents are compared in turn); anything else must be
-    the very same file (a hard link of it)."""
+    """Folders match folders that can stand for them (their contents are compared in turn);
+    anything else must be the very same file (a hard link of it)."""
     if wanted.is_dir(follow_symlinks=False):
-        return entry.is_dir(follow_symlinks=False)
+        return entry.is_dir(follow_symlinks=False) and _stands_for(entry.path, wanted.path)
     return not entry.is_dir(follow_symlinks=False) and wanted.inode() == entry.inode()
+
+
+def _stands_for(spare: str, current: str) -> bool:
+    """Whether a folder of the spare, once given the current one's mode and times, is what a
+    folder made anew would be: ours, of the current one's group, with the same extended
+    attributes (an ACL is one). Another owner, group or ACL would pass into the output the
+    right to change what it holds. One stat and one listing of attributes per folder."""
+    try:
+        mine, theirs = os.lstat(spare), os.lstat(current)
+    except OSError:
+        return False
+    if mine.st_uid != os.geteuid() or (mine.st_uid, mine.st_gid) != (theirs.st_uid, theirs.st_gid):
+        return False
+    return _attributes(spare) == _attributes(current)
+
+
+def _attributes(path: str) -> list[str] | None:
+    """A folder's extended attribute names; None where they cannot be listed."""
+    try:
+        return sorted(os.listxattr(path, follow_symlinks=False))
+    except OSError:
+        return None
 
 
 def _delete(entry: os.DirEntry[str]) -> None:
     if entry.is_dir(follow_symlinks=False):
-        shutil.rmtree(entry.path)  # never follows a link inside
+        _rmtree(entry.path)
     else:
         os.unlink(entry.path)
+
+
+def _rmtree(folder: str, *, ignore_errors: bool = False) -> None:
+    """Delete a tree, never following a link inside (each folder is opened, without following
+    one, from the folder holding it), without recursion however deep it is (a spare's tree is
+    anyone's to have made): the subfolders of each folder emptied are moved right under
+    `folder` first. Folders their owner may not list or empty (as a `chmod 000` left them)
+    are opened to the owner first."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        _open_to_owner(folder)
+        top = os.open(folder, flags)
+    except FileNotFoundError:
+        return
+    except OSError:
+        if ignore_errors:
+            return
+        raise
+    moved = 0
+    pending: list[str | None] = [None]  # None: `folder` itself; else the name of a folder in it
+    try:
+        while pending:
+            name = pending.pop()
+            try:
+                if name is not None:
+                    _open_to_owner(name, top)
+                fd = top if name is None else os.open(name, flags, dir_fd=top)
+                try:
+                    with os.scandir(fd) as listing:
+                        entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing]
+                    for entry, is_folder in entries:
+                        if not is_folder:
+                            os.unlink(entry, dir_fd=fd)
+                        elif name is None:
+                            pending.append(entry)
+                        else:
+                            while _exists(f".monplan-gone-{moved}", top):
+                                moved += 1
+                            _open_to_owner(entry, fd)  # a folder moved to another one needs writing (its `..`)
+                            os.rename(entry, f".monplan-gone-{moved}", src_dir_fd=fd, dst_dir_fd=top)
+                            pending.append(f".monplan-gone-{moved}")
+                finally:
+                    if fd != top:
+                        os.close(fd)
+                if name is not None:
+                    os.rmdir(name, dir_fd=top)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                if not ignore_errors:
+                    raise
+    finally:
+        os.close(top)
+    try:
+        os.rmdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not ignore_errors:
+            raise
+
+
+def _exists(name: str, folder: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _open_to_owner(path: str, folder: int | None = None) -> None:
+    """Give the owner every right on a folder that lacks one (another user's stays as it is;
+    chmod refuses a link). `path` is relative to the open `folder` when there is one."""
+    try:
+        if os.stat(path, dir_fd=folder, follow_symlinks=False).st_mode & 0o700 != 0o700:
+            os.chmod(path, 0o700, dir_fd=folder, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        pass
 
 
 def _stage(real: Path, files: Mapping[str, bytes], changes: Changes, staging: Path, spare: bool = False) -> None:
@@ -698,7 +811,14 @@ def _switch(real: Path, files: Mapping[str, bytes], changes: Changes, progress: 
         staging = taken or _new_staging(real.parent, f"{_STAGING}{real.name}-")
     kept = False
     try:
-        _stage(real, files, changes, staging, spare=taken is not None)
+        try:
+            _stage(real, files, changes, staging, spare=taken is not None)
+        except OSError as err:
+            if taken is None or spare is None or err.errno == errno.ELOOP:  # ELOOP: the output changed, not the spare
+                raise
+            _set_aside(taken, spare)  # the spare cannot be brought up to date: stage anew
+            taken, staging = None, _new_staging(real.parent, f"{_STAGING}{real.name}-")
+            _stage(real, files, changes, staging)
         _sync_tree(staging)
         switched = _swap_contents(real, staging, changes, progress) if mounted else _swap_in(real, staging, progress)
         if switched and spare is not None:
@@ -738,7 +858,7 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
         info = os.lstat(spare)
     except OSError:
         return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+    if not stat.S_ISDIR(info.st_mode) or not _stands_for(os.fspath(spare), os.fspath(real)) or _holds_mounts(spare):
         return None
     staging = real.parent / f"{_STAGING}{real.name}-{secrets.token_hex(4)}"
     try:
@@ -748,10 +868,23 @@ def _take_spare(real: Path, spare: Path | None) -> Path | None:
     return staging
 
 
+def _set_aside(taken: Path, spare: Path) -> None:
+    """A spare that could not be brought up to date (a file in it that cannot be deleted...):
+    deleted as far as it can be, and what remains moved back to the cache folder, never left
+    beside the output."""
+    _remove(taken)
+    try:
+        os.rename(taken, spare)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        _remove(taken)
+
+
 def _keep_spare(old: Path, spare: Path, files: Mapping[str, bytes]) -> bool:
     """Keep the tree just switched out (`old`) as the next build's spare. The user's own files
     are unlinked from it first: only monplan's generated files stay in the cache folder."""
-    if _someone_inside(old):
+    if _someone_inside(old) or _holds_mounts(old):
         return False
     try:
         _drop_foreign(old, files)
@@ -843,9 +976,9 @@ def _remove(folder: Path) -> None:
     from monplan._signals import Interrupted
 
     try:
-        shutil.rmtree(folder, ignore_errors=True)
+        _rmtree(os.fspath(folder), ignore_errors=True)
     except Interrupted:
-        shutil.rmtree(folder, ignore_errors=True)
+        _rmtree(os.fspath(folder), ignore_errors=True)
         raise
 
 
