@@ -110,12 +110,12 @@ def remembering_good_queries() -> Iterator[None]:
     global _good_queries
     from monplan.output.memo import Clean
 
-    _good_queries = Clean("promql")
+    memo = _good_queries = Clean("promql")
     try:
         yield
     finally:
-        memo, _good_queries = _good_queries, None
-        memo.save()
+        _good_queries = None
+        memo.save()  # also for a plan with problems, like the units check's memo: its fix is then quick to check
 
 
 def parse_promql(value: str) -> str:
