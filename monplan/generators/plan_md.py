@@ -14,6 +14,7 @@ It runs as an index after the dashboards, whose panel ids the links need.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -153,9 +154,15 @@ def _sections(plan: Plan, files: dict[str, bytes]) -> list[str]:
         keys = [(section.title, row.metric) for row in section.rows]
         parts = (number, section, [row_alert.name if (row_alert := names.get(key)) else None for key in keys],
                  [panels.get(key) for key in keys], services if section.per_service else None)
-        lines += reuse.fragment("plan_md_section", parts, lambda number=number, section=section: "\n".join(  # type: ignore[misc]
-            _section(number, section, names, panels, services))).split("\n")
+        render = functools.partial(_section_text, number, section, names, panels, services)
+        lines += reuse.fragment("plan_md_section", parts, render).split("\n")
     return lines
+
+
+def _section_text(number: int, section: SectionText, names: dict[tuple[str, str], Alert],
+                  panels: dict[tuple[str, str], tuple[str, str]], services: str) -> str:
+    """A section's lines as one text (each line is Markdown on one line: split back exactly)."""
+    return "\n".join(_section(number, section, names, panels, services))
 
 
 def _section(number: int, section: SectionText, names: dict[tuple[str, str], Alert],
