@@ -216,6 +216,19 @@ def _spare(cache: Path) -> Path:
     return spares[0]
 
 
+def _built_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: Path) -> tuple[Path, Path, Path, Path]:
+    """(cache folder, plan, output, spare): a plan built, changed and built again into `out`,
+    so that the tree the second build switched out waits in the test's cache folder."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(_plan(30, "<99%"))
+    _build(plan, out)
+    plan.write_text(_plan(30, "<98%"))
+    _build(plan, out)
+    return cache, plan, out, _spare(cache)
+
+
 def _clean_build(plan: Path, where: Path) -> dict[str, bytes]:
     from monplan.app.pipeline import build
 
@@ -247,14 +260,7 @@ def test_rebuilds_through_the_spare_equal_clean_builds_and_it_holds_none_of_the_
 
 def test_a_spare_tampered_with_still_builds_the_exact_output_and_nothing_through_its_links(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
-    spare = _spare(cache)
+    _cache, plan, out, spare = _built_twice(tmp_path, monkeypatch, tmp_path / "generated")
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("keep\n")
@@ -287,14 +293,7 @@ def _folders(root: Path) -> dict[str, tuple[int, int, list[str]]]:
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user takes root")
 def test_a_spare_s_folders_given_to_another_user_or_marked_never_pass_it_on_to_the_output(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
-    spare = _spare(cache)
+    _cache, plan, out, spare = _built_twice(tmp_path, monkeypatch, tmp_path / "generated")
     os.chown(spare / "prometheus", 65534, 65534)  # nobody's: nobody could then write rule files
     os.chown(spare / "prometheus" / "rules", os.geteuid(), 65534)  # a group that could
     try:
@@ -322,14 +321,7 @@ def _without_root_s_override() -> list[str]:
 
 def test_a_spare_s_folders_closed_to_their_owner_are_still_emptied_and_leave_nothing_behind(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
-    spare = _spare(cache)
+    cache, plan, out, spare = _built_twice(tmp_path, monkeypatch, tmp_path / "work" / "generated")
     closed = ((spare / "extra", 0o000), (spare / "prometheus" / "stale", 0o555),
               (spare / "prometheus" / "stale" / "deeper", 0o000))
     for folder, _mode in closed:
@@ -355,13 +347,7 @@ def _mounts_under(folder: Path) -> list[str]:
 @pytest.mark.parametrize("where", ["runbooks", "PLAN.md"])
 def test_a_folder_or_file_mounted_in_the_spare_is_never_written_or_emptied(
         where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
+    cache, plan, out, _ = _built_twice(tmp_path, monkeypatch, tmp_path / "generated")
     outside = tmp_path / ("outside" if where == "runbooks" else "outside.md")
     if where == "runbooks":
         outside.mkdir(mode=0o700)
@@ -388,13 +374,7 @@ def test_a_folder_or_file_mounted_in_the_spare_is_never_written_or_emptied(
 
 def test_a_folder_in_the_spare_deeper_than_any_path_is_removed_and_the_build_ends_well(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
+    cache, plan, out, _ = _built_twice(tmp_path, monkeypatch, tmp_path / "work" / "generated")
     folder = os.open(_spare(cache) / "runbooks", os.O_RDONLY)
     for _ in range(3000):  # 6,000 characters of path, 3,000 folders deep
         os.mkdir("deep", dir_fd=folder)
@@ -413,13 +393,7 @@ def test_a_folder_in_the_spare_deeper_than_any_path_is_removed_and_the_build_end
 
 def test_a_spare_that_cannot_be_brought_up_to_date_is_set_aside_and_the_build_stages_anew(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MONPLAN_CACHE_DIR", str(cache))
-    plan, out = tmp_path / "plan.yaml", tmp_path / "work" / "generated"
-    plan.write_text(_plan(30, "<99%"))
-    _build(plan, out)
-    plan.write_text(_plan(30, "<98%"))
-    _build(plan, out)
+    cache, plan, out, _ = _built_twice(tmp_path, monkeypatch, tmp_path / "work" / "generated")
     stuck = _spare(cache) / "prometheus" / "stuck.yml"
     stuck.write_text("stuck\n")
     if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True).returncode:

@@ -531,29 +531,37 @@ def _ancestors(paths: Iterable[str]) -> set[str]:
     return folders
 
 
+def _entries(root: Path, left_out: Callable[[str], bool] = lambda rel: False) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry under `root` with its path relative to it, a folder before what it holds;
+    never through a link, and neither an entry `left_out` nor anything in it."""
+    pending = [""]
+    while pending:
+        rel_folder = pending.pop()
+        with os.scandir(f"{root}/{rel_folder}" if rel_folder else os.fspath(root)) as listing:
+            entries = list(listing)
+        for entry in entries:
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            if left_out(rel):
+                continue
+            yield rel, entry
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(rel)
+
+
 def _keep_current(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
     """Copy the current tree into staging: folders made anew, everything else hard-linked
     (a symbolic link as the link itself, never what it points to). `skip`: paths not kept."""
     on_the_way = _ancestors(write) | write
-    pending = [""]
-    while pending:
-        rel_folder = pending.pop()
-        source_folder = f"{real}/{rel_folder}" if rel_folder else os.fspath(real)
-        with os.scandir(source_folder) as entries:
-            for entry in entries:
-                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-                if rel in skip or rel in write:
-                    continue
-                target = f"{staging}/{rel}"
-                if entry.is_dir(follow_symlinks=False):
-                    os.mkdir(target)
-                    shutil.copystat(entry.path, target, follow_symlinks=False)
-                    pending.append(rel)
-                elif rel in on_the_way:  # became a link (or file) since `compare` looked
-                    raise OSError(errno.ELOOP, "is in the way of a generated file (a symbolic link or a "
-                                  "file where monplan writes a folder)", entry.path)
-                else:
-                    _link_or_copy(entry.path, target)
+    for rel, entry in _entries(real, lambda rel: rel in skip or rel in write):
+        target = f"{staging}/{rel}"
+        if entry.is_dir(follow_symlinks=False):
+            os.mkdir(target)
+            shutil.copystat(entry.path, target, follow_symlinks=False)
+        elif rel in on_the_way:  # became a link (or file) since `compare` looked
+            raise OSError(errno.ELOOP, "is in the way of a generated file (a symbolic link or a "
+                          "file where monplan writes a folder)", entry.path)
+        else:
+            _link_or_copy(entry.path, target)
 
 
 def _mirror(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
@@ -917,17 +925,9 @@ def _someone_inside(folder: Path) -> bool:
 
 
 def _drop_foreign(old: Path, files: Mapping[str, bytes]) -> None:
-    pending = [""]
-    while pending:
-        rel_folder = pending.pop()
-        folder = f"{old}/{rel_folder}" if rel_folder else os.fspath(old)
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(rel)
-                elif rel not in files and rel != MANIFEST:
-                    os.unlink(entry.path)
+    for rel, entry in _entries(old):
+        if not entry.is_dir(follow_symlinks=False) and rel not in files and rel != MANIFEST:
+            os.unlink(entry.path)
 
 
 def _swap_in(real: Path, staging: Path, progress: _Progress) -> bool:
