@@ -31,6 +31,7 @@ class Diagnostic:
     field: str = ""
     severity: Severity = "error"
     check: str = ""  # a stable id of the check that found it (units/mismatch, live/series-missing), if any
+    hidden: int = 0  # on the line closing a flood: how many problems it stands for (not shown)
 
     def __str__(self) -> str:
         where = self.file
@@ -59,18 +60,13 @@ MORE = "report/more"  # the check id of the line standing for the problems a flo
 
 def more(last: Diagnostic, count: int) -> Diagnostic:
     """The line after the first problems shown: "... and N more problems not shown"."""
-    return Diagnostic(last.file, last.line, last.column, f"... and {count:,} more problems not shown", check=MORE)
+    return Diagnostic(last.file, last.line, last.column, f"... and {count:,} more problems not shown", check=MORE,
+                      hidden=count)
 
 
 def error_count(diagnostics: list[Diagnostic]) -> int:
     """Errors found, those not shown included."""
-    count = 0
-    for d in diagnostics:
-        if d.check == MORE:
-            count += int(d.message.split(" and ", 1)[1].split(" ", 1)[0].replace(",", ""))
-        elif d.severity == "error":
-            count += 1
-    return count
+    return sum(d.hidden if d.check == MORE else d.severity == "error" for d in diagnostics)
 
 
 class PlanError(Exception):

@@ -11,6 +11,7 @@ with the folder, the data sources and the dashboards in place.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from collections.abc import MutableMapping
@@ -108,14 +109,11 @@ def generate(plan: Plan) -> MutableMapping[str, bytes]:
     source = plan.source
     every: list[Board] = boards(plan)
     prometheus = (datasource_uids(plan)[0], datasource_names(plan)[0])
-    made: list[Any] = []  # the link index, made by the first dashboard rendered (none, when a rebuild keeps them all)
-
+    @functools.cache  # made by the first dashboard rendered (never, when a rebuild keeps them all)
     def link_index() -> Any:
-        if not made:
-            from monplan.generators.grafana.build import LinkIndex  # grafanalib: only when rendering
+        from monplan.generators.grafana.build import LinkIndex  # grafanalib: only when rendering
 
-            made.append(LinkIndex(every, naming.slug(plan.settings.system)))
-        return made[0]
+        return LinkIndex(every, naming.slug(plan.settings.system))
 
     files = collector()
     # Every dashboard links the others: their names and links are part of each one's key, hashed

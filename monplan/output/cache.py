@@ -35,9 +35,18 @@ def _cache_dir() -> Path:
     return Path(base) / "monplan"
 
 
+def _output_key(out: Path) -> str:
+    """The name of an output folder's entries in the cache folder."""
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
+
+
 def _record_path(out: Path) -> Path:
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
-    return _cache_dir() / f"{key}.json"
+    return _cache_dir() / f"{_output_key(out)}.json"
+
+
+def spare_path(out: Path) -> Path:
+    """Where the tree a build of `out` switched out waits for the next build (monplan/output/writer.py)."""
+    return _cache_dir() / f"spare-{_output_key(out)}"
 
 
 def _code_digest() -> str:

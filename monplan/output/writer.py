@@ -581,26 +581,28 @@ def _mirror(real: Path, staging: Path, skip: set[str], write: set[str]) -> None:
             live = {entry.name: entry for entry in entries}
         with os.scandir(target_folder) as entries:
             have = {entry.name: entry for entry in entries}
+        kept = set()  # names whose entry in the spare already is the current one's
         for name, entry in have.items():
             rel = f"{rel_folder}/{name}" if rel_folder else name
             wanted = live.get(name)
             if wanted is None or rel in skip or rel in write or not _same_entry(wanted, entry):
-                _delete(entry)
-                have[name] = None  # type: ignore[assignment]  # gone: made anew below if wanted
+                _delete(entry)  # made anew below if wanted
+            else:
+                kept.add(name)
         for name, entry in live.items():
             rel = f"{rel_folder}/{name}" if rel_folder else name
             if rel in skip or rel in write:
                 continue
             target = f"{target_folder}/{name}"
             if entry.is_dir(follow_symlinks=False):
-                if have.get(name) is None:
+                if name not in kept:
                     os.mkdir(target)
                 shutil.copystat(entry.path, target, follow_symlinks=False)
                 pending.append(rel)
             elif rel in on_the_way:  # became a link (or file) since `compare` looked
                 raise OSError(errno.ELOOP, "is in the way of a generated file (a symbolic link or a "
                               "file where monplan writes a folder)", entry.path)
-            elif have.get(name) is None:
+            elif name not in kept:
                 _link_or_copy(entry.path, target)
 
 
@@ -845,17 +847,15 @@ def _switch(real: Path, files: Mapping[str, bytes], changes: Changes, progress: 
 def _spare_path(real: Path) -> Path | None:
     """Where the old tree of `real` waits for the next build: monplan's cache folder, if it is on
     the output's file system (a folder moves only within one); None otherwise."""
-    import hashlib
+    from monplan.output.cache import spare_path
 
-    from monplan.output.cache import _cache_dir
-
-    folder = _cache_dir()
+    spare = spare_path(real)
     try:
-        if os.stat(folder).st_dev != os.stat(real.parent).st_dev:
+        if os.stat(spare.parent).st_dev != os.stat(real.parent).st_dev:
             return None
     except OSError:
         return None
-    return folder / f"spare-{hashlib.sha256(os.fsencode(real)).hexdigest()[:32]}"
+    return spare
 
 
 def _take_spare(real: Path, spare: Path | None) -> Path | None:
